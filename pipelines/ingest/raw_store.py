@@ -1,0 +1,42 @@
+"""Content-addressed store of original bytes, so every result can be reproduced and audited."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pipelines.document import content_id
+
+
+class RawStore:
+    """Files live at `<root>/<sha[:2]>/<sha>`; writing the same bytes twice is a no-op."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path_for(self, doc_id: str) -> Path:
+        return self.root / doc_id[:2] / doc_id
+
+    def put(self, data: bytes) -> str:
+        doc_id = content_id(data)
+        target = self.path_for(doc_id)
+        if target.exists():
+            return doc_id
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a crash never leaves a half-written blob under its final name.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return doc_id
+
+    def get(self, doc_id: str) -> bytes:
+        return self.path_for(doc_id).read_bytes()
+
+    def __contains__(self, doc_id: str) -> bool:
+        return self.path_for(doc_id).exists()

@@ -1,0 +1,61 @@
+"""Plain text and Markdown: headings, list items, key-value lines and paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.document import Kind, Reason
+from pipelines.parse.builder import TextBuilder
+from pipelines.parse.errors import BadInput
+from pipelines.parse.text_decode import decode_text
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_LIST = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+\S")
+# "Label: value" with a short label: the commonest way people write fields in free text.
+KEY_VALUE = re.compile(r"^\s*(?P<key>[A-Za-z][\w .#/&()'-]{0,40}?)\s*[:=]\s+(?P<value>\S.*)$")
+
+
+def split_blocks(text: str) -> list[str]:
+    """Paragraph blocks separated by blank lines; list/key-value lines stay one per block."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        if _LIST.match(line) or KEY_VALUE.match(line) or _MD_HEADING.match(line):
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            blocks.append(line)
+        else:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def add_text_blocks(text: str, builder: TextBuilder, *, markdown: bool = False, kind: Kind = Kind.PARAGRAPH, attrs: dict | None = None) -> None:
+    """Classify blocks of free text into elements; shared by text, email bodies and others."""
+    for block in split_blocks(text):
+        stripped = block.strip()
+        heading = _MD_HEADING.match(stripped) if markdown else None
+        if heading:
+            builder.add(Kind.HEADING, stripped, attrs={"level": len(heading.group(1)), **(attrs or {})})
+        elif _LIST.match(block):
+            builder.add(Kind.LIST_ITEM, stripped, attrs=dict(attrs or {}))
+        elif (m := KEY_VALUE.match(block)) and "\n" not in block:
+            builder.add(Kind.KEY_VALUE, stripped, attrs={"key": m.group("key").strip(), "value": m.group("value").strip(), **(attrs or {})})
+        else:
+            builder.add(kind, stripped, attrs=dict(attrs or {}))
+
+
+def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
+    try:
+        text = decode_text(data)
+    except UnicodeError as exc:
+        raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
+    markdown = builder.doc.media_type == "text/markdown"
+    add_text_blocks(text.replace("\r\n", "\n"), builder, markdown=markdown)
