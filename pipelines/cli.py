@@ -1,0 +1,206 @@
+"""The `mapper` command: a thin layer over the library; library errors become clear messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipelines.config import Settings
+
+
+def _settings(kb: str | None, schemas: str | None, mappings: str | None, workers: int | None = None) -> Settings:
+    s = Settings()
+    if kb:
+        s.kb_root = Path(kb)
+    if schemas:
+        s.schemas_dir = Path(schemas)
+    if mappings:
+        s.mappings_dir = Path(mappings)
+    if workers is not None:
+        s.workers = workers
+    return s
+
+
+kb_option = click.option("--kb", envvar="MAPPER_KB", help="Knowledge base root (default: kb/, env MAPPER_KB).")
+schemas_option = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schemas directory (default: schemas/).")
+mappings_option = click.option("--mappings", envvar="MAPPER_MAPPINGS", help="Mapping rules directory (default: mappings/).")
+workers_option = click.option("--workers", type=int, default=None, help="Parse worker processes (0 = in-process).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """AI data mapper: documents in, validated records in a Parquet knowledge base out."""
+
+
+def _table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
+    cols = list(zip(headers, *rows)) if rows else [(h,) for h in headers]
+    widths = [max(len(str(v)) for v in col) for col in cols]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths))  # noqa: E731
+    return "\n".join([line(headers), line(tuple("-" * w for w in widths))] + [line(r) for r in rows])
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the full document model as JSON lines.")
+@workers_option
+def parse(paths: tuple[str, ...], as_json: bool, workers: int | None) -> None:
+    """Parse files or folders into the grounded document model and summarise."""
+    from pipelines.ingest.walk import iter_inputs
+    from pipelines.parse.run import parse_files
+
+    settings = _settings(None, None, None, workers)
+    rows: list[tuple[Any, ...]] = []
+    status: Counter[str] = Counter()
+    files = list(iter_inputs(paths))
+    for doc in parse_files(files, workers=settings.workers, limits=settings.limits):
+        for d in doc.walk():
+            top = d is doc
+            status[("" if top else "attachment ") + d.status.value] += 1
+            if as_json:
+                click.echo(json.dumps(d.to_dict() | {"children": [c.id for c in d.children]}, default=str, ensure_ascii=False))
+            rows.append((("" if top else "  ↳ ") + (d.name or d.source_path), d.media_type, d.status.value,
+                         len(d.pages) or "-", len(d.elements), d.reason_text or "; ".join(d.warnings)[:80]))
+    if not as_json:
+        click.echo(_table(rows, ("document", "media type", "status", "pages", "elements", "reason / warnings")))
+        click.echo(f"\n{len(files)} inputs: " + ", ".join(f"{v} {k}" for k, v in sorted(status.items())))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@kb_option
+@schemas_option
+@mappings_option
+@workers_option
+@click.option("--batch-id", help="Batch id (default: a UTC timestamp).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None,
+        workers: int | None, batch_id: str | None, as_json: bool) -> None:
+    """Run the pipeline on PATHS (default: data_samples/) and land records in the KB."""
+    from pipelines.pipeline import run as run_pipeline
+
+    settings = _settings(kb, schemas, mappings, workers)
+    summary = run_pipeline(paths or ("data_samples",), settings, batch_id=batch_id)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        print_summary(summary)
+    if not summary.reconciles:
+        raise click.ClickException("counts do not reconcile: some input has no outcome")
+
+
+def print_summary(summary: Any) -> None:
+    o, a = summary.outcomes, summary.attachment_outcomes
+    click.echo(f"batch {summary.batch_id}: {summary.inputs} input documents, {summary.attachments} attachments -> {summary.kb_root}")
+    click.echo(_table(
+        [("input documents", summary.inputs, o["landed"], o["review"], o["quarantined"]),
+         ("attachments", summary.attachments, a["landed"], a["review"], a["quarantined"])],
+        ("", "total", "landed", "review", "quarantined")))
+    schemas = sorted(set(summary.landed_records) | set(summary.review_records))
+    if schemas:
+        click.echo("\nrecords per schema")
+        click.echo(_table([(s, summary.landed_records[s], summary.review_records[s]) for s in schemas],
+                          ("schema", "landed", "in review")))
+    if summary.review_reasons:
+        click.echo("\nreview reasons: " + ", ".join(f"{k} {v}" for k, v in summary.review_reasons.most_common()))
+    if summary.quarantine_reasons:
+        click.echo("quarantine reasons: " + ", ".join(f"{k} {v}" for k, v in summary.quarantine_reasons.most_common()))
+    total = sum(o.values()) + sum(a.values())
+    click.echo(f"\ncounts reconcile: {'yes' if summary.reconciles else 'NO'} "
+               f"({total} documents = {o['landed'] + a['landed']} landed + {o['review'] + a['review']} review + "
+               f"{o['quarantined'] + a['quarantined']} quarantined)")
+    click.echo("LLM: off (no endpoint configured); rules-only extraction.")
+
+
+@main.command()
+@click.argument("sql")
+@kb_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def query(sql: str, kb: str | None, fmt: str) -> None:
+    """Run DuckDB SQL over the KB; each schema is a view (e.g. SELECT * FROM invoice)."""
+    from pipelines.land.query import run_query
+
+    settings = _settings(kb, None, None)
+    try:
+        df = run_query(settings.kb_root, sql)
+    except Exception as exc:  # duckdb errors carry a useful message
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(df.to_json(orient="records", date_format="iso", default_handler=str))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+            click.echo(df.to_string(index=False))
+
+
+@main.group()
+def rules() -> None:
+    """Check and test the mapping rules under mappings/."""
+
+
+@rules.command("check")
+@schemas_option
+@mappings_option
+def rules_check(schemas: str | None, mappings: str | None) -> None:
+    """Load schemas and rules and report any error precisely."""
+    from pipelines.map.rules import RuleError, load_rules
+    from pipelines.map.schema import SchemaError, load_schemas
+
+    s = _settings(None, schemas, mappings)
+    try:
+        sch = load_schemas(s.schemas_dir)
+        book = load_rules(s.mappings_dir, sch)
+    except (SchemaError, RuleError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    n_rules = sum(len(r) for rs in book.rule_sets for r in rs.fields.values())
+    click.echo(f"{len(sch)} schemas, {len(book.rule_sets)} rule sets ({n_rules} field rules), {len(book.classifiers)} classifiers: OK")
+
+
+@rules.command("test")
+@schemas_option
+@mappings_option
+def rules_test(schemas: str | None, mappings: str | None) -> None:
+    """Run every rule's inline examples and report failures."""
+    from pipelines.map.rule_examples import run_examples
+    from pipelines.map.rules import RuleError, load_rules
+    from pipelines.map.schema import SchemaError, load_schemas
+
+    s = _settings(None, schemas, mappings)
+    try:
+        sch = load_schemas(s.schemas_dir)
+        book = load_rules(s.mappings_dir, sch)
+    except (SchemaError, RuleError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    results = run_examples(book, sch)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        click.echo(f"FAIL {r.rule_id}: {r.message}")
+    click.echo(f"{len(results)} examples, {len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
+@main.command("eval")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@kb_option
+@schemas_option
+@mappings_option
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None, as_json: bool) -> None:
+    """Score the pipeline against golden `*.expected.json` files (default: data_samples/)."""
+    from pipelines.evaluate import evaluate_paths, format_report
+
+    s = _settings(kb, schemas, mappings)
+    report = evaluate_paths(paths or ("data_samples",), s)
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else format_report(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Which schema a document maps to, and how many records it holds.
+
+Order of authority: a rule set whose selectors claim the document (the most specific
+knowledge, coached by reviewers), then the classifiers in `mappings/`, then the schemas'
+own `classify` hints (keywords and media types) as a generic fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipelines.map.rules import RuleBook, RuleSet, Selector
+from pipelines.map.schema import Schema
+from pipelines.map.selectors import DocView, matches
+
+
+@dataclass(frozen=True)
+class Classification:
+    schema: str
+    records: str  # "one" or "per_row"
+    decided_by: str  # "rule_set:<id>", "classifier:<id>" or "schema_hint:<schema>"
+    rule_set: RuleSet | None = None
+
+
+def classify(view: DocView, book: RuleBook, schemas: dict[str, Schema]) -> list[Classification]:
+    """Return the document's classifications (usually one); empty when nothing claims it."""
+    for rs in book.rule_sets:
+        if matches(rs.match, view):
+            return [Classification(rs.schema_name, rs.records, f"rule_set:{rs.id}", rs)]
+    for c in book.classifiers:
+        if matches(c.when, view):
+            return [Classification(c.schema_name, c.records, f"classifier:{c.id}")]
+    rows = _classify_rows(view, schemas)
+    if rows is not None:
+        return [rows]
+    best: tuple[int, Classification] | None = None
+    for schema in schemas.values():
+        for hint in schema.classify:
+            if hint.media_types and view.doc.media_type not in hint.media_types:
+                continue
+            hits = sum(view.has_phrase(k) for k in hint.keywords)
+            if hint.keywords and hits == 0:
+                continue
+            if hint.records == "per_row" and not view.row_keys:
+                continue
+            score = hits + (2 if hint.media_types else 0)
+            if best is None or score > best[0]:
+                best = (score, Classification(schema.name, hint.records, f"schema_hint:{schema.name}"))
+    return [best[1]] if best else []
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _classify_rows(view: DocView, schemas: dict[str, Schema]) -> Classification | None:
+    """Data rows (code, SQL, CSV, JSON) belong to the schema whose field names and aliases
+    cover most of their keys, provided a required field is among them."""
+    keys = {_key(k) for k in view.row_keys}
+    if not keys:
+        return None
+    best: tuple[int, str] | None = None
+    for schema in schemas.values():
+        covered, required = 0, False
+        for name, spec in schema.fields.items():
+            names = {_key(name)} | {_key(a) for a in spec.aliases}
+            if names & keys:
+                covered += 1
+                required = required or spec.required
+        if covered >= 2 and required and (best is None or covered > best[0]):
+            best = (covered, schema.name)
+    if best is None:
+        return None
+    return Classification(best[1], "per_row", f"row_keys:{best[1]}")
+
+
+__all__ = ["Classification", "classify", "Selector"]

@@ -1,0 +1,58 @@
+"""Maps one parsed document onto records: classify, then rules, then the generic extractor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines.document import Document
+from pipelines.map.classify import Classification, classify
+from pipelines.map.extraction import Issue, Record
+from pipelines.map.generic import extract_generic
+from pipelines.map.rows import extract_rows
+from pipelines.map.rule_engine import apply_rule_set, key_map, run_rule
+from pipelines.map.rules import RuleBook
+from pipelines.map.schema import Schema
+from pipelines.map.selectors import DocView
+
+
+@dataclass
+class MapResult:
+    document: Document
+    classification: Classification | None
+    records: list[Record] = field(default_factory=list)
+
+
+def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: Document | None = None) -> MapResult:
+    view = DocView(doc, parent)
+    found = classify(view, book, schemas)
+    if not found:
+        return MapResult(doc, None)
+    c = found[0]
+    schema = schemas[c.schema]
+    rs = c.rule_set
+    if c.records == "per_row":
+        records = extract_rows(doc, schema, key_map=key_map(rs) if rs else None)
+        if rs:
+            for rec in records:  # constants and other non-key rules apply to every row
+                rec.rule_set = rs.id
+                for name, rules in rs.fields.items():
+                    for rule in rules:
+                        if rule.key is None and rule.constant is not None and name not in rec.fields:
+                            rec.fields[name] = run_rule(rule, schema.fields[name], doc)  # type: ignore[assignment]
+        for rec in records:
+            rec.classifier = c.decided_by
+        if not records:
+            rec = Record(schema.name, doc.id, doc.source_path, classifier=c.decided_by, rule_set=rs.id if rs else None)
+            rec.issues.append(Issue("unsupported_document", None, f"classified as {schema.name} ({c.decided_by}) but no data rows map to its fields"))
+            records = [rec]
+        return MapResult(doc, c, records)
+    record = Record(schema.name, doc.id, doc.source_path, classifier=c.decided_by, rule_set=rs.id if rs else None)
+    if rs:
+        apply_rule_set(rs, doc, schema, record)
+    if rs is None or rs.use_generic:
+        generic = extract_generic(doc, schema)
+        for name, fv in generic.fields.items():
+            if name not in record.fields:
+                record.fields[name] = fv
+        record.issues.extend(i for i in generic.issues if i.field not in record.fields)
+    return MapResult(doc, c, [record])

@@ -1,0 +1,237 @@
+"""Applies a rule set's field rules to a document, producing values with provenance."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from pipelines.document import Document, Kind
+from pipelines.map import locate
+from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.map.normalize import Locale, NormalizeError, normalize
+from pipelines.map.rules import FieldRule, RuleSet
+from pipelines.map.schema import FieldSpec, Schema
+
+
+def locale_for(spec: FieldSpec, rule: FieldRule | None = None, base: Locale | None = None) -> Locale:
+    """Normalisation hints: schema field defaults, overridden by the rule's transforms."""
+    loc = base or Locale()
+    hints = dict(spec.locale)
+    for t in (rule.transforms if rule else []):
+        if isinstance(t, dict):
+            if "date_format" in t:
+                fmts = t["date_format"]
+                hints["date_formats"] = tuple([fmts] if isinstance(fmts, str) else fmts)
+            if "decimal" in t:
+                hints["decimal"] = t["decimal"]
+        elif t == "dayfirst":
+            hints["dayfirst"] = True
+        elif t == "monthfirst":
+            hints["dayfirst"] = False
+    if "date_formats" in hints:
+        hints["date_formats"] = tuple(hints["date_formats"])
+    return replace(loc, **{k: v for k, v in hints.items() if k in Locale.__dataclass_fields__})
+
+
+def apply_text_transforms(text: str, rule: FieldRule) -> str:
+    for t in rule.transforms:
+        name, arg = (t, None) if isinstance(t, str) else next(iter(t.items()))
+        if name == "upper":
+            text = text.upper()
+        elif name == "lower":
+            text = text.lower()
+        elif name == "title":
+            text = text.title()
+        elif name == "strip":
+            text = text.strip(arg) if isinstance(arg, str) else text.strip()
+        elif name == "collapse_spaces":
+            text = " ".join(text.split())
+        elif name == "replace":
+            text = text.replace(str(arg[0]), str(arg[1]))
+        elif name == "remove":
+            text = re.sub(str(arg), "", text)
+        elif name == "prefix":
+            text = f"{arg}{text}"
+        elif name == "suffix":
+            text = f"{text}{arg}"
+        elif name == "lookup":
+            key = text.strip()
+            table = {str(k).lower(): v for k, v in (arg or {}).items()}
+            text = str(table.get(key.lower(), key))
+        elif name == "split":
+            text = text.split(str(arg.get("sep", ",")))[int(arg.get("index", 0))].strip() if isinstance(arg, dict) else text
+    return text
+
+
+def _post(value: Any, rule: FieldRule) -> Any:
+    if any((t == "negate") for t in rule.transforms) and isinstance(value, (Decimal, int, float)):
+        return -abs(value)
+    return value
+
+
+def convert(raw: Any, spec: FieldSpec, rule: FieldRule | None, locale: Locale | None = None) -> Any:
+    """Pattern, transforms and normalisation of one found value; raises NormalizeError."""
+    if isinstance(raw, str) and rule is not None:
+        if rule.pattern:
+            m = re.search(rule.pattern, raw)
+            if not m:
+                raise NormalizeError(f"{raw!r} does not match pattern {rule.pattern!r}")
+            raw = m.group("value") if "value" in m.groupdict() else (m.group(1) if m.groups() else m.group(0))
+        raw = apply_text_transforms(raw, rule)
+    type_name = spec.items if spec.type == "list" and isinstance(spec.items, str) else spec.type
+    if spec.type == "list" and isinstance(spec.items, str):
+        parts = raw if isinstance(raw, list) else re.split(r"\s*(?:;|\band\b|&)\s*", str(raw))
+        return [normalize(p, type_name, locale=locale_for(spec, rule, locale)) for p in parts if str(p).strip()]
+    value = normalize(raw, type_name, locale=locale_for(spec, rule, locale), enum_values=spec.values, synonyms=spec.synonyms)
+    return _post(value, rule) if rule else value
+
+
+def _evidence(doc: Document, hit: locate.Hit) -> Evidence:
+    return Evidence(doc.id, hit.start, hit.end, hit.text, hit.page)
+
+
+def _header_hits(doc: Document, name: str) -> Iterator[locate.Hit]:
+    email = doc.metadata.get("email") or {}
+    value = email.get(name)
+    if value in (None, "", []):
+        return
+    values = value if isinstance(value, list) else [value]
+    header_name = {"from_name": "from", "from_address": "from", "date": "date"}.get(name, name)
+    for el in doc.elements:
+        if el.kind is Kind.EMAIL_HEADER and str(el.attrs.get("name", "")).lower() == header_name:
+            for v in values:
+                pos = el.text.find(str(v)) if isinstance(v, str) else -1
+                if pos >= 0:
+                    yield locate.Hit(el.start + pos, el.start + pos + len(v), v, el.page, how="header")
+                    break
+            else:
+                # Normalised value (e.g. an ISO date) differs from the raw text: cite the header value.
+                raw = str(el.attrs.get("value", ""))
+                pos = el.text.find(raw) if raw else -1
+                if pos >= 0:
+                    yield locate.Hit(el.start + pos, el.start + pos + len(raw), raw, el.page, how="header")
+            return
+    for v in values:
+        yield locate.Hit(0, 0, "", None, how="header")  # header known but not in the text: no span
+        return
+
+
+def _keyword_hit(doc: Document, table: dict[str, list[str]]) -> tuple[str, locate.Hit] | None:
+    lower = doc.text.lower()
+    for value, phrases in table.items():
+        for phrase in phrases:
+            m = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lower)
+            if m:
+                return value, locate.Hit(m.start(), m.end(), doc.text[m.start():m.end()], _page_at(doc, m.start()), how="keyword")
+    return None
+
+
+def _page_at(doc: Document, offset: int) -> int | None:
+    return doc.text.count("\f", 0, offset) + 1 if doc.pages else None
+
+
+def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None = None) -> FieldValue | None:
+    """Try one rule; the first candidate that converts cleanly wins."""
+    if rule.constant is not None:
+        return FieldValue(convert(rule.constant, spec, rule, locale), "rule", rule.confidence, rule.id, None, str(rule.constant))
+    if rule.keywords is not None:
+        found = _keyword_hit(doc, rule.keywords)
+        if found is None:
+            return None
+        value, hit = found
+        return FieldValue(convert(value, spec, None, locale), "rule", rule.confidence, rule.id, _evidence(doc, hit), hit.text)
+    if rule.table is not None and rule.table.columns:
+        return _run_table_rule(rule, spec, doc, locale)
+    hits: list[locate.Hit]
+    if rule.anchor is not None:
+        hits = locate.find_after_label(doc, rule.anchor.labels, rule.anchor.direction)
+    elif rule.regex is not None:
+        hits = locate.find_regex(doc, rule.regex)
+    elif rule.email_header is not None:
+        hits = list(_header_hits(doc, rule.email_header))
+        email = doc.metadata.get("email") or {}
+        if hits:
+            raw = email.get(rule.email_header)
+            raw = raw[0] if isinstance(raw, list) and raw else raw
+            try:
+                value = convert(raw, spec, rule, locale)
+            except NormalizeError:
+                return None
+            ev = _evidence(doc, hits[0]) if hits[0].end > hits[0].start else None
+            return FieldValue(value, "rule", rule.confidence, rule.id, ev, str(raw))
+        return None
+    elif rule.table is not None:
+        rows = [r for t in locate.find_table_rows(doc, {"value": rule.table.column}, min_columns=1) for r in t]
+        if rule.table.row == "last":
+            rows.reverse()
+        hits = [r["value"] for r in rows if "value" in r]
+    else:  # key rules only apply to data rows (see map_document)
+        return None
+    for hit in hits:
+        try:
+            value = convert(hit.text, spec, rule, locale)
+        except NormalizeError:
+            continue
+        return FieldValue(value, "rule", rule.confidence, rule.id, _evidence(doc, hit), hit.text)
+    return None
+
+
+def _run_table_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None) -> FieldValue | None:
+    assert rule.table is not None
+    sub = spec.items if isinstance(spec.items, dict) else {}
+    items: list[dict[str, Any]] = []
+    spans: list[locate.Hit] = []
+    for table in locate.find_table_rows(doc, rule.table.columns, min_columns=min(2, len(rule.table.columns))):
+        for row in table:
+            item: dict[str, Any] = {}
+            for col, hit in row.items():
+                sub_spec = sub.get(col)
+                if sub_spec is None:
+                    continue
+                try:
+                    item[col] = convert(hit.text, sub_spec, None, locale_for(sub_spec, rule, locale))
+                except NormalizeError:
+                    pass
+                spans.append(hit)
+            if _looks_like_item(item, sub):
+                items.append(item)
+    if not items:
+        return None
+    start = min(h.start for h in spans)
+    end = max(h.end for h in spans)
+    ev = Evidence(doc.id, start, end, doc.text[start:end], spans[0].page)
+    return FieldValue(items, "rule", rule.confidence, rule.id, ev, None)
+
+
+def _looks_like_item(item: dict[str, Any], sub: dict[str, FieldSpec]) -> bool:
+    """A line item needs its text column and at least one number; totals rows lack one or the other."""
+    if not item:
+        return False
+    has_text = any(isinstance(v, str) and v for v in item.values())
+    has_number = any(isinstance(v, (Decimal, int)) for v in item.values())
+    return has_text and has_number
+
+
+def apply_rule_set(rs: RuleSet, doc: Document, schema: Schema, record: Record, locale: Locale | None = None) -> None:
+    """Fill `record` from the rule set's field rules (highest priority first per field)."""
+    for name, rules in rs.fields.items():
+        spec = schema.fields[name]
+        for rule in sorted(rules, key=lambda r: -r.priority):
+            if rule.key is not None:
+                continue
+            try:
+                fv = run_rule(rule, spec, doc, locale)
+            except NormalizeError as exc:
+                record.issues.append(Issue("invalid_value", name, f"rule {rule.id}: {exc}"))
+                continue
+            if fv is not None:
+                record.fields[name] = fv
+                break
+
+
+def key_map(rs: RuleSet) -> dict[str, str]:
+    """Data-row rules: source key -> schema field."""
+    return {r.key: name for name, rules in rs.fields.items() for r in rules if r.key is not None}

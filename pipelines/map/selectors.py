@@ -1,0 +1,81 @@
+"""Evaluates rule-set and classifier selectors against a document (and its parent email)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from pipelines.document import Document, Kind
+from pipelines.map import fingerprint as fp
+from pipelines.map.rules import Selector
+
+
+@dataclass
+class DocView:
+    """A document plus what selectors may ask about it, computed once."""
+
+    doc: Document
+    parent: Document | None = None
+
+    @cached_property
+    def lower_text(self) -> str:
+        return self.doc.text.lower()
+
+    @cached_property
+    def sender_domain(self) -> str | None:
+        for d in (self.doc, self.parent):
+            email = (d.metadata.get("email") if d else None) or {}
+            addr = email.get("from_address") or ""
+            if "@" in addr:
+                return addr.rsplit("@", 1)[1].lower()
+        return None
+
+    @cached_property
+    def layout(self) -> str:
+        return fp.fingerprint(self.doc)
+
+    @cached_property
+    def row_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for el in self.doc.elements:
+            if el.kind in (Kind.CODE_DATA, Kind.TABLE):
+                rec = el.attrs.get("record")
+                recs = el.attrs.get("records") or ([rec] if isinstance(rec, dict) else [])
+                for r in recs[:5]:
+                    if isinstance(r, dict):
+                        keys.update(str(k).lower() for k in r)
+        return keys
+
+    def has_phrase(self, phrase: str) -> bool:
+        p = phrase.lower()
+        if not p:
+            return False
+        if p not in self.lower_text:
+            return False
+        # Whole-word check so "bill" does not fire inside "billion".
+        return re.search(rf"(?<!\w){re.escape(p)}(?!\w)", self.lower_text) is not None
+
+
+def matches(sel: Selector, view: DocView) -> bool:
+    doc = view.doc
+    if sel.media_types and doc.media_type not in sel.media_types:
+        return False
+    if sel.filename and not fnmatch.fnmatch((doc.name or "").lower(), sel.filename.lower()):
+        return False
+    if sel.sender_domains:
+        dom = view.sender_domain
+        if not dom or not any(dom == d.lower() or dom.endswith("." + d.lower()) for d in sel.sender_domains):
+            return False
+    if sel.keywords and not all(view.has_phrase(k) for k in sel.keywords):
+        return False
+    if sel.any_keywords and not any(view.has_phrase(k) for k in sel.any_keywords):
+        return False
+    if sel.not_keywords and any(view.has_phrase(k) for k in sel.not_keywords):
+        return False
+    if sel.row_keys and not {k.lower() for k in sel.row_keys} <= view.row_keys:
+        return False
+    if sel.layout and fp.similarity(sel.layout, view.layout) < fp.SAME_LAYOUT:
+        return False
+    return True

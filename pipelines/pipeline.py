@@ -1,0 +1,212 @@
+"""The rules-only pipeline end to end: ingest -> parse -> map -> validate -> land.
+
+Every input document (and every attachment) ends in exactly one outcome: `landed`,
+`review` or `quarantined`; the summary's counts reconcile. Records are buffered and
+flushed in chunks so memory stays flat however many documents a batch holds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import Settings
+from pipelines.document import Document, Status
+from pipelines.ingest.raw_store import RawStore
+from pipelines.ingest.walk import iter_inputs
+from pipelines.land import rows as land_rows
+from pipelines.land.catalog import Catalog, document_row
+from pipelines.land.kb import KnowledgeBase
+from pipelines.map.extraction import Issue, Record
+from pipelines.map.mapper import map_document
+from pipelines.map.rules import RuleBook, load_rules
+from pipelines.map.schema import Schema, load_schemas
+from pipelines.parse.run import parse_files
+from pipelines.validate.validator import validate
+
+LANDED, REVIEW, QUARANTINED = "landed", "review", "quarantined"
+FLUSH_EVERY = 2000  # records buffered before a write
+
+
+@dataclass
+class DocOutcome:
+    document: Document
+    outcome: str
+    records: list[Record] = field(default_factory=list)
+    issues: dict[str, list[Issue]] = field(default_factory=dict)  # record_id -> issues
+    schema: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        if self.outcome == QUARANTINED:
+            return self.document.reason_text
+        msgs = [f"{i.code}:{i.field or '-'}" for iss in self.issues.values() for i in iss]
+        return "; ".join(sorted(set(msgs)))[:1000] or None
+
+
+@dataclass
+class Summary:
+    batch_id: str
+    inputs: int = 0  # top-level files
+    attachments: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)  # top-level documents
+    attachment_outcomes: Counter[str] = field(default_factory=Counter)
+    landed_records: Counter[str] = field(default_factory=Counter)  # per schema
+    review_records: Counter[str] = field(default_factory=Counter)
+    review_reasons: Counter[str] = field(default_factory=Counter)
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    kb_root: str = ""
+
+    @property
+    def reconciles(self) -> bool:
+        return (sum(self.outcomes.values()) == self.inputs
+                and sum(self.attachment_outcomes.values()) == self.attachments)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id, "inputs": self.inputs, "attachments": self.attachments,
+            "outcomes": dict(self.outcomes), "attachment_outcomes": dict(self.attachment_outcomes),
+            "landed_records": dict(self.landed_records), "review_records": dict(self.review_records),
+            "review_reasons": dict(self.review_reasons), "quarantine_reasons": dict(self.quarantine_reasons),
+            "reconciles": self.reconciles, "kb_root": self.kb_root,
+        }
+
+
+class Mapper:
+    """Loaded schemas and rules: what turns a parsed document into outcomes."""
+
+    def __init__(self, schemas: dict[str, Schema], book: RuleBook) -> None:
+        self.schemas = schemas
+        self.book = book
+
+    @classmethod
+    def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
+        schemas = load_schemas(schemas_dir)
+        return cls(schemas, load_rules(mappings_dir, schemas))
+
+    def outcomes(self, doc: Document) -> Iterator[DocOutcome]:
+        """The outcome of a document and each of its attachments (depth first)."""
+        yield from self._outcomes(doc, None)
+
+    def _outcomes(self, doc: Document, parent: Document | None) -> Iterator[DocOutcome]:
+        yield self.decide(doc, parent)
+        for child in doc.children:
+            yield from self._outcomes(child, doc)
+
+    def decide(self, doc: Document, parent: Document | None = None) -> DocOutcome:
+        if doc.status is Status.QUARANTINED:
+            return DocOutcome(doc, QUARANTINED)
+        result = map_document(doc, self.schemas, self.book, parent)
+        if result.classification is None:
+            rec = Record("unclassified", doc.id, doc.source_path)
+            issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
+            return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
+        issues = {r.record_id: validate(r, self.schemas[r.schema]) for r in result.records}
+        outcome = REVIEW if any(issues.values()) else LANDED
+        return DocOutcome(doc, outcome, result.records, issues, result.classification.schema)
+
+
+def new_batch_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def run(
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings,
+    *,
+    batch_id: str | None = None,
+    mapper: Mapper | None = None,
+) -> Summary:
+    """Run the pipeline over files/directories and land the results in the KB."""
+    mapper = mapper or Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
+    batch_id = batch_id or new_batch_id()
+    kb = KnowledgeBase(settings.kb_root)
+    catalog = Catalog(settings.kb_root)
+    store = RawStore(settings.raw_root)
+    summary = Summary(batch_id, kb_root=str(settings.kb_root))
+    writer = _BatchWriter(kb, catalog, mapper.schemas, batch_id)
+    files = list(iter_inputs(paths))
+    for doc in parse_files(files, workers=settings.workers, limits=settings.limits, store=store):
+        summary.inputs += 1
+        for oc in mapper.outcomes(doc):
+            top = oc.document is doc
+            (summary.outcomes if top else summary.attachment_outcomes)[oc.outcome] += 1
+            if not top:
+                summary.attachments += 1
+            _count(summary, oc)
+            writer.add(oc)
+    writer.flush()
+    return summary
+
+
+def _count(summary: Summary, oc: DocOutcome) -> None:
+    if oc.outcome == QUARANTINED:
+        summary.quarantine_reasons[str(oc.document.reason)] += 1
+    for rec in oc.records:
+        issues = oc.issues.get(rec.record_id, [])
+        if issues:
+            summary.review_records[rec.schema] += 1
+            for i in issues:
+                summary.review_reasons[i.code] += 1
+        else:
+            summary.landed_records[rec.schema] += 1
+
+
+class _BatchWriter:
+    """Buffers KB, review and catalog rows; a document's previous results are superseded."""
+
+    def __init__(self, kb: KnowledgeBase, catalog: Catalog, schemas: dict[str, Schema], batch_id: str) -> None:
+        self.kb, self.catalog, self.schemas, self.batch_id = kb, catalog, schemas, batch_id
+        self.now = datetime.now(UTC)
+        self.records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.review: list[dict[str, Any]] = []
+        self.documents: list[dict[str, Any]] = []
+        self.doc_ids: set[str] = set()
+        self.pending = 0
+
+    def add(self, oc: DocOutcome) -> None:
+        doc = oc.document
+        self.doc_ids.add(doc.id)
+        n_records = 0
+        for rec in oc.records:
+            issues = oc.issues.get(rec.record_id, [])
+            schema = self.schemas.get(rec.schema)
+            if issues or schema is None:
+                self.review.append({
+                    "review_id": rec.record_id, "record_id": rec.record_id, "document_id": doc.id,
+                    "source_path": doc.source_path, "schema": rec.schema, "reasons": land_rows.reasons(issues),
+                    "proposed": land_rows.proposed_json(rec), "status": "open", "batch_id": self.batch_id,
+                    "created_at": self.now,
+                })
+            else:
+                self.records[rec.schema].append(land_rows.record_row(rec, schema, self.batch_id, self.now))
+                n_records += 1
+        self.documents.append(document_row(doc, outcome=oc.outcome, reason=oc.reason, schema=oc.schema,
+                                           n_records=n_records, batch_id=self.batch_id, processed_at=self.now))
+        self.pending += max(1, len(oc.records))
+        if self.pending >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.doc_ids:
+            return
+        ids = sorted(self.doc_ids)
+        # A re-processed document supersedes everything it produced before, wherever it went.
+        for name in self.schemas:
+            self.kb.delete_documents(name, ids)
+        self.catalog.delete_review_for_documents(ids)
+        for name, rows in self.records.items():
+            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id)
+        if self.review:
+            self.catalog.write_review(self.review, self.batch_id)
+        self.catalog.write_documents(self.documents, self.batch_id)
+        self.records.clear()
+        self.review.clear()
+        self.documents.clear()
+        self.doc_ids.clear()
+        self.pending = 0

@@ -1,0 +1,70 @@
+"""Validates a mapped record against its schema: required fields, types, constraints,
+cross-field checks and confidence. What fails becomes machine-readable review reasons."""
+
+from __future__ import annotations
+
+import re
+from pydantic import BaseModel, ValidationError
+
+from pipelines.map.extraction import Issue, Record
+from pipelines.map.schema import FieldSpec, Schema
+from pipelines.validate.checks import evaluate
+
+DEFAULT_METHOD = "default"
+
+
+_MODELS: dict[int, tuple[Schema, type[BaseModel]]] = {}
+
+
+def _model(schema: Schema) -> type[BaseModel]:
+    # Keyed by identity (schemas are not hashable); the schema is kept alive beside its model.
+    hit = _MODELS.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = _MODELS[id(schema)] = (schema, schema.pydantic_model())
+    return hit[1]
+
+
+def _constraint_issues(name: str, spec: FieldSpec, value: object) -> list[Issue]:
+    issues: list[Issue] = []
+    if isinstance(value, str):
+        if spec.pattern and not re.search(spec.pattern, value):
+            issues.append(Issue("invalid_value", name, f"{value!r} does not match the expected pattern"))
+        if spec.min_length is not None and len(value) < spec.min_length:
+            issues.append(Issue("invalid_value", name, f"shorter than {spec.min_length} characters"))
+        if spec.max_length is not None and len(value) > spec.max_length:
+            issues.append(Issue("invalid_value", name, f"longer than {spec.max_length} characters"))
+    elif isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
+        if spec.min is not None and value < spec.min:  # type: ignore[operator]
+            issues.append(Issue("invalid_value", name, f"{value} is below the minimum {spec.min}"))
+        if spec.max is not None and value > spec.max:  # type: ignore[operator]
+            issues.append(Issue("invalid_value", name, f"{value} is above the maximum {spec.max}"))
+    return issues
+
+
+def validate(record: Record, schema: Schema) -> list[Issue]:
+    """All reasons this record cannot land as is (empty list: it lands)."""
+    issues = list(record.issues)
+    values = record.values()
+    for name, spec in schema.fields.items():
+        if spec.required and values.get(name) in (None, "", []):
+            if not any(i.field == name for i in issues):
+                issues.append(Issue("missing_required", name, f"required field {name} was not found"))
+    for name, value in values.items():
+        if name in schema.fields and value is not None:
+            issues.extend(_constraint_issues(name, schema.fields[name], value))
+    try:
+        _model(schema).model_validate({k: v for k, v in values.items() if k in schema.fields and v is not None})
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else None
+            if err["type"] == "missing":
+                continue  # reported above with a friendlier message
+            issues.append(Issue("invalid_value", field, err["msg"]))
+    for check in schema.checks:
+        ok = evaluate(check.expr, values, check.tolerance)
+        if ok is False:
+            issues.append(Issue("failed_check", check.name, check.message or f"check failed: {check.expr}"))
+    for name, fv in record.fields.items():
+        if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence:
+            issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {schema.min_confidence:.2f} ({fv.method})"))
+    return issues
