@@ -20,7 +20,7 @@ from pipelines.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import iter_inputs
 from pipelines.land import rows as land_rows
-from pipelines.land.catalog import Catalog, document_row
+from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.mapper import map_document
@@ -126,7 +126,7 @@ def run(
     mapper = mapper or Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
     batch_id = batch_id or new_batch_id()
     kb = KnowledgeBase(settings.kb_root)
-    catalog = Catalog(settings.kb_root)
+    catalog = Catalog(kb)
     store = RawStore(settings.raw_root)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = _BatchWriter(kb, catalog, mapper.schemas, batch_id)
@@ -157,6 +157,11 @@ def _count(summary: Summary, oc: DocOutcome) -> None:
             summary.landed_records[rec.schema] += 1
 
 
+def _review_code(oc: DocOutcome) -> str | None:
+    codes = sorted({i.code for iss in oc.issues.values() for i in iss})
+    return ",".join(codes) or None
+
+
 class _BatchWriter:
     """Buffers KB, review and catalog rows; a document's previous results are superseded."""
 
@@ -178,16 +183,17 @@ class _BatchWriter:
             schema = self.schemas.get(rec.schema)
             if issues or schema is None:
                 self.review.append({
-                    "review_id": rec.record_id, "record_id": rec.record_id, "document_id": doc.id,
-                    "source_path": doc.source_path, "schema": rec.schema, "reasons": land_rows.reasons(issues),
-                    "proposed": land_rows.proposed_json(rec), "status": "open", "batch_id": self.batch_id,
-                    "created_at": self.now,
+                    "review_id": review_id_for(rec.schema, rec.record_id), "record_id": rec.record_id,
+                    "document_id": doc.id, "source_path": doc.source_path, "schema": rec.schema,
+                    "reasons": land_rows.reasons(issues), "proposed": land_rows.proposed_json(rec),
+                    "status": "open", "batch_id": self.batch_id, "created_at": self.now,
                 })
             else:
                 self.records[rec.schema].append(land_rows.record_row(rec, schema, self.batch_id, self.now))
                 n_records += 1
-        self.documents.append(document_row(doc, outcome=oc.outcome, reason=oc.reason, schema=oc.schema,
-                                           n_records=n_records, batch_id=self.batch_id, processed_at=self.now))
+        self.documents.append(document_row(
+            doc, outcome=oc.outcome, schema=oc.schema, n_records=n_records, processed_at=self.now,
+            reason_code=str(doc.reason) if oc.outcome == QUARANTINED else _review_code(oc), reason=oc.reason))
         self.pending += max(1, len(oc.records))
         if self.pending >= FLUSH_EVERY:
             self.flush()
@@ -197,13 +203,12 @@ class _BatchWriter:
             return
         ids = sorted(self.doc_ids)
         # A re-processed document supersedes everything it produced before, wherever it went.
-        for name in self.schemas:
-            self.kb.delete_documents(name, ids)
-        self.catalog.delete_review_for_documents(ids)
         for name, rows in self.records.items():
-            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id)
-        if self.review:
-            self.catalog.write_review(self.review, self.batch_id)
+            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id, supersede_documents=ids)
+        for name in self.kb.schemas():
+            if name not in self.records:
+                self.kb.delete_documents(name, ids)
+        self.catalog.write_review(self.review, self.batch_id, supersede_documents=ids)
         self.catalog.write_documents(self.documents, self.batch_id)
         self.records.clear()
         self.review.clear()

@@ -43,6 +43,7 @@ PARSER_MODULES: dict[str, str] = {
 }
 ZIP_CONTAINERS = {mt.DOCX, mt.PPTX, mt.XLSX, mt.ODT, mt.EPUB, mt.ZIP}
 IMAGE_PREFIX = "image/"
+TEXT_EXTENSIONS = {".txt", ".text", ".log", ".csv", ".tsv", ".md", ".json", ".html", ".htm", ".eml", ".sql", ".py", ".xml"}
 
 
 class FormatParser(Protocol):
@@ -142,6 +143,8 @@ def _parse_into(doc: Document, data: bytes, ctx: ParseContext) -> None:
         doc.warnings.append(f"extension {ext} does not match content ({doc.media_type}); parsed by content")
     if doc.media_type in ZIP_CONTAINERS:
         check_zip(data, limits)
+    if doc.media_type == mt.BINARY and ext in TEXT_EXTENSIONS:
+        raise BadInput(Reason.UNDECODABLE, f"a {ext} file whose bytes are not text in any detectable encoding")
     parser = _parser_for(doc.media_type)
     if parser is None:
         if doc.media_type.startswith(IMAGE_PREFIX):
@@ -149,6 +152,7 @@ def _parse_into(doc: Document, data: bytes, ctx: ParseContext) -> None:
         raise BadInput(Reason.UNSUPPORTED, f"no parser for {doc.media_type} content")
     builder = TextBuilder(doc)
     parser(data, builder, ctx)
+    ctx.check_time()  # parsers check as they go; this catches the ones that finished late
     builder.finish()
     if len(doc.text) > limits.max_chars:
         raise BadInput(Reason.TOO_LARGE, f"document text has {len(doc.text):,} characters (limit {limits.max_chars:,})")
