@@ -10,6 +10,7 @@ from typing import Any
 
 from pipelines.document import Document, Kind
 from pipelines.map import locate
+from pipelines.map.address import find_addresses
 from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.map.rules import FieldRule, RuleSet
@@ -90,7 +91,7 @@ def convert(raw: Any, spec: FieldSpec, rule: FieldRule | None, locale: Locale | 
 
 
 def _evidence(doc: Document, hit: locate.Hit) -> Evidence:
-    return Evidence(doc.id, hit.start, hit.end, hit.text, hit.page)
+    return Evidence(doc.id, hit.start, hit.end, doc.text[hit.start:hit.end], hit.page)
 
 
 def _header_hits(doc: Document, name: str) -> Iterator[locate.Hit]:
@@ -129,6 +130,14 @@ def _keyword_hit(doc: Document, table: dict[str, list[str]]) -> tuple[str, locat
     return None
 
 
+def _quoted(doc: Document, offset: int) -> bool:
+    """Whether `offset` lies in quoted reply text (emails mark such elements)."""
+    for el in doc.elements:
+        if el.start <= offset < el.end:
+            return bool(el.attrs.get("quoted"))
+    return False
+
+
 def _page_at(doc: Document, offset: int) -> int | None:
     return doc.text.count("\f", 0, offset) + 1 if doc.pages else None
 
@@ -146,7 +155,14 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
     if rule.table is not None and rule.table.columns:
         return _run_table_rule(rule, spec, doc, locale)
     hits: list[locate.Hit]
-    if rule.anchor is not None:
+    if rule.address is not None:
+        hits = []
+        for a in find_addresses(doc.text):
+            if rule.address == "postcode":
+                hits.append(locate.Hit(a.postcode_start, a.postcode_end, a.postcode, _page_at(doc, a.start), how="address"))
+            else:
+                hits.append(locate.Hit(a.start, a.end, a.lines, _page_at(doc, a.start), how="address"))
+    elif rule.anchor is not None:
         hits = locate.find_after_label(doc, rule.anchor.labels, rule.anchor.direction)
     elif rule.regex is not None:
         hits = locate.find_regex(doc, rule.regex)
@@ -170,6 +186,8 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
         hits = [r["value"] for r in rows if "value" in r]
     else:  # key rules only apply to data rows (see map_document)
         return None
+    if rule.skip_quoted:
+        hits = [h for h in hits if not _quoted(doc, h.start)]
     for hit in hits:
         try:
             value = convert(hit.text, spec, rule, locale)

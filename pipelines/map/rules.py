@@ -68,6 +68,7 @@ class Selector(Strict):
     row_keys: list[str] = Field(default_factory=list)  # data rows must carry these keys
 
 
+FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address")
 Transform = str | dict[str, Any]
 TRANSFORM_NAMES = {"upper", "lower", "title", "strip", "collapse_spaces", "date_format", "dayfirst", "monthfirst",
                    "decimal", "lookup", "replace", "remove", "prefix", "suffix", "negate", "split"}
@@ -83,6 +84,8 @@ class FieldRule(Strict):
     key: str | None = None  # key of a data record (code, SQL, CSV, JSON)
     keywords: dict[str, list[str]] | None = None  # value -> phrases; first value whose phrase occurs
     constant: Any = None
+    address: Literal["lines", "postcode"] | None = None  # a postal address found by its postcode
+    skip_quoted: bool = True  # ignore quoted replies and forwarded text in emails
     pattern: str | None = None  # the found text must contain this; the match becomes the value
     transforms: list[Transform] = Field(default_factory=list)
     confidence: float = Field(0.95, ge=0.0, le=1.0)
@@ -91,10 +94,9 @@ class FieldRule(Strict):
 
     @model_validator(mode="after")
     def _one_finder(self) -> FieldRule:
-        finders = [n for n in ("anchor", "regex", "table", "email_header", "key", "keywords", "constant")
-                   if getattr(self, n) is not None]
+        finders = [n for n in FINDERS if getattr(self, n) is not None]
         if len(finders) != 1:
-            raise ValueError(f"rule must have exactly one finder (anchor, regex, table, email_header, key, keywords, constant); has {finders or 'none'}")
+            raise ValueError(f"rule must have exactly one finder ({', '.join(FINDERS)}); has {finders or 'none'}")
         for pat in (self.regex, self.pattern):
             if pat is not None:
                 try:
@@ -109,8 +111,7 @@ class FieldRule(Strict):
 
     @property
     def finder(self) -> str:
-        return next(n for n in ("anchor", "regex", "table", "email_header", "key", "keywords", "constant")
-                    if getattr(self, n) is not None)
+        return next(n for n in FINDERS if getattr(self, n) is not None)
 
 
 class RuleSet(Strict):
