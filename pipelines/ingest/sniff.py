@@ -7,10 +7,12 @@ The extension is only a tie-breaker between text formats that content cannot tel
 from __future__ import annotations
 
 import ast
+import csv
 import io
 import json
 import re
 import zipfile
+from collections import Counter
 
 import filetype
 
@@ -84,39 +86,151 @@ def _looks_like_email(head: bytes) -> bool:
     return len(_EMAIL_HEADER.findall(first)) >= 2
 
 
+_SQL_STRONG = re.compile(r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?(TEMP(ORARY)?\s+)?(TABLE|VIEW|INDEX|UNIQUE\s+INDEX|SCHEMA|DATABASE|SEQUENCE|FUNCTION|PROCEDURE|TRIGGER)|INSERT\s+(IGNORE\s+)?INTO|ALTER\s+TABLE|DROP\s+(TABLE|VIEW|INDEX|SCHEMA|DATABASE)|COPY\s+\S+.*\bFROM\s+stdin)\b", re.I | re.M)
+_SQL_WEAK = re.compile(r"^\s*(SELECT\s.+\sFROM\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s)", re.I | re.M)
+_SQL_FIRST_WORDS = {
+    "CREATE", "INSERT", "SELECT", "ALTER", "DROP", "UPDATE", "DELETE", "WITH", "BEGIN", "SET", "USE", "GRANT",
+    "REVOKE", "COPY", "TRUNCATE", "DECLARE", "PRAGMA", "LOCK", "START", "COMMIT", "EXEC", "EXECUTE", "MERGE",
+    "REPLACE", "COMMENT", "IF", "GO", "DELIMITER", "VACUUM", "ANALYZE", "EXPLAIN", "SHOW", "DESCRIBE", "CALL",
+}
+_SQL_COMMENTS = re.compile(r"\A(\s+|;|--[^\n]*|/\*.*?\*/|#[^\n]*)*", re.S)
+_PY_MARKERS = re.compile(
+    r"^(def |class |import |from [\w.]+ import |async def |@[\w.]+|if __name__ ==|"
+    r"[A-Za-z_]\w*(\s*:\s*[^=\n]+)?\s*=\s*[\[{(])",
+    re.M,
+)
+_HTML_TAGS = re.compile(
+    r"<(p|div|span|table|tr|td|th|thead|tbody|ul|ol|li|h[1-6]|br|a|b|i|u|strong|em|img|section|article|header|"
+    r"footer|nav|main|form|meta|link|script|style|title|font|center|hr|dl|dt|dd|blockquote|pre)\b[^>]*>",
+    re.I,
+)
+_HTML_CLOSE = re.compile(r"</(p|div|span|table|tr|td|li|h[1-6]|a|b|strong|em|ul|ol|font|title|section|article)>", re.I)
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
+_MD_STRONG = re.compile(r"^(#{1,6} \S|```|~~~|\s*[-*] \[[ xX]\] )|\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|^\s*\|?\s*:?-{3,}:?\s*\|", re.M)
+_JSON_EXTS = (".json", ".jsonl", ".ndjson", ".geojson")
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except (ValueError, RecursionError):
+        return False
+
+
+def _is_json_lines(head: str, truncated: bool) -> bool:
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    if truncated and lines:
+        lines = lines[:-1]
+    if len(lines) < 2:
+        return False
+    for ln in lines[:200]:
+        try:
+            value = json.loads(ln)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(value, (dict, list)):
+            return False
+    return True
+
+
+def _looks_like_python(text: str, head: str, ext: str) -> bool:
+    first = head.split("\n", 1)[0]
+    if ext in (".py", ".pyw", ".pyi"):
+        return True  # even Python 2 or broken code is parsed as code (with a warning), not prose
+    if not (_PY_MARKERS.search(head) or (first.startswith("#!") and "python" in first)):
+        return False
+    try:
+        ast.parse(text)
+        return True
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
+        return False
+
+
+def _looks_like_sql(head: str, ext: str) -> bool:
+    if ext == ".sql":
+        return True
+    body = head[_SQL_COMMENTS.match(head).end():]  # type: ignore[union-attr]
+    word = re.match(r"[A-Za-z]+", body)
+    if not word:
+        return False
+    if word.group(0).upper() not in _SQL_FIRST_WORDS:
+        return False
+    if _SQL_STRONG.search(head):
+        return True
+    # SELECT/UPDATE/DELETE also start English sentences: ask for a statement terminator too
+    return bool(_SQL_WEAK.search(head)) and bool(re.search(r";[ \t]*(--[^\n]*)?$", head, re.M))
+
+
+def _looks_like_html(head: str) -> bool:
+    s = head.lstrip("\ufeff \t\r\n")
+    if s[:5].lower() == "<?xml":
+        return bool(re.search(r"<(!doctype\s+html|html[\s>])", s[:4000], re.I))
+    if not s.startswith("<"):
+        return False
+    return len(_HTML_TAGS.findall(head)) >= 3 and bool(_HTML_CLOSE.search(head))
+
+
+def _looks_like_markdown(head: str) -> bool:
+    if _MD_TABLE_SEP.search(head) and len(re.findall(r"^\s*\|.*\|\s*$", head, re.M)) >= 2:
+        return True  # a pipe table with its |---|---| rule
+    return len(_MD_STRONG.findall(head)) >= 2 or len(_MD.findall(head)) >= 2
+
+
 def _text_kind(text: str, ext: str) -> str:
-    stripped = text.lstrip()
+    head = text[:20000]
+    truncated = len(text) > len(head)
+    stripped = head.lstrip("\ufeff \t\r\n")
     if stripped[:1] in "{[":
-        try:
-            json.loads(text)
+        if _is_json(text) or _is_json_lines(head, truncated):
             return JSON
-        except ValueError:
-            pass
-    if _SQL.search(text[:20000]) and ext not in (".py", ".md", ".txt"):
+        if ext in _JSON_EXTS:
+            return JSON  # broken JSON: the parser says where it breaks
+    elif ext in (".jsonl", ".ndjson") and _is_json_lines(head, truncated):
+        return JSON
+    if _looks_like_python(text, head, ext):
+        return PYTHON
+    if _looks_like_sql(head, ext):
         return SQL
-    if ext == ".py" or re.search(r"^(def |class |import |from \S+ import )", text, re.M):
-        try:
-            ast.parse(text)
-            return PYTHON
-        except (SyntaxError, ValueError):
-            pass
-    if _SQL.search(text[:20000]):
-        return SQL
-    if ext in (".csv", ".tsv") or _looks_like_csv(text):
+    if _looks_like_html(head):
+        return HTML
+    if ext in (".csv", ".tsv", ".tab") or _looks_like_csv(head, truncated):
         return CSV
-    if ext in (".md", ".markdown") or len(_MD.findall(text[:20000])) >= 2:
+    if ext in (".md", ".markdown") or _looks_like_markdown(head):
         return MARKDOWN
     return TEXT
 
 
-def _looks_like_csv(text: str) -> bool:
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+def _looks_like_csv(text: str, truncated: bool = False) -> bool:
+    """Rows with the same number (>1) of delimited, short, non-sentence cells."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
+    lines = lines[:30]
     if len(lines) < 2:
         return False
+    if sum(ln.rstrip().endswith((".", "!", "?")) for ln in lines) > len(lines) / 2:
+        return False  # sentences
     for sep in (",", ";", "\t", "|"):
-        counts = {ln.count(sep) for ln in lines}
-        if len(counts) == 1 and counts.pop() >= 1:
-            return True
+        if sep not in lines[0]:
+            continue
+        try:
+            rows = list(csv.reader(lines, delimiter=sep))
+        except csv.Error:
+            continue
+        width, freq = Counter(len(r) for r in rows).most_common(1)[0]
+        if width < 2 or freq / len(rows) < 0.9:
+            continue
+        if sep == "|" and _MD_TABLE_SEP.search(text):
+            continue  # a Markdown table
+        if width == 2 and len(rows) < 3:
+            continue  # "Dear Sir, ..." / "Hello, world"
+        cells = [c.strip() for r in rows for c in r]
+        if sum(len(c) for c in cells) / len(cells) > 40:
+            continue
+        if sum(len(c.split()) > 5 for c in cells) / len(cells) > 0.25:
+            continue  # prose split at commas
+        return True
     return False
 
 

@@ -1,0 +1,392 @@
+"""CSV/TSV and JSON (and JSON Lines): rows and objects come out as records.
+
+CSV: the delimiter and the header row are detected from the content; rows become `Kind.TABLE`
+elements of at most `CSV_CHUNK_ROWS` rows each (the header is the first table row of the first
+chunk and is repeated in every chunk's attrs), each with `attrs["records"]`: one dict per data row
+keyed by the header. `attrs["records_start"]` is the table row of the first record (1 when the
+header row is in this table, else 0) and `attrs["row_offset"]` the index of the chunk's first
+record in the whole file.
+
+JSON: objects in arrays become `Kind.CODE_DATA` elements (attrs `record`, `path`, `index`, `line`)
+whose text is the object's exact source; scalar members of other objects become `Kind.KEY_VALUE`
+elements with dotted paths (attrs `key`, `value`, `line`) whose text is the `"key": value` source.
+An array of arrays whose first row is all strings is a table (`Kind.TABLE` with records). Spans come
+from decoding the document piece by piece with `json.JSONDecoder.raw_decode`, so every element's
+text is a slice of the file. Invalid JSON is quarantined as corrupt with the line and column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from pipelines.document import Kind, Reason
+from pipelines.parse.builder import TextBuilder
+from pipelines.parse.errors import BadInput
+from pipelines.parse.text_decode import decode_text
+
+CSV_CHUNK_ROWS = 500
+# The csv module refuses fields over 128 KiB by default; real exports carry long notes/blobs.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+CSV_DELIMITERS = (",", ";", "\t", "|")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d+)*|\d*[.,]\d+)([eE][-+]?\d+)?\s*%?\s*$")
+_DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
+    try:
+        text = decode_text(data)
+    except UnicodeError as exc:
+        raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if builder.doc.media_type == "application/json":
+        add_json(text, builder, ctx)
+    else:
+        name = (builder.doc.name or "").lower()
+        add_csv(text, builder, ctx, delimiter="\t" if name.endswith((".tsv", ".tab")) else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter that splits the sample's lines into the most consistent number of fields (>1)."""
+    lines = sample.split("\n")
+    if len(lines) > 1 and len(sample) >= 60_000:
+        lines = lines[:-1]  # probably cut mid-line
+    best, best_score = ",", 0.0
+    for delim in CSV_DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines[:100], delimiter=delim) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, freq = counts.most_common(1)[0]
+        if width < 2:
+            continue
+        score = freq / len(rows) * (1 + min(width, 20) / 20)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _looks_typed(cell: str) -> bool:
+    return bool(_NUMBER.match(cell) or _DATE.match(cell))
+
+
+def detect_header(rows: list[list[str]], *, strict: bool = False) -> bool:
+    """A header row is all non-empty, unique, mostly non-numeric labels, unlike the rows under it.
+
+    `strict` (tables in documents, where a first row is less often a header than in a CSV)
+    asks for a column of numbers/dates under a text label."""
+    if not rows:
+        return False
+    first = [c.strip() for c in rows[0]]
+    if not first or any(not c for c in first) or len(set(first)) != len(first):
+        return False
+    if any(_looks_typed(c) for c in first):
+        return False
+    body = rows[1:51]
+    if not body:
+        return True
+    # a column whose values are numbers/dates under a text label is the strongest sign ...
+    for col in range(len(first)):
+        values = [r[col].strip() for r in body if col < len(r) and r[col].strip()]
+        if values and sum(_looks_typed(v) for v in values) / len(values) > 0.5:
+            return True
+    if strict:
+        return False
+    # ... otherwise: labels that do not reappear in the data and are shortish
+    seen = {c.strip() for r in body for c in r}
+    return not (set(first) & seen) and all(len(c) <= 60 for c in first)
+
+
+def header_names(first: list[str], width: int) -> list[str]:
+    names: list[str] = []
+    used: set[str] = set()
+    for i in range(width):
+        base = first[i].strip() if i < len(first) and first[i].strip() else f"column_{i + 1}"
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def add_csv(text: str, builder: TextBuilder, ctx: Any = None, *, delimiter: str | None = None) -> None:
+    sample = text[:65536]
+    delim = delimiter or detect_delimiter(sample)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', doublequote=True, skipinitialspace=False, strict=False)
+    try:
+        rows = [row for row in reader if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise BadInput(Reason.CORRUPT, f"CSV could not be read (line {reader.line_num}): {exc}") from exc
+    if not rows:
+        raise BadInput(Reason.EMPTY, "CSV has no rows")
+    has_header = detect_header(rows)
+    width = max(len(r) for r in rows)
+    header = header_names(rows[0] if has_header else [], width)
+    data_rows = rows[1:] if has_header else rows
+    doc = builder.doc
+    doc.metadata["csv"] = {"delimiter": delim, "header": header, "header_detected": has_header,
+                           "rows": len(data_rows), "columns": width}
+    widths = Counter(len(r) for r in data_rows)
+    if len(widths) > 1:
+        doc.warnings.append(f"CSV rows have differing numbers of fields: {dict(sorted(widths.items()))}")
+    chunks = max(1, -(-len(data_rows) // CSV_CHUNK_ROWS))
+    for c in range(chunks):
+        if ctx is not None:
+            ctx.check_time()
+        part = data_rows[c * CSV_CHUNK_ROWS : (c + 1) * CSV_CHUNK_ROWS]
+        records = [{header[i]: (row[i] if i < len(row) else None) for i in range(width)} for row in part]
+        table_rows: list[list[str | None]] = [list(r) for r in part]
+        header_here = has_header and c == 0
+        if header_here:
+            table_rows.insert(0, list(rows[0]))
+        attrs = {
+            "header": header,
+            "records": records,
+            "records_start": 1 if header_here else 0,
+            "row_offset": c * CSV_CHUNK_ROWS,
+            "chunk": c,
+            "chunks": chunks,
+            "delimiter": delim,
+        }
+        if not part and not header_here:
+            continue
+        builder.add_table(table_rows, attrs=attrs)
+
+
+def _blank(row: list[Any]) -> bool:
+    """A row TextBuilder.add_table would drop (all cells blank once cleaned)."""
+    return not any(str(c if c is not None else "").strip() for c in row)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\n\r]*")
+_decoder = json.JSONDecoder()
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as dotted keys (lists keep their index: `a.b[0].c`)."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            key = f"{prefix}.{k}" if prefix else str(k)
+            if isinstance(v, (dict, list)) and v:
+                out.update(flatten(v, key))
+            else:
+                out[key] = v
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            key = f"{prefix}[{i}]"
+            if isinstance(v, (dict, list)) and v:
+                out.update(flatten(v, key))
+            else:
+                out[key] = v
+    else:
+        out[prefix or "$"] = value
+    return out
+
+
+class JsonWalker:
+    def __init__(self, text: str, builder: TextBuilder, ctx: Any) -> None:
+        self.text = text
+        self.builder = builder
+        self.ctx = ctx
+        self.lines = _Lines(text)
+        self.count = 0
+        self.records = 0
+
+    def _tick(self) -> None:
+        self.count += 1
+        if self.ctx is not None and self.count % 1000 == 0:
+            self.ctx.check_time()
+
+    def skip(self, pos: int) -> int:
+        return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
+
+    def decode(self, pos: int) -> tuple[Any, int]:
+        return _decoder.raw_decode(self.text, pos)
+
+    def walk(self, pos: int, path: str, member_start: int | None = None) -> int:
+        """Emit elements for the value at `pos` (not whitespace); return the offset after it.
+
+        `member_start` is where the `"key":` of an object member begins, so a value shown as one
+        key/value element carries its key in its text.
+        """
+        self._tick()
+        ch = self.text[pos : pos + 1]
+        if ch == "{":
+            return self._object(pos, path)
+        if ch == "[":
+            return self._array(pos, path, member_start)
+        value, end = self.decode(pos)
+        at = pos if member_start is None else member_start
+        self.builder.add(Kind.KEY_VALUE, self.text[at:end], attrs={"key": path or "$", "value": value, "line": self.lines.line(at)})
+        return end
+
+    def _object(self, pos: int, path: str) -> int:
+        text = self.text
+        i = self.skip(pos + 1)
+        if text[i : i + 1] == "}":
+            return i + 1
+        while True:
+            key_start = i
+            key, i = self.decode(i)
+            if not isinstance(key, str):
+                raise ValueError("object key is not a string")
+            i = self.skip(i)
+            if text[i : i + 1] != ":":
+                raise ValueError("expected ':'")
+            i = self.skip(i + 1)
+            child = f"{path}.{key}" if path else key
+            if text[i : i + 1] in ("{", "["):
+                i = self.walk(i, child, key_start)
+            else:
+                value, end = self.decode(i)
+                self._tick()
+                self.builder.add(Kind.KEY_VALUE, text[key_start:end], attrs={"key": child, "value": value, "line": self.lines.line(key_start)})
+                i = end
+            i = self.skip(i)
+            sep = text[i : i + 1]
+            if sep == ",":
+                i = self.skip(i + 1)
+                continue
+            if sep == "}":
+                return i + 1
+            raise ValueError("expected ',' or '}'")
+
+    def _array(self, pos: int, path: str, member_start: int | None = None) -> int:
+        text = self.text
+        # Look at the whole array once (C speed) to choose how to present it.
+        value, end = self.decode(pos)
+        if not value:
+            return end
+        if all(isinstance(v, list) for v in value) and value[0] and all(isinstance(c, str) for c in value[0]):
+            self._table(value, path, pos)
+            return end
+        if not any(isinstance(v, dict) for v in value):
+            # scalars (or lists of scalars): one key/value element for the whole list
+            at = pos if member_start is None else member_start
+            self.builder.add(Kind.KEY_VALUE, text[at:end], attrs={"key": path or "$", "value": value, "line": self.lines.line(at)})
+            return end
+        i = self.skip(pos + 1)
+        index = 0
+        while True:
+            child = f"{path}[{index}]"
+            if text[i : i + 1] == "{":
+                obj, obj_end = self.decode(i)
+                self._tick()
+                attrs: dict[str, Any] = {"record": obj, "path": child, "index": index, "line": self.lines.line(i)}
+                if any(isinstance(v, (dict, list)) for v in obj.values()):
+                    attrs["flat"] = flatten(obj)
+                self.builder.add(Kind.CODE_DATA, text[i:obj_end], attrs=attrs)
+                self.records += 1
+                i = obj_end
+            else:
+                i = self.walk(i, child)
+            i = self.skip(i)
+            sep = text[i : i + 1]
+            if sep == ",":
+                i = self.skip(i + 1)
+                index += 1
+                continue
+            if sep == "]":
+                return i + 1
+            raise ValueError("expected ',' or ']'")
+
+    def _table(self, value: list[list[Any]], path: str, pos: int) -> None:
+        header = header_names([str(c) for c in value[0]], max(len(r) for r in value))
+        kept = [value[0], *[r for r in value[1:] if not _blank(r)]]  # rows add_table would drop
+        rows = [["" if c is None else (c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)) for c in r] for r in kept]
+        records = [{header[i]: (r[i] if i < len(r) else None) for i in range(len(header))} for r in kept[1:]]
+        self.builder.add_table(rows, attrs={"header": header, "records": records, "records_start": 1, "path": path or "$", "line": self.lines.line(pos)})
+        self.records += len(records)
+
+
+def _json_error(text: str) -> BadInput:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return BadInput(Reason.CORRUPT, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    except RecursionError:
+        return BadInput(Reason.NESTING, "JSON nested too deeply to parse")
+    return BadInput(Reason.CORRUPT, "invalid JSON")
+
+
+def add_json(text: str, builder: TextBuilder, ctx: Any = None) -> None:
+    doc = builder.doc
+    start = _WS.match(text).end()  # type: ignore[union-attr]
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines_result = _json_lines(text, builder, ctx)
+        if lines_result is True:
+            return
+        if isinstance(lines_result, str):
+            raise BadInput(Reason.CORRUPT, lines_result) from exc
+        raise BadInput(Reason.CORRUPT, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    walker = JsonWalker(text, builder, ctx)
+    try:
+        walker.walk(start, "")
+    except (ValueError, IndexError) as exc:  # should not happen after a successful json.loads
+        raise _json_error(text) from exc
+    doc.metadata["json"] = {"records": walker.records, "lines": False}
+
+
+def _json_lines(text: str, builder: TextBuilder, ctx: Any) -> bool | str:
+    """JSON Lines: one JSON value per line. True if the whole text is valid JSON Lines (and its
+    elements were added); an error message if it is JSON Lines with a broken line; else False."""
+    lines = text.split("\n")
+    parsed: list[tuple[int, str, Any]] = []
+    for n, line in enumerate(lines, 1):
+        s = line.strip()
+        if not s:
+            continue
+        try:
+            parsed.append((n, line.rstrip("\r"), json.loads(s)))
+        except ValueError as exc:
+            if len(parsed) >= 2 and all(isinstance(v, dict) for _, _, v in parsed):
+                col = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                return f"invalid JSON Lines at line {n}{col}: {msg}"
+            return False
+    if len(parsed) < 2 or not any(isinstance(v, dict) for _, _, v in parsed):
+        return False
+    records = 0
+    for i, (n, line, value) in enumerate(parsed):
+        if ctx is not None and i % 1000 == 999:
+            ctx.check_time()
+        if isinstance(value, dict):
+            attrs: dict[str, Any] = {"record": value, "path": f"[{i}]", "index": i, "line": n}
+            if any(isinstance(v, (dict, list)) for v in value.values()):
+                attrs["flat"] = flatten(value)
+            builder.add(Kind.CODE_DATA, line, attrs=attrs)
+            records += 1
+        else:
+            builder.add(Kind.KEY_VALUE, line, attrs={"key": f"[{i}]", "value": value, "line": n})
+    builder.doc.metadata["json"] = {"records": records, "lines": True}
+    return True

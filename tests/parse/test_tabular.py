@@ -1,0 +1,168 @@
+"""CSV/TSV and JSON come out as records with cell/element spans that slice back into the text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.document import Document, Kind, Reason, Status
+from pipelines.parse.builder import TextBuilder
+from pipelines.parse.dispatch import parse_bytes
+from pipelines.parse.errors import BadInput
+from pipelines.parse import tabular
+
+
+def _check_spans(doc: Document) -> None:
+    assert doc.status is Status.PARSED, doc.reason_text
+    for e in doc.elements:
+        assert doc.text[e.start : e.end] == e.text
+        for c in e.cells or []:
+            assert doc.text[c.start : c.end] == c.text
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+GERMAN_CSV = (
+    "\ufeffKundennr;Name;Umsatz;Datum\r\n"
+    "1001;Müller GmbH;\"1.234,50\";2024-01-31\r\n"
+    "1002;\"Schmidt; Partner\";99,00;2024-02-01\r\n"
+    "\r\n"
+    "1003;\"Zeile\nUmbruch\";;2024-03-01\r\n"
+).encode("utf-8")
+
+
+def test_csv_semicolons_bom_and_quotes() -> None:
+    doc = parse_bytes(GERMAN_CSV, name="kunden.csv")
+    _check_spans(doc)
+    assert doc.media_type == "text/csv"
+    assert doc.metadata["csv"]["delimiter"] == ";"
+    (table,) = doc.elements
+    assert table.kind is Kind.TABLE
+    assert table.attrs["header"] == ["Kundennr", "Name", "Umsatz", "Datum"]  # no BOM in the first name
+    assert table.attrs["records"] == [
+        {"Kundennr": "1001", "Name": "Müller GmbH", "Umsatz": "1.234,50", "Datum": "2024-01-31"},
+        {"Kundennr": "1002", "Name": "Schmidt; Partner", "Umsatz": "99,00", "Datum": "2024-02-01"},
+        {"Kundennr": "1003", "Name": "Zeile\nUmbruch", "Umsatz": "", "Datum": "2024-03-01"},
+    ]
+    assert table.attrs["records_start"] == 1
+    cells = {(c.row, c.col): c.text for c in table.cells}
+    assert cells[(0, 0)] == "Kundennr" and cells[(2, 1)] == "Schmidt; Partner" and cells[(3, 1)] == "Zeile Umbruch"
+    # records line up with the table's rows
+    for i, record in enumerate(table.attrs["records"]):
+        assert cells[(i + table.attrs["records_start"], 0)] == record["Kundennr"]
+
+
+def test_csv_sniffed_without_extension_and_tsv() -> None:
+    doc = parse_bytes(b"id,name,amount\n1,Acme,10.5\n2,Globex,7\n", name="export.txt")
+    _check_spans(doc)
+    assert doc.media_type == "text/csv"
+    assert doc.elements[0].attrs["records"][1] == {"id": "2", "name": "Globex", "amount": "7"}
+    tsv = parse_bytes(b"sku\tqty\nA-1\t3\nB-2\t4\n", name="stock.tsv")
+    _check_spans(tsv)
+    assert tsv.elements[0].attrs["records"] == [{"sku": "A-1", "qty": "3"}, {"sku": "B-2", "qty": "4"}]
+
+
+def test_csv_without_header() -> None:
+    doc = parse_bytes(b"1001,Acme,10.5\n1002,Globex,7.25\n1003,Initech,3\n", name="rows.csv")
+    _check_spans(doc)
+    table = doc.elements[0]
+    assert not doc.metadata["csv"]["header_detected"]
+    assert table.attrs["records"][0] == {"column_1": "1001", "column_2": "Acme", "column_3": "10.5"}
+    assert table.attrs["records_start"] == 0
+
+
+def test_csv_big_file_is_chunked_with_header_repeated() -> None:
+    lines = ["id,name,amount"] + [f"{i},Customer {i},{i * 2}.00" for i in range(1, 1201)]
+    doc = parse_bytes("\n".join(lines).encode(), name="big.csv")
+    _check_spans(doc)
+    tables = [e for e in doc.elements if e.kind is Kind.TABLE]
+    assert len(tables) == 3
+    assert [t.attrs["row_offset"] for t in tables] == [0, 500, 1000]
+    assert all(t.attrs["header"] == ["id", "name", "amount"] for t in tables)
+    assert [len(t.attrs["records"]) for t in tables] == [500, 500, 200]
+    assert tables[0].attrs["records_start"] == 1 and tables[1].attrs["records_start"] == 0
+    assert tables[2].attrs["records"][-1] == {"id": "1200", "name": "Customer 1200", "amount": "2400.00"}
+    last_cell = [c for c in tables[2].cells if c.row == 199 and c.col == 1][0]
+    assert doc.text[last_cell.start : last_cell.end] == "Customer 1200"
+
+
+def test_csv_undecodable_is_refused() -> None:
+    doc = Document(id="x", source_path="x.csv", media_type="text/csv", size=0, name="x.csv")
+    with pytest.raises(BadInput) as exc:
+        tabular.parse(bytes(range(256)) * 50, TextBuilder(doc), None)
+    assert exc.value.reason is Reason.UNDECODABLE
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------------
+
+
+def test_json_list_of_objects_has_source_spans() -> None:
+    src = '[\n  {"id": 1, "name": "O\'Brien", "tags": ["a"]},\n  {"id": 2, "name": "M\\u00fcller", "contact": {"email": "m@x.de"}}\n]\n'
+    doc = parse_bytes(src.encode(), name="customers.json")
+    _check_spans(doc)
+    assert doc.media_type == "application/json"
+    rows = [e for e in doc.elements if e.kind is Kind.CODE_DATA]
+    assert [e.attrs["record"] for e in rows] == [
+        {"id": 1, "name": "O'Brien", "tags": ["a"]},
+        {"id": 2, "name": "Müller", "contact": {"email": "m@x.de"}},
+    ]
+    assert rows[0].text == '{"id": 1, "name": "O\'Brien", "tags": ["a"]}'  # the object's own source
+    assert all(json.loads(e.text) == e.attrs["record"] for e in rows)
+    assert [e.attrs["path"] for e in rows] == ["[0]", "[1]"]
+    assert [e.attrs["line"] for e in rows] == [2, 3]
+    assert rows[1].attrs["flat"] == {"id": 2, "name": "Müller", "contact.email": "m@x.de"}
+
+
+def test_json_nested_object() -> None:
+    src = """{
+  "company": {"name": "Acme", "address": {"city": "Berlin", "zip": "10115"}},
+  "active": true,
+  "tags": ["b2b", "energy"],
+  "customers": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}],
+  "matrix": [["plan", "price"], ["basic", 0.21], ["green", 0.25]],
+  "nothing": null
+}"""
+    doc = parse_bytes(src.encode(), name="export.txt")  # sniffed as JSON by content
+    _check_spans(doc)
+    assert doc.media_type == "application/json"
+    kv = {e.attrs["key"]: e for e in doc.elements if e.kind is Kind.KEY_VALUE}
+    assert {k: e.attrs["value"] for k, e in kv.items()} == {
+        "company.name": "Acme",
+        "company.address.city": "Berlin",
+        "company.address.zip": "10115",
+        "active": True,
+        "tags": ["b2b", "energy"],
+        "nothing": None,
+    }
+    assert kv["company.address.city"].text == '"city": "Berlin"'
+    assert kv["tags"].text == '"tags": ["b2b", "energy"]'
+    data = [e for e in doc.elements if e.kind is Kind.CODE_DATA]
+    assert [(e.attrs["path"], e.attrs["record"]) for e in data] == [("customers[0]", {"id": 1, "name": "A"}), ("customers[1]", {"id": 2, "name": "B"})]
+    (table,) = [e for e in doc.elements if e.kind is Kind.TABLE]
+    assert table.attrs["records"] == [{"plan": "basic", "price": 0.21}, {"plan": "green", "price": 0.25}]
+
+
+def test_invalid_json_is_corrupt_with_position() -> None:
+    doc = parse_bytes(b'[\n  {"id": 1},\n  {"id": 2,}\n]\n', name="broken.json")
+    assert doc.status is Status.QUARANTINED
+    assert doc.reason is Reason.CORRUPT
+    assert "line 3, column 12" in doc.reason_text
+
+
+def test_json_lines() -> None:
+    doc = parse_bytes(b'{"id": 1, "v": "a"}\n{"id": 2, "v": "b"}\n', name="events.jsonl")
+    _check_spans(doc)
+    assert doc.media_type == "application/json"
+    assert [e.attrs["record"] for e in doc.elements] == [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]
+    assert [e.attrs["line"] for e in doc.elements] == [1, 2]
+
+
+def test_json_lines_with_a_broken_line_says_which() -> None:
+    doc = parse_bytes(b'{"id": 1}\n{"id": 2}\n{"id": 3,,}\n{"id": 4}\n', name="events.jsonl")
+    assert doc.reason is Reason.CORRUPT
+    assert doc.reason_text.startswith("invalid JSON Lines at line 3, column")
