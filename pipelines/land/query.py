@@ -1,0 +1,110 @@
+"""SQL over the knowledge base with DuckDB: each KB folder is a view of the same name.
+
+    run_query("kb", "SELECT supplier_name, sum(total) FROM invoice GROUP BY 1")
+
+Views read `read_parquet('<kb>/<name>/**/*.parquet', union_by_name=true,
+hive_partitioning=false)`: files of older schema versions contribute nulls for newer
+columns, and the `batch=<id>` folders do not add a column (rows carry `batch_id`).
+`documents` and `review` always exist (empty until something is written).
+
+By default the connection is sandboxed: DuckDB may read and write only inside the KB
+folder and cannot load extensions — a query cannot touch other files on the machine.
+Results come back through Arrow, so DECIMAL columns stay exact (`decimal.Decimal` objects)
+and timestamps keep their UTC time zone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipelines.land import atomic
+from pipelines.land.catalog import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
+from pipelines.land.kb import list_tables
+
+
+class KnowledgeBaseNotFoundError(FileNotFoundError):
+    """The KB folder does not exist (nothing has been landed there yet, or a wrong path)."""
+
+
+def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per KB table."""
+    root = Path(kb_root).expanduser()
+    if not root.is_dir():
+        raise KnowledgeBaseNotFoundError(
+            f"knowledge base not found: {root} is not a directory "
+            "(run the pipeline to land documents first, or pass the right KB path)"
+        )
+    root = root.resolve()
+    _finish_interrupted_write(root)
+    con = duckdb.connect(":memory:")
+    try:
+        tables = list_tables(root)
+        for name in tables:
+            pattern = _sql_string(f"{root / name}{os.sep}**{os.sep}*.parquet")
+            con.execute(
+                f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet("
+                f"{pattern}, union_by_name = true, hive_partitioning = false)"
+            )
+        for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA)):
+            if name not in tables:
+                con.register(name, schema.empty_table())
+        if sandbox:
+            con.execute(f"SET allowed_directories = [{_sql_string(str(root) + os.sep)}]")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET autoinstall_known_extensions = false")
+            con.execute("SET autoload_known_extensions = false")
+            con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def run_query(kb_root: str | Path, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
+              *, sandbox: bool = True) -> pd.DataFrame:
+    """Run one SQL statement against the KB and return the result as a DataFrame.
+
+    An unknown table gives an error listing the tables the KB has.
+    """
+    con = connect(kb_root, sandbox=sandbox)
+    try:
+        try:
+            rel = con.sql(sql, params=params)
+        except duckdb.CatalogException as exc:
+            names = sorted({r[0] for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()})
+            raise duckdb.CatalogException(f"{exc}\nTables in knowledge base {kb_root}: {', '.join(names) or '(none)'}") from exc
+        if rel is None:  # a statement without a result set
+            return pd.DataFrame()
+        return rel.to_arrow_table().to_pandas()
+    finally:
+        con.close()
+
+
+def tables(kb_root: str | Path) -> list[str]:
+    return list_tables(Path(kb_root))
+
+
+def _finish_interrupted_write(root: Path) -> None:
+    """If a writer crashed after committing, complete its write before reading (needs write access)."""
+    if not (root / atomic.JOURNAL_NAME).exists():
+        return
+    try:
+        with atomic.kb_lock(root):
+            atomic.recover(root)
+    except OSError:
+        pass  # read-only KB: read what is there
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
