@@ -162,6 +162,9 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
                 hits.append(locate.Hit(a.postcode_start, a.postcode_end, a.postcode, _page_at(doc, a.start), how="address"))
             else:
                 hits.append(locate.Hit(a.start, a.end, a.lines, _page_at(doc, a.start), how="address"))
+    elif rule.element is not None:
+        hits = [locate.Hit(el.start, el.end, el.text, el.page, how="element")
+                for el in doc.elements if el.kind.value in rule.element][:1]
     elif rule.anchor is not None:
         hits = locate.find_after_label(doc, rule.anchor.labels, rule.anchor.direction)
     elif rule.regex is not None:
@@ -188,6 +191,8 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
         return None
     if rule.skip_quoted:
         hits = [h for h in hits if not _quoted(doc, h.start)]
+    if spec.type == "list" and isinstance(spec.items, str) and len(hits) > 1:
+        return _collect(rule, spec, doc, hits, locale)
     for hit in hits:
         try:
             value = convert(hit.text, spec, rule, locale)
@@ -195,6 +200,24 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
             continue
         return FieldValue(value, "rule", rule.confidence, rule.id, _evidence(doc, hit), hit.text)
     return None
+
+
+def _collect(rule: FieldRule, spec: FieldSpec, doc: Document, hits: list[locate.Hit], locale: Locale | None) -> FieldValue | None:
+    """A list field found by a finder that hits several times: every distinct value, in order."""
+    values: list[Any] = []
+    used: list[locate.Hit] = []
+    for hit in hits:
+        try:
+            for v in convert(hit.text, spec, rule, locale):
+                if v not in values:
+                    values.append(v)
+                    used.append(hit)
+        except NormalizeError:
+            continue
+    if not values:
+        return None
+    start, end = min(h.start for h in used), max(h.end for h in used)
+    return FieldValue(values, "rule", rule.confidence, rule.id, Evidence(doc.id, start, end, doc.text[start:end], used[0].page), None)
 
 
 def _run_table_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None) -> FieldValue | None:

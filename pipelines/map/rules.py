@@ -68,7 +68,7 @@ class Selector(Strict):
     row_keys: list[str] = Field(default_factory=list)  # data rows must carry these keys
 
 
-FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address")
+FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address", "element")
 Transform = str | dict[str, Any]
 TRANSFORM_NAMES = {"upper", "lower", "title", "strip", "collapse_spaces", "date_format", "dayfirst", "monthfirst",
                    "decimal", "lookup", "replace", "remove", "prefix", "suffix", "negate", "split"}
@@ -84,7 +84,8 @@ class FieldRule(Strict):
     key: str | None = None  # key of a data record (code, SQL, CSV, JSON)
     keywords: dict[str, list[str]] | None = None  # value -> phrases; first value whose phrase occurs
     constant: Any = None
-    address: Literal["lines", "postcode"] | None = None  # a postal address found by its postcode
+    address: Literal["lines", "postcode"] | None = None
+    element: list[str] | None = None  # text of the first element of these kinds (e.g. [title, heading])  # a postal address found by its postcode
     skip_quoted: bool = True  # ignore quoted replies and forwarded text in emails
     pattern: str | None = None  # the found text must contain this; the match becomes the value
     transforms: list[Transform] = Field(default_factory=list)
