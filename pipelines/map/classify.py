@@ -36,18 +36,27 @@ def classify(view: DocView, book: RuleBook, schemas: dict[str, Schema]) -> list[
         return [rows]
     best: tuple[int, Classification] | None = None
     for schema in schemas.values():
-        for hint in schema.classify:
-            if hint.media_types and view.doc.media_type not in hint.media_types:
+        labels = _label_fields(view, schema)
+        for hint in schema.classify or [None]:  # type: ignore[list-item]
+            if hint is not None and hint.media_types and view.doc.media_type not in hint.media_types:
                 continue
-            hits = sum(view.has_phrase(k) for k in hint.keywords)
-            if hint.keywords and hits == 0:
-                continue
-            if hint.records == "per_row" and not view.row_keys:
-                continue
-            score = hits + (2 if hint.media_types else 0)
-            if best is None or score > best[0]:
-                best = (score, Classification(schema.name, hint.records, f"schema_hint:{schema.name}"))
+            if hint is not None and hint.records == "per_row":
+                continue  # data rows were decided above
+            hits = sum(view.has_phrase(k) for k in hint.keywords) if hint else 0
+            # Keywords say what a document calls itself; labels say which fields it carries.
+            score = 2 * hits + labels + (2 if hint is not None and hint.media_types else 0)
+            if score >= MIN_SCORE and (best is None or score > best[0]):
+                best = (score, Classification(schema.name, "one", f"schema_hint:{schema.name}"))
     return [best[1]] if best else []
+
+
+MIN_SCORE = 4
+
+
+def _label_fields(view: DocView, schema: Schema) -> int:
+    """How many of the schema's fields have one of their aliases written in the document."""
+    return sum(1 for spec in schema.fields.values()
+               if any(len(a) > 3 and view.has_phrase(a) for a in spec.aliases))
 
 
 def _key(text: str) -> str:

@@ -41,6 +41,7 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
                             rec.fields[name] = run_rule(rule, schema.fields[name], doc)  # type: ignore[assignment]
         for rec in records:
             rec.classifier = c.decided_by
+        _fill_from_document(doc, schema, records)
         if not records:
             rec = Record(schema.name, doc.id, doc.source_path, classifier=c.decided_by, rule_set=rs.id if rs else None)
             rec.issues.append(Issue("unsupported_document", None, f"classified as {schema.name} ({c.decided_by}) but no data rows map to its fields"))
@@ -56,3 +57,20 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
                 record.fields[name] = fv
         record.issues.extend(i for i in generic.issues if i.field not in record.fields)
     return MapResult(doc, c, [record])
+
+
+def _fill_from_document(doc: Document, schema: Schema, records: list[Record]) -> None:
+    """Rows often leave out what the document states once for all of them ("all prices in GBP",
+    "effective from 1 April"). Fields no row carries are taken from the document, when sure."""
+    if not records:
+        return
+    in_rows = {name for rec in records for name in rec.fields}
+    missing = [n for n, spec in schema.fields.items() if n not in in_rows and spec.type != "list"]
+    if not missing:
+        return
+    doc_level = extract_generic(doc, schema)
+    for name in missing:
+        fv = doc_level.fields.get(name)
+        if fv is not None and fv.method != "default" and fv.confidence >= schema.min_confidence:
+            for rec in records:
+                rec.fields[name] = fv

@@ -12,7 +12,10 @@ from pipelines.parse.text_decode import decode_text
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _LIST = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+\S")
 # "Label: value" with a short label: the commonest way people write fields in free text.
-KEY_VALUE = re.compile(r"^\s*(?P<key>[A-Za-z][\w .#/&()'-]{0,40}?)\s*[:=]\s+(?P<value>\S.*)$")
+KEY_VALUE = re.compile(r"^\s*(?P<key>[A-Za-z][\w .#/&()'-]{0,40}?)\s*(?:[:=]|\s\.{3,}|\.{3,})\s+(?P<value>\S.*)$")
+# Markdown pipe tables: "| a | b |" rows with a "|---|---|" separator under the header.
+_MD_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 def split_blocks(text: str) -> list[str]:
@@ -52,10 +55,39 @@ def add_text_blocks(text: str, builder: TextBuilder, *, markdown: bool = False, 
             builder.add(kind, stripped, attrs=dict(attrs or {}))
 
 
+def _md_cells(line: str) -> list[str]:
+    return [c.strip().strip("*`").strip() for c in line.strip().strip("|").split("|")]
+
+
+def _add_markdown(text: str, builder: TextBuilder) -> None:
+    """Markdown: pipe tables become tables with records; everything else is text blocks."""
+    lines = text.split("\n")
+    i, pending = 0, []
+    while i < len(lines):
+        if (_MD_TABLE_ROW.match(lines[i]) and i + 1 < len(lines) and _MD_TABLE_SEP.match(lines[i + 1])):
+            add_text_blocks("\n".join(pending), builder, markdown=True)
+            pending = []
+            header = _md_cells(lines[i])
+            rows = [header]
+            i += 2
+            while i < len(lines) and _MD_TABLE_ROW.match(lines[i]):
+                rows.append(_md_cells(lines[i]))
+                i += 1
+            records = [dict(zip(header, r)) for r in rows[1:]]
+            builder.add_table(rows, attrs={"header": header, "records": records, "records_start": 1})
+            continue
+        pending.append(lines[i])
+        i += 1
+    add_text_blocks("\n".join(pending), builder, markdown=True)
+
+
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
     try:
         text = decode_text(data)
     except UnicodeError as exc:
         raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
-    markdown = builder.doc.media_type == "text/markdown"
-    add_text_blocks(text.replace("\r\n", "\n"), builder, markdown=markdown)
+    text = text.replace("\r\n", "\n")
+    if builder.doc.media_type == "text/markdown":
+        _add_markdown(text, builder)
+    else:
+        add_text_blocks(text, builder)
