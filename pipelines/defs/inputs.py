@@ -1,0 +1,19 @@
+"""Rules and schemas as observed inputs: their data version is the content hash of the folder,
+so editing a rule marks the records mapped with the old rules as stale."""
+
+import dagster as dg
+
+from pipelines import stages
+from pipelines.defs.resources import MapperResource
+
+
+@dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})
+def mapping_rules(mapper: MapperResource) -> dg.DataVersion:
+    """Declarative mapping rules (`mappings/`)."""
+    return dg.DataVersion(stages.dir_hash(mapper.settings().mappings_dir))
+
+
+@dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})
+def canonical_schemas(mapper: MapperResource) -> dg.DataVersion:
+    """Canonical entity schemas (`schemas/`)."""
+    return dg.DataVersion(stages.dir_hash(mapper.settings().schemas_dir))

@@ -1,0 +1,51 @@
+"""The mapper's settings as a resource; unset fields fall back to `Settings` (env, then defaults)."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import Settings
+from pipelines.pipeline import Mapper
+from pipelines.stages import HoldPolicy
+
+
+class MapperResource(dg.ConfigurableResource):
+    """Where the KB, schemas and rules live, parse workers, and the stopgap thresholds."""
+
+    kb_root: str | None = None
+    schemas_dir: str | None = None
+    mappings_dir: str | None = None
+    workers: int | None = None
+    hold_ratio: float | None = None
+    hold_jump: float | None = None
+    hold_min_history: int | None = None
+    hold_min_documents: int | None = None
+
+    def settings(self) -> Settings:
+        s = Settings()
+        if self.kb_root:
+            s.kb_root = Path(self.kb_root)
+        if self.schemas_dir:
+            s.schemas_dir = Path(self.schemas_dir)
+        if self.mappings_dir:
+            s.mappings_dir = Path(self.mappings_dir)
+        if self.workers is not None:
+            s.workers = self.workers
+        return s
+
+    def mapper(self) -> Mapper:
+        s = self.settings()
+        return Mapper.from_dirs(s.schemas_dir, s.mappings_dir)
+
+    def hold_policy(self) -> HoldPolicy:
+        p = HoldPolicy.from_env()
+        for name in ("ratio", "jump", "min_history", "min_documents"):
+            value = getattr(self, f"hold_{name}")
+            if value is not None:
+                setattr(p, name, value)
+        return p
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"mapper": MapperResource()}, executor=dg.multiprocess_executor)
