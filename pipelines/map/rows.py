@@ -1,0 +1,361 @@
+"""Records that live in data: dict/list literals in code, SQL rows, CSV and JSON rows.
+
+`extract_rows(doc, schema)` turns every data row of a document into one Record:
+  - CODE_DATA elements: attrs `record` (one dict: a SQL row, a dict literal) or `records`
+    (a list of dicts; a dict of dicts arrives with its keys under `_key`); a CODE_DATA element
+    whose `value` is a flat dict counts as one record too;
+  - TABLE elements with `attrs["records"]` (CSV, JSON arrays), whose header row names the keys.
+
+Keys map to schema fields by normalised name ("cust_no", "CustNo", "Cust No" and "cust-no"
+all read as "cust no") against each field's name and aliases, or by an explicit `key_map`
+{source key: field name}, which wins. A dict-of-dicts key (`_key`) maps to the schema's first
+key field when no other key of the row does.
+
+Evidence: the value's own span where it can be found in the element's text (a SQL row's value,
+a CSV cell), else the row's span, else the element's span. Values are normalised by type; a
+value that fails is left out of the fields and recorded as an `Issue("invalid_value")`.
+Rows that map to fewer than two fields, or to none of the schema's required fields, are not
+records of this schema and are skipped. `record.index` is the row's running number among all
+the data rows of the document (0-based), so ids stay stable when a row stops matching.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pipelines.document import Document, Element, Kind, Status
+from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.map.normalize import Locale, NormalizeError, normalize
+from pipelines.map.schema import FieldSpec, Schema
+
+CONF_KEY_MAP = 0.97  # the key was mapped by someone
+CONF_NAME = 0.95  # the key is the field's name
+CONF_ALIAS = 0.9  # the key is one of the field's aliases
+CONF_ROW_KEY = 0.7  # a dict-of-dicts key taken as the record's key field
+CONF_PREFIX = 0.8  # the key starts with a field's name or alias ("standing_charge_gbp_per_day")
+
+# Abbreviations common in column names, expanded before matching ("post_cd" -> "post code").
+ABBREVIATIONS = {
+    "cd": "code", "no": "number", "num": "number", "nbr": "number", "nr": "number", "addr": "address",
+    "dt": "date", "tel": "telephone", "ph": "phone", "nm": "name", "acct": "account", "acc": "account",
+    "cust": "customer", "desc": "description", "qty": "quantity", "amt": "amount", "ccy": "currency",
+    "curr": "currency", "ref": "reference", "id": "id", "mob": "mobile",
+}
+# Keys that continue an address split over columns (addr_1, addr_2, town -> one line).
+ADDRESS_PART_KEYS = frozenset({"town", "city", "locality", "county", "district"})
+
+
+def norm_key(key: str) -> str:
+    """"cust_no", "CustNo", "Cust No.", "cust-no" -> "cust no"."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(key))
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    return " ".join(re.findall(r"[a-z0-9]+", s.lower()))
+
+
+def _compact(key: str) -> str:
+    return norm_key(key).replace(" ", "")
+
+
+def _expanded(key: str) -> str:
+    return " ".join(ABBREVIATIONS.get(t, t) for t in norm_key(key).split())
+
+
+def build_key_index(schema: Schema) -> dict[str, tuple[str, float]]:
+    """Normalised key -> (field, confidence) from field names and aliases; ambiguous keys
+    (an alias shared by two fields) are left out."""
+    seen: dict[str, set[tuple[str, float]]] = {}
+    for name, spec in schema.fields.items():
+        if spec.type == "list" and isinstance(spec.items, dict):
+            continue
+        for form in {norm_key(name), _compact(name)}:
+            seen.setdefault(form, set()).add((name, CONF_NAME))
+        for alias in spec.aliases:
+            for form in {norm_key(alias), _compact(alias)}:
+                if form:
+                    seen.setdefault(form, set()).add((name, CONF_ALIAS))
+    out: dict[str, tuple[str, float]] = {}
+    for form, owners in seen.items():
+        fields = {f for f, _ in owners}
+        if len(fields) == 1:
+            out[form] = max(owners, key=lambda o: o[1])
+        else:  # shared alias: the field whose own name it is wins, else nobody
+            named = [o for o in owners if o[1] == CONF_NAME]
+            if len(named) == 1:
+                out[form] = named[0]
+    return out
+
+
+def map_keys(keys: list[str], schema: Schema, key_map: Mapping[str, str] | None,
+             index: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
+    """Source key -> (field, confidence); each field taken by at most one key (best first)."""
+    cands: list[tuple[float, int, str, str]] = []
+    explicit = {norm_key(k): v for k, v in (key_map or {}).items()}
+    for i, k in enumerate(keys):
+        if k == "_key":
+            continue
+        if key_map and k in key_map and key_map[k] in schema.fields:
+            cands.append((CONF_KEY_MAP + 1, i, k, key_map[k]))
+            continue
+        if norm_key(k) in explicit and explicit[norm_key(k)] in schema.fields:
+            cands.append((CONF_KEY_MAP + 0.5, i, k, explicit[norm_key(k)]))
+            continue
+        hit = index.get(norm_key(k)) or index.get(_compact(k)) or index.get(_expanded(k))
+        if hit:
+            cands.append((hit[1], i, k, hit[0]))
+            continue
+        # "standing_charge_gbp_per_day", "email_addr", "addr_1": a field's name or alias followed
+        # by a unit or qualifier
+        toks = _expanded(k).split()
+        for n in range(len(toks) - 1, 0, -1):
+            head = " ".join(toks[:n])
+            hit = index.get(head)
+            if hit and (n >= 2 or len(head) >= 4):
+                cands.append((CONF_PREFIX - 0.01 * (len(toks) - n), i, k, hit[0]))
+                break
+    cands.sort(key=lambda c: (-c[0], c[1]))
+    out: dict[str, tuple[str, float]] = {}
+    taken: set[str] = set()
+    for conf, _, k, f in cands:
+        if k in out:
+            continue
+        if f in taken:
+            # numbered parts of one field ("addr_1", "addr_2") are all kept and joined later
+            if not (re.search(r"\d$", norm_key(k)) and schema.fields[f].type == "string"):
+                continue
+        out[k] = (f, min(conf, CONF_KEY_MAP))
+        taken.add(f)
+    # "town"/"city" after numbered address parts belong to the same line
+    multi = {f for f in taken if sum(1 for ff, _ in out.values() if ff == f) > 1}
+    for k in keys:
+        if k not in out and norm_key(k) in ADDRESS_PART_KEYS:
+            for f in multi:
+                out[k] = (f, CONF_PREFIX)
+    if "_key" in keys and schema.key and schema.key[0] not in taken:
+        target = (key_map or {}).get("_key", schema.key[0])
+        if target in schema.fields and target not in taken:
+            out["_key"] = (target, CONF_KEY_MAP if key_map and "_key" in key_map else CONF_ROW_KEY)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows of a document
+
+
+class _Row:
+    __slots__ = ("record", "element", "span", "cells")
+
+    def __init__(self, record: dict[str, Any], element: Element, span: tuple[int, int] | None,
+                 cells: dict[str, tuple[int, int]] | None) -> None:
+        self.record = record
+        self.element = element
+        self.span = span  # the row's span in the document text, if known
+        self.cells = cells  # key -> span of the value (CSV cells)
+
+
+def _literal_forms(value: Any) -> list[str]:
+    """How a value may be written in source text (to find its span)."""
+    if value is None or isinstance(value, (dict, list)):
+        return []
+    if isinstance(value, bool):
+        return ["True", "true", "TRUE", "1"] if value else ["False", "false", "FALSE", "0"]
+    forms = [str(value)]
+    if isinstance(value, str):
+        forms.append(json.dumps(value)[1:-1])
+        forms.append(value.replace("'", "''"))
+    if isinstance(value, (date, datetime)):
+        forms.append(value.isoformat())
+    if isinstance(value, float):
+        forms.append(repr(value))
+        if value == int(value):
+            forms.append(str(int(value)))
+    if isinstance(value, Decimal):
+        forms.append(format(value, "f"))
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def _locate_values(doc: Document, el: Element, record: dict[str, Any], cursor: int) -> tuple[dict[str, tuple[int, int]], int]:
+    """Spans of a record's values in the element text, searching forward from `cursor`."""
+    text = doc.text
+    spans: dict[str, tuple[int, int]] = {}
+    pos = cursor
+    first_end = None
+    for k, v in record.items():
+        for form in _literal_forms(v):
+            # a key written before its value ("acct_no": "A1", acct_no='A1') anchors the search
+            kpos = text.find(str(k), pos, el.end) if k != "_key" else -1
+            start_at = kpos + len(str(k)) if kpos >= 0 else pos
+            i = text.find(form, start_at, el.end)
+            if i < 0 and kpos >= 0:
+                i = text.find(form, pos, el.end)
+            if i >= 0:
+                spans[k] = (i, i + len(form))
+                if first_end is None or i + len(form) > first_end:
+                    first_end = i + len(form)
+                break
+    return spans, (first_end if first_end is not None else cursor)
+
+
+def _rows(doc: Document) -> Iterator[_Row]:
+    for el in doc.elements:
+        if el.kind is Kind.CODE_DATA:
+            recs = el.attrs.get("records")
+            rec = el.attrs.get("record")
+            value = el.attrs.get("value")
+            if isinstance(rec, dict):
+                yield _Row(rec, el, (el.start, el.end), None)
+            elif isinstance(recs, list):
+                cursor = el.start
+                for r in recs:
+                    if not isinstance(r, dict):
+                        continue
+                    spans, end = _locate_values(doc, el, r, cursor)
+                    row_span = None
+                    if spans and len(spans) == len([v for v in r.values() if _literal_forms(v)]):
+                        row_span = (min(a for a, _ in spans.values()), max(b for _, b in spans.values()))
+                        cursor = end
+                    yield _Row(r, el, row_span, spans or None)
+            elif isinstance(value, dict) and value and not any(isinstance(v, (dict, list)) for v in value.values()):
+                yield _Row(value, el, (el.start, el.end), None)
+        elif el.kind is Kind.TABLE and isinstance(el.attrs.get("records"), list):
+            first = int(el.attrs.get("records_start", 1))  # table row of the first record
+            by_row: dict[int, dict[int, tuple[int, int]]] = {}
+            for c in el.cells or []:
+                by_row.setdefault(c.row, {})[c.col] = (c.start, c.end)
+            names = el.attrs.get("header")
+            if not isinstance(names, list):
+                names = [c.text for c in sorted(el.cells or [], key=lambda c: c.col) if c.row == 0]
+            col_of = {str(h): col for col, h in enumerate(names)}
+            for i, r in enumerate(el.attrs["records"]):
+                if not isinstance(r, dict):
+                    continue
+                cells_here = {col: sp for col, sp in by_row.get(i + first, {}).items() if sp[1] > sp[0]}
+                spans = {k: cells_here[col_of[k]] for k in r if k in col_of and col_of[k] in cells_here}
+                row_span = None
+                if cells_here:
+                    row_span = (min(a for a, _ in cells_here.values()), max(b for _, b in cells_here.values()))
+                yield _Row(r, el, row_span, spans or None)
+
+
+def _evidence(doc: Document, row: _Row, key: str, joined: list[str] | None = None) -> Evidence:
+    el = row.element
+    span = None
+    if joined and row.cells and all(k in row.cells for k in joined if row.record.get(k) is not None):
+        found = [row.cells[k] for k in joined if k in row.cells]
+        if found:
+            span = (min(a for a, _ in found), max(b for _, b in found))
+    elif row.cells and key in row.cells:
+        span = row.cells[key]
+    elif row.span is not None:
+        span = row.span
+    if span is None or span[1] <= span[0]:
+        span = (el.start, el.end)
+    a, b = span
+    return Evidence(doc.id, a, b, doc.text[a:b], el.page)
+
+
+# SQL literals wrapped in a conversion call: TO_DATE('15/03/2010', 'DD/MM/YYYY'), DATE '2020-01-01',
+# CAST('12.50' AS DECIMAL(9,2)).
+_SQL_CALL = re.compile(r"^\s*(?:\w+\.)?\w+\s*\(\s*'((?:[^']|'')*)'\s*(?:,\s*'([^']*)'\s*)?(?:AS\s+[\w(), ]+)?\)\s*$", re.IGNORECASE)
+_SQL_TYPED = re.compile(r"^\s*(?:DATE|TIMESTAMP|TIME)\s+'([^']*)'\s*$", re.IGNORECASE)
+_SQL_FORMAT = [("YYYY", "%Y"), ("HH24", "%H"), ("HH", "%I"), ("MONTH", "%B"), ("MON", "%b"), ("MM", "%m"),
+               ("DD", "%d"), ("YY", "%y"), ("MI", "%M"), ("SS", "%S")]
+
+
+def _unwrap_sql(raw: str, locale: Locale) -> tuple[str, Locale]:
+    m = _SQL_CALL.match(raw) or _SQL_TYPED.match(raw)
+    if not m:
+        return raw, locale
+    value = m.group(1).replace("''", "'")
+    fmt = m.group(2) if m.re is _SQL_CALL else None
+    if fmt:
+        py = fmt.upper()
+        for a, b in _SQL_FORMAT:
+            py = py.replace(a, b)
+        if "%" in py:
+            locale = Locale(**{**{f: getattr(locale, f) for f in Locale.__dataclass_fields__},
+                               "date_formats": (py,) + tuple(locale.date_formats)})
+    return value, locale
+
+
+def _value_of(raw: Any, spec: FieldSpec, locale: Locale) -> Any:
+    t = spec.items if spec.type == "list" and isinstance(spec.items, str) else spec.type
+    if isinstance(raw, str):
+        raw, locale = _unwrap_sql(raw, locale)
+    if spec.type == "list" and isinstance(spec.items, str):
+        parts = raw if isinstance(raw, list) else re.split(r"\s*[;|]\s*", str(raw))
+        return [normalize(p, t, locale=locale) for p in parts if str(p).strip()]
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and t in ("string", "phone", "postcode", "iban", "currency", "email"):
+        raw = str(raw)
+    if isinstance(raw, str) and t not in ("text",) and not raw.strip():
+        raise NormalizeError("empty value")
+    if t == "date" and isinstance(raw, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", raw):
+        raw = raw[:10]
+    value = normalize(raw, t, locale=locale, enum_values=spec.values, synonyms=spec.synonyms or None)
+    if spec.pattern and isinstance(value, str) and not re.search(spec.pattern, value):
+        raise NormalizeError(f"{value!r} does not match the field's pattern")
+    return value
+
+
+def extract_rows(doc: Document, schema: Schema, *, key_map: Mapping[str, str] | None = None,
+                 locale: Locale | None = None) -> list[Record]:
+    """One Record per data row of the document that maps onto the schema."""
+    if doc.status is not Status.PARSED:
+        return []
+    base = locale or Locale()
+    index = build_key_index(schema)
+    required = {n for n, s in schema.fields.items() if s.required}
+    records: list[Record] = []
+    cache: dict[tuple[str, ...], dict[str, tuple[str, float]]] = {}
+    for n, row in enumerate(_rows(doc)):
+        keys = tuple(str(k) for k in row.record)
+        mapping = cache.get(keys)
+        if mapping is None:
+            mapping = map_keys(list(keys), schema, key_map, index)
+            cache[keys] = mapping
+        # a row belongs to this schema by its own keys; the dict-of-dicts key only completes it
+        own = {f for k, (f, _) in mapping.items() if k != "_key"}
+        fields_hit = {f for f, _ in mapping.values()}
+        if len(own) < 2 or (required and not fields_hit & required):
+            continue
+        rec = Record(schema.name, doc.id, doc.source_path, index=n)
+        parts: dict[str, list[str]] = {}
+        for key, (fname, _conf) in mapping.items():
+            parts.setdefault(fname, []).append(key)
+        done: set[str] = set()
+        for key, (fname, conf) in mapping.items():
+            if fname in done:
+                continue
+            raw = row.record.get(key)
+            if len(parts[fname]) > 1:
+                pieces = [str(row.record[k]).strip() for k in parts[fname]
+                          if row.record.get(k) is not None and str(row.record[k]).strip()]
+                raw = ", ".join(pieces) if pieces else None
+                done.add(fname)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            spec = schema.fields[fname]
+            loc = base
+            if spec.locale:
+                hints = {k: v for k, v in spec.locale.items() if k in Locale.__dataclass_fields__}
+                if "date_formats" in hints and not isinstance(hints["date_formats"], str):
+                    hints["date_formats"] = tuple(hints["date_formats"])
+                loc = Locale(**{**{f: getattr(base, f) for f in Locale.__dataclass_fields__}, **hints})
+            try:
+                value = _value_of(raw, spec, loc)
+            except (NormalizeError, ValueError, TypeError, ArithmeticError) as exc:
+                rec.issues.append(Issue("invalid_value", fname, f"key {key!r}: {raw!r} is not a valid {spec.type}: {exc}"))
+                continue
+            rec.fields[fname] = FieldValue(value, "generic", conf, None,
+                                           _evidence(doc, row, key, parts[fname] if len(parts[fname]) > 1 else None),
+                                           raw if isinstance(raw, str) else json.dumps(raw, default=str))
+        if len(rec.fields) + sum(1 for i in rec.issues if i.code == "invalid_value") >= 2:
+            records.append(rec)
+    return records
+
+
+__all__ = ["extract_rows", "norm_key", "build_key_index", "map_keys"]
