@@ -917,6 +917,17 @@ def _company_candidates(ctx: _Ctx) -> None:
             ctx.cands[name].append(Cand(value, s, e, ctx.idx.page_at(s), score, f"company:{kind}", raw))
 
 
+def _folded_labels(ctx: _Ctx) -> set[str]:
+    folded = getattr(ctx, "_folded", None)
+    if folded is None:
+        folded = {fold_label(lab) for lab in ctx.field_of}
+        try:
+            ctx._folded = folded  # type: ignore[attr-defined]
+        except AttributeError:  # slotted context: recompute (still cached per label)
+            pass
+    return folded
+
+
 def _name_like_segments(ctx: _Ctx, line: locate.Line) -> list[tuple[int, int]]:
     """Segments of a line that read like a party's name: 1-6 words, capitalised, few digits,
     not a label, with document-type words ("INVOICE", "Kopie factuur") removed."""
@@ -941,7 +952,7 @@ def _name_like_segments(ctx: _Ctx, line: locate.Line) -> list[tuple[int, int]]:
         digits = sum(c.isdigit() for c in core)
         if letters < 3 or digits > letters / 3 or not core[0].isupper() and not core[0].isdigit():
             continue
-        if any(fold_label(core) == fold_label(lab) for lab in ctx.field_of):
+        if fold_label(core) in _folded_labels(ctx):
             continue
         out.append((s, e))
     return out

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ _LEAD = re.compile(r"^[\s,;:|)\]}]+")
 _PATTERN_CACHE: dict[str, re.Pattern[str] | None] = {}
 
 
+@lru_cache(maxsize=65536)
 def fold_label(text: str) -> str:
     """Canonical form of a label for comparison: lower case, no accents, words joined by spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -108,6 +108,17 @@ def map_keys(keys: list[str], schema: Schema, key_map: Mapping[str, str] | None,
         if hit:
             cands.append((hit[1], i, k, hit[0]))
             continue
+        if "." in k:  # "site.address" -> "address", ranked below keys matched whole
+            parts = k.split(".")
+            for n in range(1, len(parts)):
+                tail = ".".join(parts[n:])
+                hit = index.get(norm_key(tail)) or index.get(_compact(tail)) or index.get(_expanded(tail))
+                if hit:
+                    cands.append((CONF_PREFIX - 0.02 * n, i, k, hit[0]))
+                    break
+            else:
+                continue
+            continue
         # "standing_charge_gbp_per_day", "email_addr", "addr_1": a field's name or alias followed
         # by a unit or qualifier
         toks = _expanded(k).split()
@@ -200,7 +211,27 @@ def _locate_values(doc: Document, el: Element, record: dict[str, Any], cursor: i
     return spans, (first_end if first_end is not None else cursor)
 
 
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"site": {"postcode": "X"}} -> {"site.postcode": "X"}: nested records (CRM exports,
+    API payloads) keep their structure in the key, so fields can still be matched."""
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
 def _rows(doc: Document) -> Iterator[_Row]:
+    for row in _raw_rows(doc):
+        if any(isinstance(v, dict) for v in row.record.values()):
+            row.record = flatten(row.record)
+        yield row
+
+
+def _raw_rows(doc: Document) -> Iterator[_Row]:
     for el in doc.elements:
         if el.kind is Kind.CODE_DATA:
             recs = el.attrs.get("records")
