@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # UK postcodes (the shipped domain); other countries' formats can be added beside it.
 POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b", re.IGNORECASE)
 ORG_SUFFIX = re.compile(r"\b(?:Ltd|Limited|plc|PLC|LLP|Trust|Inc|LLC|GmbH|Co-operative)\b\.?")
-_LABEL = re.compile(r"^(?:[A-Z][\w ]{0,20}):\s*")
+_LABEL_ANY = re.compile(r"(?:^|(?<=\s))[A-Z][\w]*(?: [\w]+){0,2}:\s*")
 _MAX_PARTS = 6
 
 
@@ -55,9 +55,9 @@ def _trim_part(text: str, start: int, end: int) -> tuple[int, int, bool]:
     org = list(ORG_SUFFIX.finditer(part))
     if org:
         return start + org[-1].end(), end, True
-    label = _LABEL.match(part)
-    if label:
-        return start + label.end(), end, True
+    labels = list(_LABEL_ANY.finditer(part))
+    if labels:  # "Abbey Dental Practice Address: 22 Abbey Road" -> after the last label
+        return start + labels[-1].end(), end, True
     sentence = max(part.rfind(". "), part.rfind("? "), part.rfind("! "), part.rfind(": "))
     if sentence >= 0:
         start, part, stop = start + sentence + 2, part[sentence + 2:], True
@@ -86,8 +86,9 @@ def find_addresses(text: str) -> list[Address]:
     for m in POSTCODE.finditer(text):
         parts: list[tuple[int, int]] = []
         end = m.start()
-        lead = re.search(r"[,\s]*$", text[:end])
-        end = lead.start() if lead else end
+        lead = re.search(r"(?:[,\s]*(?:Post\s?code|Postal code|ZIP(?: code)?)\s*[:.]?)?[,\s]*$", text[max(0, end - 40):end], re.I)
+        lead_start = (max(0, end - 40) + lead.start()) if lead else end
+        end = lead_start
         for s, e in _parts_before(text, end):
             ts, te, stop = _trim_part(text, s, e)
             if te > ts and text[ts:te].strip():

@@ -9,7 +9,7 @@ from pipelines.map.classify import Classification, classify
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.generic import extract_generic
 from pipelines.map.rows import extract_rows
-from pipelines.map.rule_engine import apply_rule_set, key_map, run_rule
+from pipelines.map.rule_engine import apply_rule_set, key_map
 from pipelines.map.rules import RuleBook
 from pipelines.map.schema import Schema
 from pipelines.map.selectors import DocView
@@ -33,12 +33,14 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
     if c.records == "per_row":
         records = extract_rows(doc, schema, key_map=key_map(rs) if rs else None)
         if rs:
-            for rec in records:  # constants and other non-key rules apply to every row
+            # Non-key rules read the document once ("effective from 1 April 2026") and the
+            # value holds for every row that does not carry its own.
+            shared = Record(schema.name, doc.id, doc.source_path)
+            apply_rule_set(rs, doc, schema, shared)
+            for rec in records:
                 rec.rule_set = rs.id
-                for name, rules in rs.fields.items():
-                    for rule in rules:
-                        if rule.key is None and rule.constant is not None and name not in rec.fields:
-                            rec.fields[name] = run_rule(rule, schema.fields[name], doc)  # type: ignore[assignment]
+                for name, fv in shared.fields.items():
+                    rec.fields.setdefault(name, fv)
         for rec in records:
             rec.classifier = c.decided_by
         _fill_from_document(doc, schema, records)

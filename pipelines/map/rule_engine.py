@@ -194,12 +194,23 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
     if spec.type == "list" and isinstance(spec.items, str) and len(hits) > 1:
         return _collect(rule, spec, doc, hits, locale)
     for hit in hits:
+        if "last_line_if_block" in rule.transforms:
+            hit = _last_line_if_block(doc, hit)
         try:
             value = convert(hit.text, spec, rule, locale)
         except NormalizeError:
             continue
         return FieldValue(value, "rule", rule.confidence, rule.id, _evidence(doc, hit), hit.text)
     return None
+
+
+def _last_line_if_block(doc: Document, hit: locate.Hit) -> locate.Hit:
+    """A match that starts a line and runs over several lines is a block (a signature:
+    name, then company): keep its last line. A match starting mid-sentence is wrapped prose."""
+    if "\n" not in hit.text or (hit.start > 0 and doc.text[hit.start - 1] not in "\n\f"):
+        return hit
+    cut = hit.text.rindex("\n") + 1
+    return locate.Hit(hit.start + cut, hit.end, hit.text[cut:], hit.page, hit.label, hit.how, hit.score)
 
 
 def _collect(rule: FieldRule, spec: FieldSpec, doc: Document, hits: list[locate.Hit], locale: Locale | None) -> FieldValue | None:

@@ -71,7 +71,8 @@ class Selector(Strict):
 FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address", "element")
 Transform = str | dict[str, Any]
 TRANSFORM_NAMES = {"upper", "lower", "title", "strip", "collapse_spaces", "date_format", "dayfirst", "monthfirst",
-                   "decimal", "lookup", "replace", "remove", "prefix", "suffix", "negate", "split"}
+                   "decimal", "lookup", "replace", "remove", "prefix", "suffix", "negate", "split",
+                   "last_line_if_block"}
 
 
 class FieldRule(Strict):
