@@ -77,18 +77,37 @@ def parse(paths: tuple[str, ...], as_json: bool, workers: int | None) -> None:
 @mappings_option
 @workers_option
 @click.option("--batch-id", help="Batch id (default: a UTC timestamp).")
+@click.option("--direct", is_flag=True, help="Run the library pipeline directly, without recording the run in Dagster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None,
-        workers: int | None, batch_id: str | None, as_json: bool) -> None:
-    """Run the pipeline on PATHS (default: data_samples/) and land records in the KB."""
-    from pipelines.pipeline import run as run_pipeline
+        workers: int | None, batch_id: str | None, direct: bool, as_json: bool) -> None:
+    """Run the pipeline on PATHS (default: data_samples/) and land records in the KB.
 
+    By default the batch runs through the Dagster code location (the asset graph the UI
+    shows, with its checks and stopgap), recorded in DAGSTER_HOME (default .dagster_home/).
+    """
     settings = _settings(kb, schemas, mappings, workers)
-    summary = run_pipeline(paths or ("data_samples",), settings, batch_id=batch_id)
+    targets = list(paths or ("data_samples",))
+    if direct:
+        from pipelines.pipeline import run as run_pipeline
+
+        summary: Any = run_pipeline(targets, settings, batch_id=batch_id)
+    else:
+        from pipelines.orchestrate import run_batch
+
+        summary = run_batch(targets, settings, batch_id=batch_id)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     else:
         print_summary(summary)
+    if not direct:
+        if summary.held.get("held"):
+            click.echo(f"\nBATCH HELD by the stopgap: {summary.held.get('reason', '')} - release it in the Dagster UI "
+                       "(job release_batch) after review.")
+        click.echo(f"Dagster run {summary.run_id} ({'succeeded' if summary.success else 'FAILED'}); "
+                   "see it with: DAGSTER_HOME=.dagster_home .venv/bin/dg dev")
+        if not summary.success:
+            raise click.ClickException("the Dagster run failed; open the UI for the failing step and its logs")
     if not summary.reconciles:
         raise click.ClickException("counts do not reconcile: some input has no outcome")
 

@@ -25,9 +25,17 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from _walk(path, [])
+            yield from _walk(path, _inherited(path))
         else:
             raise FileNotFoundError(f"input path does not exist: {path}")
+
+
+def _inherited(directory: Path) -> list[str]:
+    """Ignore patterns of the folders above, as git applies a parent's .gitignore below it."""
+    patterns: list[str] = []
+    for parent in reversed(directory.resolve().parents):
+        patterns += _patterns(parent)
+    return patterns
 
 
 def _walk(directory: Path, inherited: list[str]) -> Iterator[Path]:

@@ -1,0 +1,113 @@
+"""Runs a batch through the Dagster code location, the same asset graph the UI runs.
+
+The CLI's `mapper run` goes through here so that every run is recorded in the Dagster
+instance (DAGSTER_HOME, default `.dagster_home/` beside the project, created on first use
+with the repository's `dagster.yaml`) and shows up in the UI with its lineage and checks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines import stages
+from pipelines.config import Settings
+from pipelines.land.query import run_query
+from pipelines.pipeline import new_batch_id
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_dagster_home() -> Path:
+    """Use DAGSTER_HOME if set, else `.dagster_home/` with the repository's instance config."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() and (PROJECT_ROOT / "dagster.yaml").exists():
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@dataclass
+class BatchResult:
+    """What `mapper run` prints: the catalog's view of one batch, after Dagster landed it."""
+
+    batch_id: str
+    success: bool
+    kb_root: str
+    run_id: str = ""
+    inputs: int = 0
+    attachments: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    attachment_outcomes: Counter[str] = field(default_factory=Counter)
+    landed_records: Counter[str] = field(default_factory=Counter)
+    review_records: Counter[str] = field(default_factory=Counter)
+    review_reasons: Counter[str] = field(default_factory=Counter)
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    held: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        return sum(self.outcomes.values()) == self.inputs and sum(self.attachment_outcomes.values()) == self.attachments
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, Counter) else v) for k, v in self.__dict__.items()} | {"reconciles": self.reconciles}
+
+
+def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None) -> BatchResult:
+    """Register PATHS as a batch partition and materialise the whole asset graph for it."""
+    ensure_dagster_home()
+    # The code location reads its settings from the environment, as it does under `dg dev`.
+    os.environ["MAPPER_KB"] = str(Path(settings.kb_root).resolve())
+    os.environ["MAPPER_SCHEMAS"] = str(Path(settings.schemas_dir).resolve())
+    os.environ["MAPPER_MAPPINGS"] = str(Path(settings.mappings_dir).resolve())
+    os.environ["MAPPER_WORKERS"] = str(settings.workers)
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    batch_id = batch_id or new_batch_id()
+    instance = dg.DagsterInstance.get()
+    stages.register_batch(settings.kb_root, batch_id, [str(Path(p).resolve()) for p in paths])
+    instance.add_dynamic_partitions("batches", [batch_id])
+    job = defs().resolve_job_def("process_batch")
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("MAPPER_DAGSTER_LOG", "WARNING")}}}}
+    result = job.execute_in_process(instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet)
+    out = BatchResult(batch_id, result.success, str(settings.kb_root), result.run_id)
+    out.held = stages.hold_status(settings.kb_root, batch_id)
+    _fill_from_catalog(out, settings.kb_root)
+    return out
+
+
+def _fill_from_catalog(out: BatchResult, kb_root: Path) -> None:
+    docs = run_query(kb_root, f"SELECT parent_id, outcome, reason_code FROM documents WHERE batch_id = '{out.batch_id}'")
+    for parent, outcome, code in docs.itertuples(index=False):
+        top = parent is None or parent != parent  # NaN for missing
+        if top:
+            out.inputs += 1
+            out.outcomes[outcome] += 1
+        else:
+            out.attachments += 1
+            out.attachment_outcomes[outcome] += 1
+        if outcome == "quarantined" and code:
+            out.quarantine_reasons[code] += 1
+    for name in _record_tables(kb_root):
+        n = run_query(kb_root, f"SELECT count(*) AS n FROM {name} WHERE batch_id = '{out.batch_id}'").n[0]
+        if n:
+            out.landed_records[name] = int(n)
+    review = run_query(kb_root, f"SELECT schema, reasons FROM review WHERE batch_id = '{out.batch_id}'")
+    for schema, reasons in review.itertuples(index=False):
+        out.review_records[schema] += 1
+        for r in reasons if reasons is not None else []:
+            out.review_reasons[r["code"]] += 1
+
+
+def _record_tables(kb_root: Path) -> list[str]:
+    from pipelines.land.kb import KnowledgeBase
+
+    return KnowledgeBase(kb_root).schemas()

@@ -1,0 +1,33 @@
+"""`mapper run` goes through the Dagster code location and records the run in DAGSTER_HOME."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+from click.testing import CliRunner
+
+from pipelines.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_mapper_run_materialises_the_asset_graph_in_the_instance(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(ROOT / "data_samples/invoices/aquaflow_0142.pdf", corpus)
+    shutil.copy(ROOT / "data_samples/code/customers.sql", corpus)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    kb = tmp_path / "kb"
+    result = CliRunner().invoke(main, ["run", str(corpus), "--kb", str(kb), "--batch-id", "t1", "--workers", "0",
+                                       "--schemas", str(ROOT / "schemas"), "--mappings", str(ROOT / "mappings")])
+    assert result.exit_code == 0, result.output
+    assert "counts reconcile: yes (3 documents = 2 landed + 0 review + 1 quarantined)" in result.output
+    assert (home / "dagster.yaml").exists()  # created from the repository's config
+    instance = dg.DagsterInstance.from_config(str(home))
+    runs = instance.get_runs()
+    assert len(runs) == 1 and runs[0].job_name == "process_batch" and runs[0].tags.get("dagster/partition") == "t1"
+    keys = {k.to_user_string() for k in instance.get_asset_keys()}
+    assert {"raw_documents", "parsed_documents", "extracted_records", "validated_records", "knowledge_base"} <= keys
+    assert list((kb / "invoice").rglob("*.parquet")) and list((kb / "customer").rglob("*.parquet"))
