@@ -164,20 +164,25 @@ def rules() -> None:
     """Check and test the mapping rules under mappings/."""
 
 
-@rules.command("check")
-@schemas_option
-@mappings_option
-def rules_check(schemas: str | None, mappings: str | None) -> None:
-    """Load schemas and rules and report any error precisely."""
+def _load_rulebook(schemas: str | None, mappings: str | None) -> tuple[Any, Any]:
+    """Schemas and rules, with any error in them shown as a clean CLI error."""
     from pipelines.map.rules import RuleError, load_rules
     from pipelines.map.schema import SchemaError, load_schemas
 
     s = _settings(None, schemas, mappings)
     try:
         sch = load_schemas(s.schemas_dir)
-        book = load_rules(s.mappings_dir, sch)
+        return sch, load_rules(s.mappings_dir, sch)
     except (SchemaError, RuleError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@rules.command("check")
+@schemas_option
+@mappings_option
+def rules_check(schemas: str | None, mappings: str | None) -> None:
+    """Load schemas and rules and report any error precisely."""
+    sch, book = _load_rulebook(schemas, mappings)
     n_rules = sum(len(r) for rs in book.rule_sets for r in rs.fields.values())
     click.echo(f"{len(sch)} schemas, {len(book.rule_sets)} rule sets ({n_rules} field rules), {len(book.classifiers)} classifiers: OK")
 
@@ -188,15 +193,8 @@ def rules_check(schemas: str | None, mappings: str | None) -> None:
 def rules_test(schemas: str | None, mappings: str | None) -> None:
     """Run every rule's inline examples and report failures."""
     from pipelines.map.rule_examples import run_examples
-    from pipelines.map.rules import RuleError, load_rules
-    from pipelines.map.schema import SchemaError, load_schemas
 
-    s = _settings(None, schemas, mappings)
-    try:
-        sch = load_schemas(s.schemas_dir)
-        book = load_rules(s.mappings_dir, sch)
-    except (SchemaError, RuleError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    sch, book = _load_rulebook(schemas, mappings)
     results = run_examples(book, sch)
     failed = [r for r in results if not r.ok]
     for r in failed:
