@@ -37,8 +37,8 @@ CHECKED: dict[str, dict[str, object]] = {
     # invoice2data's Orlen template cuts the number at the first space: "Faktura nr: F 1234K20/1234/12".
     "Orlen.txt": {"invoice_number": "F 1234K20/1234/12"},
     # The invoice is issued by the seller, "Sold By : WS Retail Services Pvt. Ltd."; Flipkart is the
-    # marketplace it was "Ordered Through". "Invoice No : # BLR_WFLD..." - the "#" is the number sign.
-    "FlipkartInvoice.pdf": {"issuer": "WS Retail Services Pvt. Ltd.", "invoice_number": "BLR_WFLD20151000982590"},
+    # marketplace it was "Ordered Through". The invoice number keeps its printed "#".
+    "FlipkartInvoice.pdf": {"issuer": "WS Retail Services Pvt. Ltd.", "invoice_number": "#BLR_WFLD20151000982590"},
     # "Sammy Maystone - For Lines testing" is the peer template's name; the invoice says "Sammy Maystone".
     # The peer template extracts no amount; the invoice says "Total:   $127.50".
     "SammyMaystoneLinesTest.pdf": {"issuer": "Sammy Maystone", "amount": 127.50},
@@ -98,7 +98,7 @@ def _assert_floor(report: Report, floor: float, text: str, *, per_field: float |
     assert _accuracy(overall) >= floor, text
     assert overall.precision >= floor, text
     if per_field is not None:
-        for peer_name, field in PEER_FIELDS.items():
+        for field in PEER_FIELDS.values():
             sc = report.fields[("invoice", field)]
             assert _accuracy(sc) >= per_field, f"{field}: {sc}\n{text}"
 
