@@ -23,7 +23,7 @@ from pipelines.land import rows as land_rows
 from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.extraction import Issue, Record
-from pipelines.map.mapper import map_document
+from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.map.schema import Schema, load_schemas
 from pipelines.parse.run import parse_files
@@ -101,7 +101,12 @@ class Mapper:
     def decide(self, doc: Document, parent: Document | None = None) -> DocOutcome:
         if doc.status is Status.QUARANTINED:
             return DocOutcome(doc, QUARANTINED)
-        result = map_document(doc, self.schemas, self.book, parent)
+        return self.outcome_of(doc, map_document(doc, self.schemas, self.book, parent))
+
+    def outcome_of(self, doc: Document, result: MapResult | None) -> DocOutcome:
+        """Validate a document's mapped records and decide where it ends (None: quarantined)."""
+        if result is None:
+            return DocOutcome(doc, QUARANTINED)
         if result.classification is None:
             rec = Record("unclassified", doc.id, doc.source_path)
             issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
@@ -129,7 +134,7 @@ def run(
     catalog = Catalog(kb)
     store = RawStore(settings.raw_root)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
-    writer = _BatchWriter(kb, catalog, mapper.schemas, batch_id)
+    writer = BatchWriter(kb, catalog, mapper.schemas, batch_id)
     files = list(iter_inputs(paths))
     for doc in parse_files(files, workers=settings.workers, limits=settings.limits, store=store):
         summary.inputs += 1
@@ -138,13 +143,13 @@ def run(
             (summary.outcomes if top else summary.attachment_outcomes)[oc.outcome] += 1
             if not top:
                 summary.attachments += 1
-            _count(summary, oc)
+            count_outcome(summary, oc)
             writer.add(oc)
     writer.flush()
     return summary
 
 
-def _count(summary: Summary, oc: DocOutcome) -> None:
+def count_outcome(summary: Summary, oc: DocOutcome) -> None:
     if oc.outcome == QUARANTINED:
         summary.quarantine_reasons[str(oc.document.reason)] += 1
     for rec in oc.records:
@@ -162,7 +167,7 @@ def _review_code(oc: DocOutcome) -> str | None:
     return ",".join(codes) or None
 
 
-class _BatchWriter:
+class BatchWriter:
     """Buffers KB, review and catalog rows; a document's previous results are superseded."""
 
     def __init__(self, kb: KnowledgeBase, catalog: Catalog, schemas: dict[str, Schema], batch_id: str) -> None:
@@ -172,11 +177,13 @@ class _BatchWriter:
         self.review: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
         self.doc_ids: set[str] = set()
+        self.paths: set[str] = set()
         self.pending = 0
 
     def add(self, oc: DocOutcome) -> None:
         doc = oc.document
         self.doc_ids.add(doc.id)
+        self.paths.add(doc.source_path)
         n_records = 0
         for rec in oc.records:
             issues = oc.issues.get(rec.record_id, [])
@@ -202,6 +209,12 @@ class _BatchWriter:
         if not self.doc_ids:
             return
         ids = sorted(self.doc_ids)
+        # A file whose bytes changed is a new document at an old path: the old one's results go.
+        paths = sorted(self.paths)
+        for name in set(self.kb.schemas()) | {"documents", "review"}:
+            if name in self.kb.tables():
+                self.kb.upsert(name, None, key=["source_path"], batch_id=None,
+                               supersede_column="source_path", supersede_values=paths)
         # A re-processed document supersedes everything it produced before, wherever it went.
         for name, rows in self.records.items():
             self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id, supersede_documents=ids)
@@ -214,4 +227,5 @@ class _BatchWriter:
         self.review.clear()
         self.documents.clear()
         self.doc_ids.clear()
+        self.paths.clear()
         self.pending = 0

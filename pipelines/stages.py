@@ -2,7 +2,7 @@
 retry and inspect each stage of an ingestion batch on its own.
 
 Same work as `pipeline.run` (and the same functions: `parse_files`, `map_document`,
-`validate`, `_BatchWriter`), split at the stage boundaries::
+`validate`, `BatchWriter`), split at the stage boundaries::
 
     register_batch  <kb>/_batches/<batch_id>.json      the batch's input files
     ingest          <kb>/_work/<batch_id>/raw.json     files found, stored by SHA-256
@@ -42,7 +42,7 @@ from pipelines.config import Settings
 from pipelines.document import Document, Reason, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import iter_inputs
-from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, _BatchWriter, _count
+from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
 from pipelines.validate.validator import validate
 
 WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", "_cache/parsed/v1"
@@ -305,17 +305,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
 
 def decide(doc: Document, result: Any, mapper: Mapper) -> DocOutcome:
     """`Mapper.decide` after mapping: the document's outcome from its map result."""
-    from pipelines.map.extraction import Issue, Record
-
-    if result is None:
-        return DocOutcome(doc, QUARANTINED)
-    if result.classification is None:
-        rec = Record("unclassified", doc.id, doc.source_path)
-        issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
-        return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
-    issues = {r.record_id: validate(r, mapper.schemas[r.schema]) for r in result.records}
-    outcome = REVIEW if any(issues.values()) else LANDED
-    return DocOutcome(doc, outcome, result.records, issues, result.classification.schema)
+    return mapper.outcome_of(doc, result)
 
 
 @dataclass
@@ -369,7 +359,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
                 top = d is ex.document
                 (summary.outcomes if top else summary.attachment_outcomes)[oc.outcome] += 1
                 summary.attachments += not top
-                _count(summary, oc)
+                count_outcome(summary, oc)
                 outcomes.append(oc)
             yield outcomes
 
@@ -438,7 +428,7 @@ def land(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]:
     if status["held"] and not status["release"]:
         raise BatchHeldError(f"batch {batch_id} is held: {status['reason']}")
     kb = KnowledgeBase(settings.kb_root)
-    writer = _BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
+    writer = BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
     wd = work_dir(settings.kb_root, batch_id)
     documents = {LANDED: 0, REVIEW: 0, QUARANTINED: 0}
     landed: dict[str, int] = {}

@@ -86,3 +86,18 @@ def test_shipped_rule_examples_pass():
     result = CliRunner().invoke(main, ["rules", "test", "--schemas", str(ROOT / "schemas"), "--mappings", str(ROOT / "mappings")])
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
+
+
+def test_changed_file_at_same_path_replaces_its_old_results(tmp_path):
+    kb = tmp_path / "kb"
+    src = tmp_path / "in"
+    src.mkdir()
+    note = src / "customers.sql"
+    note.write_bytes((SAMPLES / "code/customers.sql").read_bytes())
+    run([src], _settings(kb), batch_id="b1")
+    old_ids = set(run_query(kb, "SELECT document_id FROM customer").document_id)
+    note.write_bytes(note.read_bytes() + b"\n-- edited\n")
+    run([src], _settings(kb), batch_id="b2")
+    new = run_query(kb, "SELECT document_id, count(*) AS n FROM customer GROUP BY 1")
+    assert len(new) == 1 and set(new.document_id).isdisjoint(old_ids) and new.n[0] == 10
+    assert len(run_query(kb, "SELECT * FROM documents")) == 1
