@@ -111,7 +111,7 @@ class Mapper:
             rec = Record("unclassified", doc.id, doc.source_path)
             issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
-        issues = {r.record_id: validate(r, self.schemas[r.schema]) for r in result.records}
+        issues = {r.record_id: validate(r, self.schemas[r.schema], doc) for r in result.records}
         outcome = REVIEW if any(issues.values()) else LANDED
         return DocOutcome(doc, outcome, result.records, issues, result.classification.schema)
 

@@ -40,6 +40,10 @@ PARSER_MODULES: dict[str, str] = {
     mt.ODT: "pipelines.parse.office",
     mt.EPUB: "pipelines.parse.office",
     mt.RTF: "pipelines.parse.office",
+    # Scans and photos: OCR (refused with NEEDS_OCR and the install hint when no engine is installed)
+    "image/png": "pipelines.parse.image",
+    "image/jpeg": "pipelines.parse.image",
+    "image/tiff": "pipelines.parse.image",
 }
 ZIP_CONTAINERS = {mt.DOCX, mt.PPTX, mt.XLSX, mt.ODT, mt.EPUB, mt.ZIP}
 IMAGE_PREFIX = "image/"

@@ -9,8 +9,9 @@ layout an extractor needs:
 Boxes are in PDF points with the origin at the top-left of the page as displayed.
 
 Bad input is quarantined with a reason: unreadable or truncated files (CORRUPT), a password
-(ENCRYPTED), too many pages (TOO_LARGE), and scans without a text layer (NEEDS_OCR; only when no
-page has text - otherwise the text pages are kept and the others named in a warning).
+(ENCRYPTED), too many pages (TOO_LARGE). Pages without a usable text layer (scans) are rendered and
+OCR'd (pipelines.parse.ocr) when an OCR engine is installed; without one they are NEEDS_OCR (only
+when no page has text - otherwise the text pages are kept and the others named in a warning).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipelines.document import BBox, Kind, Page, Reason, Word
+from pipelines.parse import ocr
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.pdf_align import find_aligned
@@ -67,6 +69,7 @@ def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
         if b"%%EOF" not in data[-2048:]:
             doc.warnings.append("PDF has no %%EOF marker (truncated?); parsed what PDFium could recover")
         textless: list[tuple[int, str]] = []
+        engine = ocr.get_engine()
         for i in range(n):
             ctx.check_time()
             number = i + 1
@@ -80,6 +83,17 @@ def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
             finally:
                 pdfium_c.FPDF_ClosePage(page)
             width, height = geom.size
+            if not result.has_text and result.note != "blank" and engine is not None:
+                scanned = ocr.cached_page(engine, doc.id, number, lambda: _render(pdf, i), ocr.remaining(ctx.deadline))
+                ocr.record(doc, engine, number, scanned)
+                doc.pages.append(Page(number, scanned.width, scanned.height, has_text_layer=False))
+                if not scanned.lines:
+                    textless.append((number, f"{result.note}; OCR found no text"))
+                    continue
+                if i:
+                    builder.page_break()
+                ocr.emit_page(builder, number, scanned)
+                continue
             doc.pages.append(Page(number, width, height, has_text_layer=result.has_text))
             if not result.has_text:
                 textless.append((number, result.note))
@@ -92,6 +106,19 @@ def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
         if gc_was_enabled:
             gc.enable()
     _check_text_layers(builder, textless, n)
+
+
+def _render(pdf: pdfium.PdfDocument, index: int) -> tuple[Any, float]:
+    """One page as a grayscale image at ocr.DPI (less for a page that would exceed ocr.MAX_PIXELS),
+    and the points per pixel of that image."""
+    page = pdf[index]
+    try:
+        w, h = page.get_size()
+        scale = min(ocr.DPI / 72, (ocr.MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
+        image = page.render(scale=scale, grayscale=True).to_pil()
+    finally:
+        page.close()
+    return image, 1 / scale
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -242,7 +269,10 @@ def _check_text_layers(builder: TextBuilder, textless: list[tuple[int, str]], n:
     if len(textless) == n:
         if all(note == "blank" for _, note in textless):
             raise BadInput(Reason.EMPTY, f"all {n} pages of the PDF are blank")
-        raise BadInput(Reason.NEEDS_OCR, f"{n} of {n} pages have no text layer (scanned); OCR needed")
+        what = f"{n} of {n} pages have no text layer (scanned)"
+        if ocr.get_engine() is None:
+            raise ocr.no_engine(f"{what} and need OCR")
+        raise BadInput(Reason.EMPTY, f"{what}; OCR found no text on them")
     # Blank pages (no text, no image) lose nothing; scans and unreadable text layers do.
     needs_ocr = [(num, note) for num, note in textless if note != "blank"]
     if needs_ocr:

@@ -4,13 +4,19 @@ cross-field checks and confidence. What fails becomes machine-readable review re
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ValidationError
 
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.schema import FieldSpec, Schema
 from pipelines.validate.checks import evaluate
 
+if TYPE_CHECKING:
+    from pipelines.document import Document
+
 DEFAULT_METHOD = "default"
+OCR_MIN_CONFIDENCE = 0.6  # evidence read by OCR less surely than this needs a person's eye
 
 
 _MODELS: dict[int, tuple[Schema, type[BaseModel]]] = {}
@@ -41,8 +47,28 @@ def _constraint_issues(name: str, spec: FieldSpec, value: object) -> list[Issue]
     return issues
 
 
-def validate(record: Record, schema: Schema) -> list[Issue]:
-    """All reasons this record cannot land as is (empty list: it lands)."""
+def ocr_issues(record: Record, doc: Document) -> list[Issue]:
+    """low_confidence for each field whose evidence lies in OCR lines (attrs["source"] == "ocr")
+    whose mean OCR confidence is below OCR_MIN_CONFIDENCE."""
+    lines = [(el.start, el.end, float(el.attrs.get("ocr_confidence", 1.0)))
+             for el in doc.elements if el.attrs.get("source") == "ocr"]
+    if not lines:
+        return []
+    issues: list[Issue] = []
+    for name, fv in record.fields.items():
+        ev = fv.evidence
+        if ev is None or ev.document_id != doc.id:
+            continue
+        confs = [c for s, e, c in lines if s < ev.end and ev.start < e]
+        if confs and sum(confs) / len(confs) < OCR_MIN_CONFIDENCE:
+            mean = sum(confs) / len(confs)
+            issues.append(Issue("low_confidence", name, f"read by OCR with confidence {mean:.2f} (below {OCR_MIN_CONFIDENCE:.2f})"))
+    return issues
+
+
+def validate(record: Record, schema: Schema, doc: Document | None = None) -> list[Issue]:
+    """All reasons this record cannot land as is (empty list: it lands). With the record's
+    document, values read from uncertain OCR lines are flagged too."""
     issues = list(record.issues)
     values = record.values()
     for name, spec in schema.fields.items():
@@ -67,4 +93,7 @@ def validate(record: Record, schema: Schema) -> list[Issue]:
     for name, fv in record.fields.items():
         if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence:
             issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {schema.min_confidence:.2f} ({fv.method})"))
+    if doc is not None:
+        flagged = {i.field for i in issues if i.code == "low_confidence"}
+        issues.extend(i for i in ocr_issues(record, doc) if i.field not in flagged)
     return issues

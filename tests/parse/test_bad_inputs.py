@@ -46,7 +46,7 @@ def _corpus() -> dict[str, tuple[bytes, Reason]]:
         "locked.pdf": (_pdf(encrypt="s3cret"), Reason.ENCRYPTED),
         "bomb.docx": (_zip_bomb(), Reason.ZIP_BOMB),
         "broken.docx": (b"PK\x03\x04" + b"\x00" * 200, Reason.CORRUPT),
-        "photo.pdf": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, Reason.NEEDS_OCR),
+        "photo.pdf": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, Reason.CORRUPT),  # images are OCR'd; this one cannot be decoded
         "random.bin": (bytes((i * 7919) % 251 for i in range(5000)), Reason.UNSUPPORTED),
         "latin.txt": (b"\xff\xfe\x00\xd8" * 500, Reason.UNDECODABLE),
     }

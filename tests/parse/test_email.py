@@ -325,7 +325,7 @@ def test_tracking_pixel_skipped_real_inline_image_kept():
     assert len(skipped) == 1 and skipped[0]["skipped"] == "tracking pixel" and skipped[0]["media_type"] == "image/gif"
     (img,) = doc.children
     assert img.media_type == "image/png" and img.parent_id == doc.id
-    assert img.status is Status.QUARANTINED and img.reason is Reason.NEEDS_OCR
+    assert img.status is Status.QUARANTINED and img.reason is Reason.CORRUPT  # a PNG header and zeros: nothing to OCR
     assert [r for r in recs if not r.get("skipped")][0]["inline"] is True
 
 

@@ -225,14 +225,24 @@ def test_two_pages_break_and_numbering() -> None:
 # --- text layers -----------------------------------------------------------------------------
 
 
-def test_all_pages_scanned_needs_ocr() -> None:
+@pytest.fixture
+def no_ocr_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scanned pages are OCR'd when Tesseract is installed (tests/parse/test_ocr.py); these
+    tests are about a machine without an OCR engine."""
+    from pipelines.parse import ocr_engines
+
+    monkeypatch.setattr(ocr_engines.TesseractEngine, "available", lambda self: False)
+
+
+def test_all_pages_scanned_needs_ocr(no_ocr_engine: None) -> None:
     doc = parse(pdfs.scanned_pdf(pages=2))
     assert doc.status is Status.QUARANTINED and doc.reason is Reason.NEEDS_OCR
-    assert doc.reason_text == "2 of 2 pages have no text layer (scanned); OCR needed"
+    assert doc.reason_text == ("2 of 2 pages have no text layer (scanned) and need OCR; "
+                               "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)")
     assert doc.text == "" and doc.elements == []
 
 
-def test_some_pages_scanned_keeps_the_rest_and_warns() -> None:
+def test_some_pages_scanned_keeps_the_rest_and_warns(no_ocr_engine: None) -> None:
     doc = parse(pdfs.mixed_pdf())
     assert_grounded(doc)
     assert [p.has_text_layer for p in doc.pages] == [True, False, True]
@@ -240,7 +250,7 @@ def test_some_pages_scanned_keeps_the_rest_and_warns() -> None:
     assert any("pages 2 (scanned)" in w for w in doc.warnings), doc.warnings
 
 
-def test_garbage_text_layer_counts_as_missing() -> None:
+def test_garbage_text_layer_counts_as_missing(no_ocr_engine: None) -> None:
     doc = parse(pdfs.garbage_text_pdf())
     assert doc.reason is Reason.NEEDS_OCR, (doc.reason, doc.reason_text, doc.text)
     assert "1 of 1 pages" in (doc.reason_text or "")

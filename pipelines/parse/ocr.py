@@ -1,0 +1,278 @@
+"""OCR of one page image into the document model: engine choice, clean-up, cache, lines.
+
+A page image is made readable first: grayscale and autocontrast (low-contrast photos), at most
+MAX_PIXELS (larger pages are scaled down), turned upright (0/90/180/270, from the engine's
+orientation detection) and deskewed (a small angle found by a projection-profile search).
+The engine's words become one LINE element per OCR line, each word with its span and its box
+in PDF points (top-left origin) in the frame of the upright, deskewed page; every line carries
+`attrs["source"] == "ocr"` and `attrs["ocr_confidence"]` (0..1).
+
+Results are cached on disk by (document sha256, page, engine, engine version, settings), under
+`MAPPER_OCR_CACHE` (default `.ocr_cache/` in the working directory), so a re-run never repeats OCR.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from pipelines.document import BBox, Document, Kind, Reason
+from pipelines.parse.errors import BadInput
+from pipelines.parse.ocr_engines import ENGINES, OcrEngine, OcrWord
+
+if TYPE_CHECKING:
+    from pipelines.parse.builder import TextBuilder
+
+DPI = 300  # PDF pages are rendered at this resolution
+MAX_PIXELS = 40_000_000  # a larger page image is scaled down before OCR
+MAX_SKEW = 5.0  # degrees searched either way for deskewing
+MIN_SKEW = 0.3  # smaller angles are left alone
+GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
+DEFAULT_TIMEOUT = 120.0
+SETTINGS_VERSION = "1"  # part of the cache key: bump when preprocessing or line building changes
+INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
+
+
+def get_engine() -> OcrEngine | None:
+    """The configured engine (`MAPPER_OCR_ENGINE`, default tesseract) if it is installed."""
+    engine = ENGINES.get(os.environ.get("MAPPER_OCR_ENGINE") or "tesseract")
+    return engine if engine is not None and engine.available() else None
+
+
+def no_engine(what: str) -> BadInput:
+    """`what` says what needs OCR ("... needs OCR"). The refusal when a document needs OCR and no engine is installed: a reason, never empty text."""
+    return BadInput(Reason.NEEDS_OCR, f"{what}; {INSTALL_HINT}")
+
+
+@dataclass(slots=True)
+class OcrLine:
+    text: str
+    conf: float  # mean word confidence, 0..1
+    words: list[tuple[str, int, tuple[float, float, float, float]]]  # (text, offset in line, box in points)
+
+    @property
+    def bbox(self) -> BBox:
+        boxes = [b for _, _, b in self.words]
+        return BBox(min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+@dataclass(slots=True)
+class OcrPage:
+    width: float  # points, upright frame
+    height: float
+    rotation: int  # degrees the image was turned (clockwise) to make it upright
+    skew: float  # degrees of deskew applied
+    lines: list[OcrLine] = field(default_factory=list)
+    cached: bool = False
+
+    @property
+    def n_words(self) -> int:
+        return sum(len(ln.words) for ln in self.lines)
+
+    @property
+    def mean_confidence(self) -> float:
+        n = self.n_words
+        return sum(ln.conf * len(ln.words) for ln in self.lines) / n if n else 0.0
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d.pop("cached")
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, raw: str) -> OcrPage:
+        d = json.loads(raw)
+        lines = [OcrLine(ln["text"], ln["conf"], [(w, off, tuple(b)) for w, off, b in ln["words"]]) for ln in d["lines"]]
+        return cls(d["width"], d["height"], d["rotation"], d["skew"], lines, cached=True)  # type: ignore[arg-type]
+
+
+# --- the OCR of one page image ----------------------------------------------------------------
+
+
+def prepare(image: Image.Image) -> tuple[Image.Image, float]:
+    """Grayscale, autocontrast, at most MAX_PIXELS; returns the image and the scale applied."""
+    if image.mode not in ("L", "1"):
+        if image.mode in ("RGBA", "LA", "P"):
+            image = image.convert("RGBA")
+            bg = Image.new("RGBA", image.size, "white")
+            image = Image.alpha_composite(bg, image)
+        image = image.convert("L")
+    elif image.mode == "1":
+        image = image.convert("L")
+    scale = 1.0
+    w, h = image.size
+    if w * h > MAX_PIXELS:
+        scale = math.sqrt(MAX_PIXELS / (w * h))
+        image = image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
+    image = ImageOps.autocontrast(image, cutoff=1)
+    return image, scale
+
+
+def _otsu(arr: np.ndarray) -> float:
+    hist = np.bincount(arr.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    if not total:
+        return 128.0
+    bins = np.arange(256)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * bins)
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (m0[-1] * w0 / total - m0) ** 2 * total / (w0 * w1)
+    between[~np.isfinite(between)] = 0
+    return float(np.argmax(between))
+
+
+def estimate_skew(image: Image.Image) -> float:
+    """Degrees (counter-clockwise, as PIL's rotate takes them) that make text lines horizontal:
+    the angle whose horizontal projection of the ink is sharpest."""
+    small = image.copy()
+    small.thumbnail((900, 900))
+    arr = np.asarray(small)
+    ink = Image.fromarray(np.where(arr < _otsu(arr), 255, 0).astype(np.uint8))
+    if np.asarray(ink).mean() < 0.2:  # almost no ink: nothing to align
+        return 0.0
+
+    def score(angle: float) -> float:
+        rows = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0), dtype=np.float64).sum(axis=1)
+        return float(np.sum(np.diff(rows) ** 2))
+
+    coarse = [a / 4 for a in range(int(-MAX_SKEW * 4), int(MAX_SKEW * 4) + 1)]
+    best = max(coarse, key=score)
+    fine = [best + a / 20 for a in range(-5, 6)]
+    return round(max(fine, key=score), 2)
+
+
+def recognize(image: Image.Image, engine: OcrEngine, points_per_px: float, timeout: float = DEFAULT_TIMEOUT) -> OcrPage:
+    """OCR one page image: clean it up, turn it upright, deskew, read lines with boxes in points."""
+    deadline = time.monotonic() + timeout
+    image, scale = prepare(image)
+    # Most pages are upright: read first, and ask for the orientation only when the reading is poor.
+    rotation, skew, words = 0, *_deskew_and_read(image, engine, timeout)
+    if _quality(words) < GOOD_READING:
+        rotation = engine.orientation(image, max(deadline - time.monotonic(), 1.0))
+        if rotation:
+            turned = image.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
+            skew2, words2 = _deskew_and_read(turned, engine, max(deadline - time.monotonic(), 1.0))
+            if _quality(words2) > _quality(words):
+                image, skew, words = turned, skew2, words2
+            else:
+                rotation = 0
+    k = points_per_px / scale
+    w, h = image.size
+    return OcrPage(round(w * k, 2), round(h * k, 2), rotation, skew, build_lines(words, k))
+
+
+def _deskew_and_read(image: Image.Image, engine: OcrEngine, timeout: float) -> tuple[float, list[OcrWord]]:
+    skew = estimate_skew(image)
+    if abs(skew) < MIN_SKEW:
+        return 0.0, engine.recognize(image, timeout)
+    return skew, engine.recognize(image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255), timeout)
+
+
+def _quality(words: list[OcrWord]) -> float:
+    """Mean confidence of the words that look like words; 0 for fewer than five, and 0 when most
+    words are taller than wide (Tesseract reads a page turned by 90 degrees as vertical lines)."""
+    real = [w for w in words if sum(ch.isalnum() for ch in w.text) >= 2]
+    if len(real) < 5:
+        return 0.0
+    long = [w for w in real if len(w.text) >= 3]
+    if long and sum(w.height > w.width for w in long) * 2 > len(long):
+        return 0.0
+    return sum(w.conf for w in real) / len(real)
+
+
+def _noise(word: OcrWord) -> bool:
+    # Specks of dust read as "." or "'" with little confidence; real punctuation keeps its word.
+    return word.conf < 0.5 and not any(ch.isalnum() for ch in word.text)
+
+
+def build_lines(words: list[OcrWord], k: float) -> list[OcrLine]:
+    """Words grouped by the engine's (block, paragraph, line), in the engine's reading order."""
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for word in words:
+        if not _noise(word):
+            grouped.setdefault(word.line, []).append(word)
+    lines: list[OcrLine] = []
+    for group in grouped.values():
+        group.sort(key=lambda wd: wd.left)
+        parts: list[tuple[str, int, tuple[float, float, float, float]]] = []
+        pos = 0
+        for wd in group:
+            box = (round(wd.left * k, 2), round(wd.top * k, 2), round((wd.left + wd.width) * k, 2), round((wd.top + wd.height) * k, 2))
+            parts.append((wd.text, pos, box))
+            pos += len(wd.text) + 1
+        text = " ".join(wd.text for wd in group)
+        conf = sum(wd.conf for wd in group) / len(group)
+        lines.append(OcrLine(text, round(conf, 4), parts))
+    return lines
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MAPPER_OCR_CACHE") or ".ocr_cache")
+
+
+def cached_page(
+    engine: OcrEngine, doc_id: str, page: int, render: Callable[[], tuple[Image.Image, float]], timeout: float,
+) -> OcrPage:
+    """The OCR of page `page` of document `doc_id`, from the cache or by rendering and reading it.
+    `render` returns the page image and points per pixel; it is only called on a cache miss."""
+    key = hashlib.sha256("\0".join((doc_id, str(page), engine.name, engine.version(), SETTINGS_VERSION, str(DPI))).encode()).hexdigest()
+    path = cache_dir() / key[:2] / f"{key}.json"
+    try:
+        return OcrPage.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    image, points_per_px = render()
+    try:
+        result = recognize(image, engine, points_per_px, timeout)
+    except RuntimeError as exc:  # pytesseract's way of saying the engine ran out of time
+        if "timeout" in str(exc).lower():
+            raise BadInput(Reason.TIMEOUT, f"OCR of page {page} took longer than the time left ({timeout:.0f} s)") from exc
+        raise
+    finally:
+        image.close()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(result.to_json(), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full disk costs a re-run its time, never the result
+    return result
+
+
+# --- into the document model ------------------------------------------------------------------
+
+
+def emit_page(builder: TextBuilder, number: int, page: OcrPage) -> None:
+    for line in page.lines:
+        words = [(w, off, BBox(*box)) for w, off, box in line.words]
+        builder.add(Kind.LINE, line.text, page=number, bbox=line.bbox,
+                    attrs={"source": "ocr", "ocr_confidence": line.conf}, words=words)
+
+
+def record(doc: Document, engine: OcrEngine, number: int, page: OcrPage) -> None:
+    """Add one page's OCR facts to `doc.metadata["ocr"]`."""
+    meta: dict[str, Any] = doc.metadata.setdefault("ocr", {"engine": engine.name, "engine_version": engine.version(), "pages": []})
+    meta["pages"].append({"page": number, "rotation": page.rotation, "skew": page.skew, "words": page.n_words,
+                          "mean_confidence": round(page.mean_confidence, 4), "cached": page.cached})
+    n = sum(p["words"] for p in meta["pages"])
+    meta["mean_confidence"] = round(sum(p["mean_confidence"] * p["words"] for p in meta["pages"]) / n, 4) if n else 0.0
+
+
+def remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    return DEFAULT_TIMEOUT if math.isinf(left) else max(left, 1.0)
