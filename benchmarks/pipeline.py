@@ -5,9 +5,9 @@
 
 The corpus is made from the shipped samples (PDF invoices, emails, Word contracts, code,
 CSV/JSON/Markdown), each copy altered so its bytes, and so its document id, are unique.
-Each size runs in a fresh process with one parse worker, so the figures are for one core
-of parsing plus the main process mapping and landing; peak memory is the larger of the
-main process's and the worker's peak RSS.
+Each size runs in a fresh process. With `--workers 1` (default) one worker parses while the
+main process maps and lands (two processes); `--workers 0` does everything in one process,
+i.e. on one core. Peak memory is reported for the main process and the worker separately.
 """
 
 from __future__ import annotations
@@ -76,11 +76,11 @@ def make_corpus(n: int, out: Path) -> int:
     return n
 
 
-def _child(corpus: str, kb: str) -> None:
+def _child(corpus: str, kb: str, workers: str = "1") -> None:
     from pipelines.config import Settings
     from pipelines.pipeline import run
 
-    settings = Settings(kb_root=Path(kb), workers=1)
+    settings = Settings(kb_root=Path(kb), workers=int(workers))
     t0 = time.perf_counter()
     summary = run([corpus], settings, batch_id="bench")
     elapsed = time.perf_counter() - t0
@@ -91,11 +91,11 @@ def _child(corpus: str, kb: str) -> None:
                       "main_peak_mb": self_rss, "worker_peak_mb": child_rss}))
 
 
-def measure(n: int, work: Path) -> dict:
+def measure(n: int, work: Path, workers: int = 1) -> dict:
     corpus = work / f"corpus_{n}"
     make_corpus(n, corpus)
     kb = work / f"kb_{n}"
-    proc = subprocess.run([sys.executable, __file__, "--child", str(corpus), str(kb)],
+    proc = subprocess.run([sys.executable, __file__, "--child", str(corpus), str(kb), str(workers)],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark run failed:\n{proc.stderr[-3000:]}")
@@ -108,7 +108,8 @@ def measure(n: int, work: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, default=1, help="parse worker processes (0: all in one process, one core)")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(*args.child)
@@ -117,7 +118,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mapper-bench-") as tmp:
         rows = []
         for n in args.sizes:
-            r = measure(n, Path(tmp))
+            r = measure(n, Path(tmp), args.workers)
             rows.append(r)
             print(f"{n:>6} docs: {r['documents'] / r['seconds']:7.1f} docs/s end to end "
                   f"({r['seconds']:.1f} s, +{r['attachments']} attachments), peak RSS main {r['main_peak_mb']:.0f} MB, "
