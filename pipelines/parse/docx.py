@@ -88,37 +88,26 @@ def _open(data: bytes) -> Any:
 
 def _block_items(parent: Any) -> Iterator[Any]:
     """`w:p` and `w:tbl` children of a body/cell/header, in order, looking through content controls."""
-    stack = [iter(parent)]
-    while stack:
-        el = next(stack[-1], None)
-        if el is None:
-            stack.pop()
-            continue
-        tag = el.tag
-        if tag == _P or tag == _TBL:
-            yield el
-        elif tag in _BLOCK_WRAPPERS:
-            stack.append(iter(el))
+    return _block_items_of(parent, _P, _TBL)
 
 
 def _rows(tbl: Any) -> Iterator[Any]:
-    for el in _block_items_of(tbl, _TR):
-        yield el
+    return _block_items_of(tbl, _TR)
 
 
 def _cells(tr: Any) -> Iterator[Any]:
-    for el in _block_items_of(tr, _TC):
-        yield el
+    return _block_items_of(tr, _TC)
 
 
-def _block_items_of(parent: Any, wanted: str) -> Iterator[Any]:
+def _block_items_of(parent: Any, *wanted: str) -> Iterator[Any]:
+    """Children with one of the `wanted` tags, in order, descending into content-control wrappers."""
     stack = [iter(parent)]
     while stack:
         el = next(stack[-1], None)
         if el is None:
             stack.pop()
             continue
-        if el.tag == wanted:
+        if el.tag in wanted:
             yield el
         elif el.tag in _BLOCK_WRAPPERS:
             stack.append(iter(el))
