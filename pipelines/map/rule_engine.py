@@ -115,9 +115,7 @@ def _header_hits(doc: Document, name: str) -> Iterator[locate.Hit]:
                 if pos >= 0:
                     yield locate.Hit(el.start + pos, el.start + pos + len(raw), raw, el.page, how="header")
             return
-    for v in values:
-        yield locate.Hit(0, 0, "", None, how="header")  # header known but not in the text: no span
-        return
+    yield locate.Hit(0, 0, "", None, how="header")  # header known but not in the text: no span
 
 
 def _keyword_hit(doc: Document, table: dict[str, list[str]]) -> tuple[str, locate.Hit] | None:
