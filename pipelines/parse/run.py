@@ -96,10 +96,9 @@ def _collect(path: str, future, limits: Limits) -> Document:  # type: ignore[no-
     except FutureTimeout:
         return _failed(path, Reason.TIMEOUT, f"parsing took longer than {limits.timeout_s:.0f} s; worker stopped")
     except ProcessExpired as exc:
-        if exc.exitcode in (-signal.SIGKILL, -signal.SIGSEGV) or exc.exitcode:
-            return _failed(path, Reason.MEMORY if exc.exitcode == -signal.SIGKILL else Reason.INTERNAL,
-                           f"parse worker died (exit code {exc.exitcode}) on this document")
-        raise
+        # SIGKILL is what the kernel sends a process over its memory; anything else is a crash.
+        return _failed(path, Reason.MEMORY if exc.exitcode == -signal.SIGKILL else Reason.INTERNAL,
+                       f"parse worker died (exit code {exc.exitcode}) on this document")
     except MemoryError:
         return _failed(path, Reason.MEMORY, f"parsing exceeded the {limits.memory_mb} MB memory limit")
     except Exception as exc:  # pickling or pool errors: still one outcome per input
