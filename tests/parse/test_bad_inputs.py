@@ -95,3 +95,26 @@ def test_batch_of_good_and_bad_files_reconciles(tmp_path):
     assert len(parsed) + len(quarantined) == len(paths)
     assert {Path(d.source_path).name for d in parsed} == {"good.pdf", "note.txt"}
     assert all(d.reason_text for d in quarantined)
+
+
+def test_a_worker_that_dies_costs_only_its_own_document(tmp_path, monkeypatch):
+    import os
+
+    import pipelines.parse.run as run_mod
+
+    real = run_mod.parse_file
+
+    def crashing(path, limits, store=None):  # stands in for a parser that segfaults
+        if Path(path).name == "crash.txt":
+            os._exit(3)
+        return real(path, limits, store)
+
+    monkeypatch.setattr(run_mod, "parse_file", crashing)  # inherited by the forked workers
+    for name in ("a.txt", "crash.txt", "b.txt"):
+        (tmp_path / name).write_text(f"Account: {name}\n")
+    docs = list(parse_files(sorted(tmp_path.iterdir()), workers=1))
+    assert [Path(d.source_path).name for d in docs] == ["a.txt", "b.txt", "crash.txt"]
+    crashed = docs[2]
+    assert crashed.status is Status.QUARANTINED and crashed.reason is Reason.INTERNAL
+    assert "worker died" in crashed.reason_text
+    assert all(d.status is Status.PARSED for d in docs[:2])
