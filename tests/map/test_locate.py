@@ -6,29 +6,18 @@ import io
 import re
 
 import pytest
-from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from pipelines.document import Document, Kind
 from pipelines.map import locate
 from pipelines.map.locate import Hit
-from pipelines.parse.dispatch import parse_bytes
 
-W, H = A4
-
-
-def _pdf(draw) -> bytes:  # type: ignore[no-untyped-def]
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
-    draw(c)
-    c.save()
-    return buf.getvalue()
+from .pdf_fixtures import H, draw_header_row_invoice, make_pdf, parse_ok
 
 
-def _parse(data: bytes, name: str) -> Document:
-    doc = parse_bytes(data, name=name)
-    assert doc.status == "parsed", doc.reason_text
-    return doc
+
+_pdf = make_pdf
+_parse = parse_ok
 
 
 def grounded(doc: Document, hits: list[Hit]) -> list[Hit]:
@@ -67,41 +56,7 @@ def layout_pdf() -> bytes:
 def header_row_pdf() -> bytes:
     """A row of header labels with their values on the next line (label-below), line items and
     European numbers."""
-    def draw(c: canvas.Canvas) -> None:
-        top = H - 50
-        c.setFont("Helvetica-Bold", 20)
-        c.drawString(50, top, "Nordlicht Systems GmbH")
-        c.setFont("Helvetica", 10)
-        c.drawString(380, top - 24, "Invoice No.:  NS-2024-0815")
-        c.drawString(50, top - 60, "Bill to:")
-        c.drawString(50, top - 73, "Harbour Foods Ltd")
-        c.setFont("Helvetica-Bold", 9)
-        c.drawString(300, top - 60, "Invoice Date")
-        c.drawString(400, top - 60, "Due Date")
-        c.drawString(480, top - 60, "Customer No")
-        c.setFont("Helvetica", 10)
-        c.drawString(300, top - 73, "14.03.2024")
-        c.drawString(400, top - 73, "13.04.2024")
-        c.drawString(480, top - 73, "K-4711")
-        y = top - 130
-        c.setFont("Helvetica-Bold", 10)
-        for x, t in [(50, "Description"), (300, "Qty"), (360, "Unit Price"), (470, "Amount")]:
-            c.drawString(x, y, t)
-        c.setFont("Helvetica", 10)
-        for desc, q, p, a in [("Sensor module XT-9", "3", "1.250,00", "3.750,00"),
-                              ("Installation (hours)", "6", "95,00", "570,00"),
-                              ("Travel flat rate", "1", "80,00", "80,00")]:
-            y -= 16
-            c.drawString(50, y, desc)
-            c.drawRightString(320, y, q)
-            c.drawRightString(420, y, p)
-            c.drawRightString(530, y, a)
-        y -= 30
-        for lab, val in [("Subtotal", "4.400,00 EUR"), ("VAT 19%", "836,00 EUR"), ("Total Due", "5.236,00 EUR")]:
-            c.drawString(360, y, lab)
-            c.drawRightString(530, y, val)
-            y -= 15
-    return _pdf(draw)
+    return make_pdf(lambda c: draw_header_row_invoice(c, H - 50))
 
 
 def boxed_pdf() -> bytes:
