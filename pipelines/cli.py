@@ -132,7 +132,9 @@ def print_summary(summary: Any) -> None:
     click.echo(f"\ncounts reconcile: {'yes' if summary.reconciles else 'NO'} "
                f"({total} documents = {o['landed'] + a['landed']} landed + {o['review'] + a['review']} review + "
                f"{o['quarantined'] + a['quarantined']} quarantined)")
-    click.echo("LLM: off (no endpoint configured); rules-only extraction.")
+    from pipelines.llm.extractor import summary_line
+
+    click.echo(summary_line(getattr(summary, "llm", None), getattr(summary, "llm_off_fields", 0)))
 
 
 @main.command()
@@ -218,6 +220,15 @@ def eval_cmd(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappin
     report = evaluate_paths(paths or ("data_samples",), s)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else format_report(report))
 
+
+def _register_groups() -> None:
+    """Command groups that live beside their code."""
+    from pipelines.llm.cli import llm_group
+
+    main.add_command(llm_group)
+
+
+_register_groups()
 
 if __name__ == "__main__":
     main()

@@ -50,6 +50,8 @@ class BatchResult:
     review_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     held: dict[str, Any] = field(default_factory=dict)
+    llm: dict[str, Any] | None = None
+    llm_off_fields: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -80,6 +82,8 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     result = job.execute_in_process(instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet)
     out = BatchResult(batch_id, result.success, str(settings.kb_root), result.run_id)
     out.held = stages.hold_status(settings.kb_root, batch_id)
+    judged = stages.batch_summary(settings.kb_root, batch_id)
+    out.llm, out.llm_off_fields = judged.get("llm"), judged.get("llm_off_fields", 0)
     _fill_from_catalog(out, settings.kb_root)
     return out
 

@@ -23,6 +23,8 @@ from pipelines.land import rows as land_rows
 from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.extraction import Issue, Record
+from pipelines.llm.extractor import LLMExtractor, from_policy, off_gaps
+from pipelines.llm.policy import Policy, load_policy
 from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.map.schema import Schema, load_schemas
@@ -40,6 +42,7 @@ class DocOutcome:
     records: list[Record] = field(default_factory=list)
     issues: dict[str, list[Issue]] = field(default_factory=dict)  # record_id -> issues
     schema: str | None = None
+    llm_gaps: int = 0  # with the LLM off: fields of its review records an LLM could have tried
 
     @property
     def reason(self) -> str | None:
@@ -61,6 +64,8 @@ class Summary:
     review_reasons: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
     kb_root: str = ""
+    llm: dict[str, Any] | None = None  # LLMStats when an endpoint is configured
+    llm_off_fields: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -74,20 +79,34 @@ class Summary:
             "landed_records": dict(self.landed_records), "review_records": dict(self.review_records),
             "review_reasons": dict(self.review_reasons), "quarantine_reasons": dict(self.quarantine_reasons),
             "reconciles": self.reconciles, "kb_root": self.kb_root,
+            "llm": self.llm, "llm_off_fields": self.llm_off_fields,
         }
 
 
 class Mapper:
-    """Loaded schemas and rules: what turns a parsed document into outcomes."""
+    """Loaded schemas, rules and LLM policy: what turns a parsed document into outcomes.
+    `llm` is set per run (`with_llm`) when the policy leads to a configured endpoint."""
 
-    def __init__(self, schemas: dict[str, Schema], book: RuleBook) -> None:
+    def __init__(self, schemas: dict[str, Schema], book: RuleBook, policy: Policy | None = None) -> None:
         self.schemas = schemas
         self.book = book
+        self.policy = policy or load_policy()
+        self.llm: LLMExtractor | None = None
 
     @classmethod
     def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
         schemas = load_schemas(schemas_dir)
         return cls(schemas, load_rules(mappings_dir, schemas))
+
+    def with_llm(self, kb_root: str | Path, batch_id: str) -> LLMExtractor | None:
+        """Start this run's LLM step (its own budget and audit log); None when the LLM is off."""
+        self.llm = from_policy(self.policy, self.schemas, self.book, kb_root, batch_id)
+        return self.llm
+
+    def map(self, doc: Document, parent: Document | None = None) -> MapResult:
+        """Rules, then the generic extractor, then the LLM for what they left open."""
+        result = map_document(doc, self.schemas, self.book, parent)
+        return self.llm.complete(doc, result) if self.llm else result
 
     def outcomes(self, doc: Document) -> Iterator[DocOutcome]:
         """The outcome of a document and each of its attachments (depth first)."""
@@ -101,7 +120,7 @@ class Mapper:
     def decide(self, doc: Document, parent: Document | None = None) -> DocOutcome:
         if doc.status is Status.QUARANTINED:
             return DocOutcome(doc, QUARANTINED)
-        return self.outcome_of(doc, map_document(doc, self.schemas, self.book, parent))
+        return self.outcome_of(doc, self.map(doc, parent))
 
     def outcome_of(self, doc: Document, result: MapResult | None) -> DocOutcome:
         """Validate a document's mapped records and decide where it ends (None: quarantined)."""
@@ -113,7 +132,10 @@ class Mapper:
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc) for r in result.records}
         outcome = REVIEW if any(issues.values()) else LANDED
-        return DocOutcome(doc, outcome, result.records, issues, result.classification.schema)
+        gaps = 0
+        if self.llm is None and outcome == REVIEW:
+            gaps = off_gaps([r for r in result.records if issues[r.record_id]], self.schemas, doc, self.policy)
+        return DocOutcome(doc, outcome, result.records, issues, result.classification.schema, gaps)
 
 
 def new_batch_id() -> str:
@@ -136,6 +158,7 @@ def run(
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = BatchWriter(kb, catalog, mapper.schemas, batch_id)
     files = list(iter_inputs(paths))
+    llm = mapper.with_llm(settings.kb_root, batch_id)
     for doc in parse_files(files, workers=settings.workers, limits=settings.limits, store=store):
         summary.inputs += 1
         for oc in mapper.outcomes(doc):
@@ -146,10 +169,14 @@ def run(
             count_outcome(summary, oc)
             writer.add(oc)
     writer.flush()
+    if llm is not None:
+        llm.flush()
+        summary.llm = llm.stats.as_dict()
     return summary
 
 
 def count_outcome(summary: Summary, oc: DocOutcome) -> None:
+    summary.llm_off_fields += oc.llm_gaps
     if oc.outcome == QUARANTINED:
         summary.quarantine_reasons[str(oc.document.reason)] += 1
     for rec in oc.records:

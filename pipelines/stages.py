@@ -272,9 +272,8 @@ def _with_parents(doc: Document, parent: Document | None = None) -> Iterator[tup
 
 
 def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]:
-    """Classify and map every parsed document (rules, then the generic extractor)."""
-    from pipelines.map.mapper import map_document
-
+    """Classify and map every parsed document (rules, the generic extractor, then the LLM
+    for what they left open when an endpoint is configured)."""
     per_schema: dict[str, int] = {}
     stats: dict[str, Any] = {"documents": 0, "attachments": 0, "records": 0, "unclassified": 0}
 
@@ -287,7 +286,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
                 if d.status is Status.QUARANTINED:
                     results.append((d, None))
                     continue
-                r = map_document(d, mapper.schemas, mapper.book, parent)
+                r = mapper.map(d, parent)
                 if r.classification is None:
                     stats["unclassified"] += 1
                 for rec in r.records:
@@ -296,8 +295,16 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
                 results.append((d, r))
             yield Extracted(doc, results)
 
-    _dump_stream(work_dir(settings.kb_root, batch_id) / "extracted.pkl", items())
-    return stats | {"per_schema": per_schema}
+    llm = mapper.with_llm(settings.kb_root, batch_id)
+    try:
+        _dump_stream(work_dir(settings.kb_root, batch_id) / "extracted.pkl", items())
+    finally:
+        if llm is not None:
+            llm.flush()  # the audit trail is kept even when the stage fails
+        mapper.llm = None
+    llm_stats = llm.stats.as_dict() if llm else None
+    _write_json(work_dir(settings.kb_root, batch_id) / "llm.json", llm_stats)
+    return stats | {"per_schema": per_schema, "llm": llm_stats}
 
 
 # ---- stage 4: validate and judge -----------------------------------------------------------
@@ -366,6 +373,9 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
     _dump_stream(wd / "validated.pkl", items())
     scope = _scope(settings.kb_root, batch_id)
     missing = _read_json(wd / "raw.json", {}).get("missing", [])
+    summary.llm = _read_json(wd / "llm.json")
+    if summary.llm is not None:
+        summary.llm_off_fields = 0
     out = summary.as_dict() | {"scope": scope, "validated_at": datetime.now(UTC).isoformat(), "missing_files": missing}
     out["problem_rate"] = problem_rate(out)
     _write_json(wd / _SUMMARY[scope], out)
@@ -397,6 +407,12 @@ def assess_hold(kb_root: str | Path, summary: dict[str, Any], policy: HoldPolicy
               if held else None)
     return {"held": held, "problem_rate": rate, "recent_rate": recent, "history": len(history),
             "documents": documents, "reason": reason, "policy": asdict(policy)}
+
+
+def batch_summary(kb_root: str | Path, batch_id: str) -> dict[str, Any]:
+    """The judge stage's summary of the batch (empty before it ran)."""
+    wd = work_dir(kb_root, batch_id)
+    return _read_json(wd / _SUMMARY[_scope(kb_root, batch_id)], {})
 
 
 def hold_status(kb_root: str | Path, batch_id: str) -> dict[str, Any]:

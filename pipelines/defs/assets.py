@@ -52,12 +52,14 @@ def parsed_documents(context: dg.AssetExecutionContext, config: ParseOptions, ma
 @dg.asset(partitions_def=batches, group_name=GROUP, kinds={"python"}, pool="llm",
           deps=[parsed_documents, "mapping_rules", "canonical_schemas"])
 def extracted_records(context: dg.AssetExecutionContext, mapper: MapperResource) -> dg.MaterializeResult:
-    """Records mapped from each document: rules first, then the generic extractor."""
+    """Records mapped from each document: rules first, then the generic extractor, then the
+    LLM (pool `llm` bounds concurrent calls across runs) for what they left open."""
     out = stages.extract(mapper.settings(), context.partition_key, mapper.mapper())
+    llm = {f"llm_{k}": v for k, v in (out["llm"] or {}).items()} or {"llm": "off (no endpoint configured)"}
     return dg.MaterializeResult(metadata={"documents_in": out["documents"], "attachments": out["attachments"],
                                           "records": out["records"],
                                           "unclassified": out["unclassified"],
-                                          **_per_schema("records", out["per_schema"])})
+                                          **_per_schema("records", out["per_schema"]), **llm})
 
 
 @dg.asset(partitions_def=batches, group_name=GROUP, kinds={"python"}, deps=[extracted_records, "canonical_schemas"],

@@ -38,7 +38,9 @@ import pyarrow.parquet as pq
 from pipelines.land import atomic
 
 DEFAULT_ROOT = Path("kb")
-CATALOG_TABLES = ("documents", "review")  # written by catalog.py, not by write_records
+# Not record tables: the catalog (catalog.py), the LLM audit log (llm/audit.py) and reviewers'
+# decisions (review/store.py). Re-processing a document never supersedes the last two.
+CATALOG_TABLES = ("documents", "review", "llm_calls", "review_decisions")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BATCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEY_SEP = "\x1f"

@@ -1,0 +1,1 @@
+"""LLM-assisted extraction: redaction, grounding, chunking, client and extractor."""

@@ -1,0 +1,328 @@
+"""One structured-output call to an OpenAI-compatible endpoint.
+
+`LLMClient.complete(messages, response_model)` returns a `CallResult` and never
+raises for transport, HTTP or output problems: the caller (extractor, policy)
+decides what a failed call means for a record.
+
+Layering, so each kind of retry is done once and by the component that knows it:
+- transport retries (429, 5xx, timeouts, dropped connections): the openai SDK's
+  own loop (`max_retries`), which honours `Retry-After` / `retry-after-ms`
+  (openai/_base_client.py `_calculate_retry_timeout`, values in (0, 120] s;
+  anything else falls back to exponential backoff from 0.5 s);
+- re-asks on output that does not parse/validate: instructor, which appends the
+  validation error to the conversation (`reask_retries`).
+Every HTTP request is counted with an httpx event hook, so `attempts` is the
+number of requests actually sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import instructor
+import openai
+from instructor.core import (
+    IncompleteOutputException,
+    InstructorError,
+    InstructorRetryException,
+    ResponseParsingError,
+)
+from pydantic import BaseModel, ValidationError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+
+
+@dataclass
+class Endpoint:
+    name: str
+    base_url: str | None          # None: the SDK default (api.openai.com)
+    model: str                    # for Azure: the deployment name
+    api_key_env: str | None = "MAPPER_LLM_API_KEY"  # env var holding the key; None/"" = endpoint needs no key
+    mode: str = "auto"            # auto | tools | json_schema | json | md_json
+    timeout_s: float = 60.0
+    max_retries: int = 3          # transport retries (429/5xx/timeouts/connection), openai SDK backoff
+    reask_retries: int = 1        # instructor re-asks on invalid output
+    temperature: float = 0.0
+    max_output_tokens: int = 1024
+    azure_api_version: str | None = None   # set -> AzureOpenAI(azure_endpoint=base_url, azure_deployment=model)
+    price_in_per_1k: float = 0.0
+    price_out_per_1k: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.mode != "auto" and self.mode not in MODES:
+            raise ValueError(f"endpoint {self.name}: unknown mode {self.mode!r} "
+                             f"(auto, {', '.join(MODES)})")
+        if self.azure_api_version and not self.base_url:
+            raise ValueError(f"endpoint {self.name}: Azure needs base_url (the azure_endpoint)")
+
+
+@dataclass
+class CallResult:
+    parsed: BaseModel | None
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    mode: str                     # the mode actually used (auto resolved to tools or md_json)
+    attempts: int                 # HTTP requests sent: transport retries + re-asks (+ the auto probe)
+    error: str | None             # "<kind>: <message>" when parsed is None
+    raw_output: str | None = None # last answer's text / tool arguments, for audit and debugging
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed is not None
+
+    @property
+    def error_kind(self) -> str | None:
+        return self.error.split(":", 1)[0] if self.error else None
+
+    def estimated_cost(self, ep: Endpoint) -> float:
+        return (self.prompt_tokens * ep.price_in_per_1k
+                + self.completion_tokens * ep.price_out_per_1k) / 1000.0
+
+
+class _Failure(Exception):
+    """Internal: one instructor call failed; carries what the result needs."""
+
+    def __init__(self, kind: str, message: str, completion: Any) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind, self.completion = kind, completion
+
+
+class LLMClient:
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self._local = threading.local()   # per-thread request counter (hooks run in the caller's thread)
+        # Remembered after the first conclusive auto call: "tools" or "md_json".
+        self._resolved_mode: str | None = None if endpoint.mode == "auto" else endpoint.mode
+        self._key_error: str | None = None
+        self._openai = self._make_openai()
+        self._instructors: dict[str, Any] = {}
+
+    @property
+    def mode(self) -> str:
+        """The mode calls will use now ("auto" until the probe has decided)."""
+        return self._resolved_mode or "auto"
+
+    def _api_key(self) -> str:
+        env = self.endpoint.api_key_env
+        if not env:
+            return "no-key"   # local servers ignore it; the SDK insists on some value
+        key = os.environ.get(env)
+        if not key:
+            # Never fall back to OPENAI_API_KEY or files: the endpoint config names its key.
+            self._key_error = f"auth: environment variable {env} is not set"
+            return "missing"
+        return key
+
+    def _count_request(self, request: httpx2.Request) -> None:
+        self._local.requests = getattr(self._local, "requests", 0) + 1
+
+    def _make_openai(self) -> openai.OpenAI:
+        ep = self.endpoint
+        http = httpx2.Client(timeout=ep.timeout_s, event_hooks={"request": [self._count_request]})
+        common: dict[str, Any] = dict(api_key=self._api_key(), timeout=ep.timeout_s,
+                                      max_retries=ep.max_retries, http_client=http)
+        if ep.azure_api_version:
+            return openai.AzureOpenAI(azure_endpoint=ep.base_url, azure_deployment=ep.model,
+                                      api_version=ep.azure_api_version, **common)
+        return openai.OpenAI(base_url=ep.base_url, **common)
+
+    def _instructor(self, mode: str) -> Any:
+        if mode not in self._instructors:
+            self._instructors[mode] = instructor.from_openai(self._openai, mode=MODES[mode])
+        return self._instructors[mode]
+
+    def close(self) -> None:
+        self._openai.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the call -------------------------------------------------------------------
+    def complete(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> CallResult:
+        start = time.perf_counter()
+        self._local.requests = 0
+        usage = _Usage()
+        mode = self._resolved_mode or "tools"
+        if self._key_error:
+            return CallResult(None, 0, 0, 0.0, mode, 0, self._key_error)
+        try:
+            if self._resolved_mode is None:
+                parsed, completion = self._auto(messages, response_model, usage)
+                mode = self._resolved_mode or "tools"
+            else:
+                parsed, completion = self._call(mode, messages, response_model, usage)
+        except _Failure as f:
+            return CallResult(None, usage.prompt, usage.completion, _ms(start), self._resolved_mode or mode,
+                              self._local.requests, str(f), _raw_output(f.completion))
+        return CallResult(parsed, usage.prompt, usage.completion, _ms(start), mode,
+                          self._local.requests, None, _raw_output(completion))
+
+    def _auto(self, messages: list[dict[str, str]], response_model: type[BaseModel],
+              usage: _Usage) -> tuple[BaseModel, Any]:
+        """Try TOOLS; an endpoint that ignores or rejects tools gets MD_JSON from now on."""
+        try:
+            result = self._call("tools", messages, response_model, usage, probe=True)
+        except _Failure as f:
+            if f.kind == "tools_ignored":
+                self._resolved_mode = "md_json"
+                return self._call("md_json", messages, response_model, usage)
+            if f.kind == "bad_request":
+                # Some servers reject `tools` outright (HTTP 400). Only remember MD_JSON
+                # if it is accepted: the 400 may be about something else (prompt too long).
+                self._resolved_mode = "md_json"
+                try:
+                    return self._call("md_json", messages, response_model, usage)
+                except _Failure as again:
+                    if again.kind == "bad_request":
+                        self._resolved_mode = None
+                    raise
+            if _has_tool_calls(f.completion):
+                self._resolved_mode = "tools"   # it answered with tools, only the content was wrong
+            raise
+        self._resolved_mode = "tools"
+        return result
+
+    def _call(self, mode: str, messages: list[dict[str, str]], response_model: type[BaseModel],
+              usage: _Usage, *, probe: bool = False) -> tuple[BaseModel, Any]:
+        ep = self.endpoint
+
+        def should_reask(exc: BaseException) -> bool:
+            # While probing, an answer without tool calls means "tools ignored": do not re-ask.
+            return isinstance(exc, _PARSE_ERRORS) and not (probe and _no_tool_call(exc))
+
+        retrying = Retrying(stop=stop_after_attempt(max(ep.reask_retries, 0) + 1),
+                            retry=retry_if_exception(should_reask), reraise=True)
+        try:
+            parsed, completion = self._instructor(mode).create_with_completion(
+                model=ep.model,
+                messages=[dict(m) for m in messages],   # instructor appends re-ask turns
+                response_model=response_model,
+                max_retries=retrying,
+                temperature=ep.temperature,
+                max_tokens=ep.max_output_tokens,
+            )
+        except InstructorRetryException as e:
+            usage.add(e.total_usage)
+            kind, message = _classify(e, probe=probe)
+            raise _Failure(kind, message, e.last_completion) from e
+        except IncompleteOutputException as e:
+            usage.add(getattr(e.last_completion, "usage", None))
+            raise _Failure("truncated", f"answer cut at max_output_tokens={ep.max_output_tokens}",
+                           e.last_completion) from e
+        except (openai.OpenAIError, InstructorError) as e:   # raised outside instructor's retry loop
+            kind, message = _classify(e, probe=probe)
+            raise _Failure(kind, message, None) from e
+        usage.add(getattr(parsed, "_total_usage", None) or getattr(completion, "usage", None))
+        return _plain(parsed, response_model), completion
+
+
+class _Usage:
+    def __init__(self) -> None:
+        self.prompt = 0
+        self.completion = 0
+
+    def add(self, u: Any) -> None:
+        if u is not None:
+            self.prompt += int(getattr(u, "prompt_tokens", 0) or 0)
+            self.completion += int(getattr(u, "completion_tokens", 0) or 0)
+
+
+def _plain(parsed: BaseModel, response_model: type[BaseModel]) -> BaseModel:
+    """An instance of the caller's own class.
+
+    instructor returns an instance of a subclass it builds on the fly, with the raw
+    completion and usage in its __dict__: it does not compare equal to the caller's
+    model, cannot be pickled (cache) and drags the HTTP response around.
+    """
+    if type(parsed) is response_model:
+        return parsed
+    values = {name: getattr(parsed, name) for name in type(parsed).model_fields}
+    return response_model.model_construct(
+        _fields_set=set(parsed.model_fields_set), **values, **(parsed.__pydantic_extra__ or {}))
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+def _root_cause(e: BaseException) -> BaseException:
+    seen: set[int] = set()
+    while id(e) not in seen:
+        seen.add(id(e))
+        nxt = e.__cause__ or (e.__context__ if not e.__suppress_context__ else None)
+        if nxt is None:
+            break
+        if isinstance(nxt, (openai.OpenAIError, *_PARSE_ERRORS, IncompleteOutputException)):
+            return nxt
+        e = nxt
+    return e
+
+
+def _no_tool_call(exc: BaseException) -> bool:
+    return isinstance(exc, ResponseParsingError) and "No tool calls" in str(exc)
+
+
+def _classify(e: BaseException, *, probe: bool = False) -> tuple[str, str]:
+    cause = _root_cause(e) if isinstance(e, InstructorRetryException) else e
+    msg = str(cause) or type(cause).__name__
+    if probe and _no_tool_call(cause):
+        return "tools_ignored", msg
+    if isinstance(cause, openai.APITimeoutError):
+        return "timeout", msg
+    if isinstance(cause, openai.APIConnectionError):
+        return "connection", msg
+    if isinstance(cause, openai.RateLimitError):
+        return "rate_limited", msg
+    if isinstance(cause, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return "auth", msg
+    if isinstance(cause, openai.InternalServerError):
+        return "server_error", msg
+    if isinstance(cause, openai.BadRequestError):
+        return "bad_request", msg
+    if isinstance(cause, openai.NotFoundError):
+        return "not_found", msg
+    if isinstance(cause, openai.APIStatusError):
+        return f"http_{cause.status_code}", msg
+    if isinstance(cause, IncompleteOutputException):
+        return "truncated", msg
+    if isinstance(cause, (*_PARSE_ERRORS, AssertionError)):   # AssertionError: model refusal
+        return "invalid_output", msg
+    if isinstance(cause, (openai.OpenAIError, InstructorError)):
+        return "error", msg
+    raise e   # not a transport/HTTP/output problem: a bug worth seeing
+
+
+def _message(completion: Any) -> Any:
+    choices = getattr(completion, "choices", None)
+    return choices[0].message if choices else None
+
+
+def _has_tool_calls(completion: Any) -> bool:
+    msg = _message(completion)
+    return bool(msg is not None and getattr(msg, "tool_calls", None))
+
+
+def _raw_output(completion: Any) -> str | None:
+    msg = _message(completion)
+    if msg is None:
+        return None
+    if getattr(msg, "tool_calls", None):
+        return msg.tool_calls[0].function.arguments
+    return msg.content
