@@ -98,12 +98,12 @@ def provenance_share(kb: Path) -> Counter[str]:
     return share
 
 
-def one_run(samples: Path, server: OpenAIServer, kb: Path, max_chars: int) -> dict[str, Any]:
+def one_run(samples: Path, server: OpenAIServer, kb: Path, max_chars: int, mappings: Path) -> dict[str, Any]:
     spec = EndpointSpec(base_url=server.base_url, model="scripted", mode="md_json", timeout_s=5, max_retries=1)
     schemas = load_schemas(REPO / "schemas")
-    mapper = Mapper(schemas, load_rules(REPO / "mappings", schemas),
+    mapper = Mapper(schemas, load_rules(mappings, schemas),
                     policy=Policy(endpoints={"default": spec}, max_chars_per_call=max_chars))
-    settings = Settings(kb_root=kb, schemas_dir=REPO / "schemas", mappings_dir=REPO / "mappings", workers=1)
+    settings = Settings(kb_root=kb, schemas_dir=REPO / "schemas", mappings_dir=mappings, workers=1)
     before = len(server.chat_requests())
     s = run([samples], settings, mapper=mapper)
     docs = s.inputs + s.attachments
@@ -112,6 +112,7 @@ def one_run(samples: Path, server: OpenAIServer, kb: Path, max_chars: int) -> di
             "calls_per_document": round(llm.get("calls", 0) / docs, 3),
             "chars_sent_per_document": round(llm.get("chars_sent", 0) / docs),
             "approx_tokens_sent_per_document": round(llm.get("prompt_tokens", 0) / docs),
+            "approx_tokens_per_call": round(llm.get("prompt_tokens", 0) / max(1, llm.get("calls", 0))),
             "landed": dict(s.outcomes), "attachments": dict(s.attachment_outcomes)}
 
 
@@ -119,14 +120,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--samples", default=str(REPO / "data_samples"))
     ap.add_argument("--max-chars", type=int, default=6000)
+    ap.add_argument("--mappings", default=str(REPO / "mappings"),
+                    help="rules to run first (an empty folder: generic extractor + LLM only)")
     args = ap.parse_args()
     os.environ.setdefault("MAPPER_LLM_API_KEY", "benchmark")
     samples = Path(args.samples)
     with tempfile.TemporaryDirectory() as tmp, OpenAIServer(oracle(goldens(samples))) as server:
-        first = one_run(samples, server, Path(tmp) / "kb", args.max_chars)
-        again = one_run(samples, server, Path(tmp) / "kb", args.max_chars)
+        m = Path(args.mappings)
+        first = one_run(samples, server, Path(tmp) / "kb", args.max_chars, m)
+        again = one_run(samples, server, Path(tmp) / "kb", args.max_chars, m)
         share = provenance_share(Path(tmp) / "kb")
-        whole = one_run(samples, server, Path(tmp) / "kb_whole", 1_000_000)
+        whole = one_run(samples, server, Path(tmp) / "kb_whole", 1_000_000, m)
     total = sum(share.values()) or 1
     report = {
         "first_run": first, "re_run": again, "whole_documents": whole,

@@ -224,8 +224,10 @@ def eval_cmd(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappin
 def _register_groups() -> None:
     """Command groups that live beside their code."""
     from pipelines.llm.cli import llm_group
+    from pipelines.review.rules_cli import register as register_rule_learning
 
     main.add_command(llm_group)
+    register_rule_learning(rules)  # mapper rules propose / backtest / promote
 
 
 _register_groups()

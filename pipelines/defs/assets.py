@@ -50,7 +50,7 @@ def parsed_documents(context: dg.AssetExecutionContext, config: ParseOptions, ma
 
 
 @dg.asset(partitions_def=batches, group_name=GROUP, kinds={"python"}, pool="llm",
-          deps=[parsed_documents, "mapping_rules", "canonical_schemas"])
+          deps=[parsed_documents, "mapping_rules", "canonical_schemas", "llm_policy"])
 def extracted_records(context: dg.AssetExecutionContext, mapper: MapperResource) -> dg.MaterializeResult:
     """Records mapped from each document: rules first, then the generic extractor, then the
     LLM (pool `llm` bounds concurrent calls across runs) for what they left open."""

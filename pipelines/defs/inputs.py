@@ -17,3 +17,14 @@ def mapping_rules(mapper: MapperResource) -> dg.DataVersion:
 def canonical_schemas(mapper: MapperResource) -> dg.DataVersion:
     """Canonical entity schemas (`schemas/`)."""
     return dg.DataVersion(stages.dir_hash(mapper.settings().schemas_dir))
+
+
+@dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})
+def llm_policy() -> dg.DataVersion:
+    """The LLM policy (`llm_policy.yaml` or MAPPER_LLM_POLICY): routes, redaction, budget."""
+    import hashlib
+
+    from pipelines.llm.policy import policy_path
+
+    p = policy_path()
+    return dg.DataVersion(hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p.is_file() else "built-in")

@@ -17,7 +17,7 @@ reprocess_document = dg.define_asset_job(
 )
 
 observe_inputs = dg.define_asset_job(
-    "observe_inputs", selection=dg.AssetSelection.assets("mapping_rules", "canonical_schemas"),
+    "observe_inputs", selection=dg.AssetSelection.assets("mapping_rules", "canonical_schemas", "llm_policy"),
     description="Observe rules and schemas so a change shows downstream records as stale.",
 )
 

@@ -7,11 +7,11 @@ import pytest
 
 from pipelines import stages
 from pipelines.defs.assets import land, extracted_records, parsed_documents, raw_documents, validated_records
-from pipelines.defs.inputs import canonical_schemas, mapping_rules
+from pipelines.defs.inputs import canonical_schemas, llm_policy, mapping_rules
 
 from .conftest import write_corpus
 
-ASSETS = [mapping_rules, canonical_schemas, raw_documents, parsed_documents, extracted_records, validated_records, land]
+ASSETS = [mapping_rules, canonical_schemas, llm_policy, raw_documents, parsed_documents, extracted_records, validated_records, land]
 
 
 def new_batch(instance: dg.DagsterInstance, kb, batch_id: str, paths) -> str:

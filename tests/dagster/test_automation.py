@@ -72,10 +72,10 @@ def test_rule_change_changes_data_version(workspace, mapper):
 
 
 def _observe(instance, mapper) -> str:
-    from pipelines.defs.inputs import canonical_schemas
+    from pipelines.defs.inputs import canonical_schemas, llm_policy
     from pipelines.defs.jobs import observe_inputs
 
-    defs = dg.Definitions(assets=[mapping_rules, canonical_schemas], jobs=[observe_inputs], resources={"mapper": mapper})
+    defs = dg.Definitions(assets=[mapping_rules, canonical_schemas, llm_policy], jobs=[observe_inputs], resources={"mapper": mapper})
     result = defs.resolve_job_def("observe_inputs").execute_in_process(instance=instance)
     [event] = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"
                and e.asset_key == dg.AssetKey("mapping_rules")]

@@ -24,13 +24,13 @@ def test_definitions_have_stage_assets_checks_jobs_sensor_schedule():
     d = _defs()
     graph = d.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert set(STAGES) | {"mapping_rules", "canonical_schemas"} <= keys
+    assert set(STAGES) | {"mapping_rules", "canonical_schemas", "llm_policy"} <= keys
     checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys}
     assert {"validated_records:counts_reconcile", "validated_records:batch_not_held",
             "knowledge_base:landing_reconciles", "knowledge_base:required_fields_complete",
             "knowledge_base:unique_record_ids", "knowledge_base:parquet_matches_schema"} <= checks
     extracted = graph.get(dg.AssetKey("extracted_records"))
-    assert {dg.AssetKey("mapping_rules"), dg.AssetKey("canonical_schemas"), dg.AssetKey("parsed_documents")} <= set(extracted.parent_keys)
+    assert {dg.AssetKey("mapping_rules"), dg.AssetKey("canonical_schemas"), dg.AssetKey("llm_policy"), dg.AssetKey("parsed_documents")} <= set(extracted.parent_keys)
     for name in ("process_batch", "reprocess_document", "release_batch", "observe_inputs"):
         assert d.resolve_job_def(name) is not None
     assert d.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.STOPPED

@@ -27,12 +27,13 @@ STARTUP_S = 60
 EXPECTED_DEPS = {
     "raw_documents": set(),
     "parsed_documents": {"raw_documents"},
-    "extracted_records": {"parsed_documents", "mapping_rules", "canonical_schemas"},
+    "extracted_records": {"parsed_documents", "mapping_rules", "canonical_schemas", "llm_policy"},
     "validated_records": {"extracted_records", "canonical_schemas"},
     "knowledge_base": {"validated_records"},
     "review_queue": {"validated_records"},
     "mapping_rules": set(),
     "canonical_schemas": set(),
+    "llm_policy": set(),
 }
 
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } groupName } }"
