@@ -24,7 +24,7 @@ SEP = "\n…\n"
 TARGET, HARD = 600, 800  # block size: close a block past TARGET, never grow one past HARD
 _SHAPES = {
     "date": r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\b",
-    "amount": r"[£$€¥]\s?\d|\d[\d,.' ]*[.,]\d{2}\b",
+    "amount": r"[£$€¥]\s?\d|\b(?:GBP|EUR|USD|CHF)\s?\d|\d[\d,.' ]*[.,]\d{2}\b|\b\d{1,3}(?:,\d{3})+\b",
     "iban": r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}",
     "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
     "phone": r"(?:\+\d{1,3}|\b0)\d{2,4}[ \d]{6,10}\d",
@@ -33,6 +33,7 @@ _SHAPES = {
     "months": r"\b\d+\s*(?:months?|years?)\b",
 }
 _SHAPES.update({"decimal": _SHAPES["amount"], "number": _SHAPES["amount"], "datetime": _SHAPES["date"]})
+_LABEL_END = re.compile(r"[ \t]*[:#]|\t|   ")
 _STOP = set("""the this that with from which what when where will into their there about have been were your
 than then them they each also only such other must used uses using before after field value values text""".split())
 
@@ -116,7 +117,11 @@ def _scores(doc: Document, blocks: list[tuple[int, int]], schema: Schema, fields
         best: dict[int, float] = {}
         for m in locate.match_labels(doc, labels):
             if (i := block_of(m.start)) >= 0:
-                best[i] = max(best.get(i, 0.0), 2.0 + 2.0 * m.specificity)
+                # a label written as one ("Total Due: ", a line or cell starting with it) counts
+                # far more than the same word in running text ("... to the customer")
+                line_start = not doc.text[doc.text.rfind("\n", 0, m.start) + 1:m.start].strip()
+                as_label = line_start or bool(_LABEL_END.match(doc.text, m.end))
+                best[i] = max(best.get(i, 0.0), (1.0 + 2.0 * m.specificity) * (1.0 if as_label else 0.4))
         shape_type = spec.items if spec.type == "list" and isinstance(spec.items, str) else spec.type
         shape = re.compile(_SHAPES[shape_type], re.I if shape_type == "date" else 0) if shape_type in _SHAPES else None
         for i, low in enumerate(lowered):
@@ -170,7 +175,7 @@ def relevant_text(doc: Document, schema: Schema, fields: Iterable[str], max_char
         return Passages(text[s:e], [(s, e)], full, e - s)
     for name in names:  # each field's best block first, so every field has its evidence
         i = max(range(len(blocks)), key=lambda k: (scores[k][name], -k))
-        if scores[i][name] >= 1.0:
+        if scores[i][name] > 0.5:  # more than a bare shape (any date, any number)
             take(i)
     total = [sum(sc.values()) for sc in scores]
     for i in sorted(range(len(blocks)), key=lambda k: (-total[k], k)):

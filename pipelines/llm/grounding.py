@@ -92,11 +92,11 @@ def find_quote(text: str, quote: str, *, min_score: float = 0.9) -> Span | None:
     j = ft.find(fq)
     if j >= 0:
         return _span(text, fmap[j], fmap[j + len(fq) - 1] + 1, 0.98)
-    if len(fq) < 12:
+    if len(fq) < 12 or len(fq) > len(ft):
         return None
     al = fuzz.partial_ratio_alignment(fq, ft, score_cutoff=min_score * 100)
-    if al is None or al.dest_end <= al.dest_start:
-        return None
+    if al is None or (al.dest_end - al.dest_start) < 0.8 * len(fq):
+        return None  # the alignment must cover (nearly) the whole quote
     a, b = fmap[al.dest_start], fmap[al.dest_end - 1] + 1
     while a > 0 and text[a - 1].isalnum() and text[a].isalnum():  # do not cut a word in two
         a -= 1

@@ -32,7 +32,7 @@ _US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA
               "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
 _POSTCODES = [
     re.compile(r"(?<![\w-])(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\w-])"),  # UK
-    re.compile(r"(?<![\w-])(?:gir ?0aa|[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2})(?![\w-])"),  # UK, typed in lower case
+    re.compile(r"(?<![\w-])(?:gir ?0aa|[a-z]{1,2}\d[a-z\d]? ?\d(?!st|nd|rd|th)[a-z]{2})(?![\w-])"),  # UK, lower case; not "b2 2nd"
     re.compile(rf"(?<=\b(?:{'|'.join(_US_STATES)}) )\d{{5}}(?:-\d{{4}})?(?![\w-])"),  # US: "CA 94105"
     re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])"),  # US ZIP+4
     re.compile(r"(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d(?![\w-])"),  # Canada
@@ -55,6 +55,9 @@ _SIGNOFF = re.compile(
 _LABELLED = re.compile(
     rf"(?i:\b(?:contact(?: name| person)?|attn|attention|fao|name|customer name|account holder|written by|prepared by|"
     rf"signed by|requested by|reported by))[ \t]*[:.]+[ \t]*(?:{_TITLE}[ \t]+)?({_NAME}){_END}")
+_KEYED = re.compile(  # data files: "name": "Sam Marlow", contact_name='Jane Smith'
+    rf"(?<![\w])[\"']?(?i:name|full[_ ]?name|contact(?:[_ ]?(?:name|person))?)[\"']?[ \t]*[:=][ \t]*[\"']"
+    rf"(?:{_TITLE}[ \t]+)?({_NAME})[\"']")
 _TITLED = re.compile(rf"\b{_TITLE}[ \t]+((?:[{_UP}]\.[ \t]*)*{_TOK}(?:[ \t]+{_TOK})?)(?![\w.])")
 _ANGLE = re.compile(r"(?:^|[,:;>])[ \t]*\"?([^,:;<>\"\n]{2,60}?)\"?[ \t]*<[^<>\s@]+@[^<>\s]+>", re.M)
 _NOT_NAME = set("""ltd limited plc llp inc llc gmbh ag co company corp services service team customer customers support
@@ -65,7 +68,7 @@ all the and of for dear regards thanks thank you hi hello kind best team's suppl
 invoice bill total date account number reference street road lane house unit court park control credit bookings
 booking reception orders payments payroll purchasing marketing legal compliance noreply enquiry contact mail""".split())
 _AFTER_TITLE = "(?:" + "|".join(rf"(?<={t}{d} )" for t in ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof") for d in ("", ".")) + ")"
-_ORG_AFTER = re.compile(rf"(?:[ \t]+(?:{_TOK}|&))*[ \t]+(?:Ltd|Limited|plc|PLC|LLP|Inc|LLC|GmbH|AG|Co)\b")
+_ORG_AFTER = re.compile(rf"(?: (?:{_TOK}|&))* (?:Ltd|Limited|plc|PLC|LLP|Inc|LLC|GmbH|AG|Co)\b")  # not across a tab (column)
 
 
 def _clean_name(raw: str) -> str | None:
@@ -81,7 +84,8 @@ def _clean_name(raw: str) -> str | None:
 
 def names_from_document(doc: Any) -> list[str]:
     """Personal names in a document tree: e-mail display names, salutations, sign-offs, labelled
-    contacts ("Contact:", "Attn:", "Name:"), titled names ("Mrs D. Allen"), "Name <address>"."""
+    contacts ("Contact:", "Attn:", "Name:"), data keys ("name": "..."), titled names ("Mrs D. Allen"),
+    "Name <address>"."""
     found: dict[str, None] = {}
     for d in doc.walk():
         meta = (d.metadata or {}).get("email") or {}
@@ -90,7 +94,7 @@ def names_from_document(doc: Any) -> list[str]:
             vals = meta.get(key) or []
             for v in vals if isinstance(vals, list) else [vals]:
                 raws += [n for n, _ in split_addresses(str(v))]
-        for pat in (_SALUTATION, _SIGNOFF, _LABELLED, _TITLED, _ANGLE):
+        for pat in (_SALUTATION, _SIGNOFF, _LABELLED, _KEYED, _TITLED, _ANGLE):
             raws += [m.group(1) for m in pat.finditer(d.text)]
         for raw in raws:
             if raw and (name := _clean_name(raw)):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -116,3 +118,14 @@ def test_tables_stay_whole_and_unrelated_text_is_dropped() -> None:
     assert p.sent_chars <= 4_000
     assert doc.text[table.start:table.end] in p.text  # the whole table, not a slice of it
     assert "Quarterly meter readings" in p.text and "Paragraph 20:" not in p.text
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "data_samples" / "contracts").glob("*.docx")), ids=lambda p: p.name)
+def test_real_contracts_keep_the_clauses_holding_the_requested_values(path: Path) -> None:
+    doc = parse_bytes(path.read_bytes(), name=str(path))
+    expected = json.loads(Path(f"{path}.expected.json").read_text())["records"][0]["fields"]
+    p = relevant_text(doc, _schemas()["contract"], ["governing_law", "contract_value", "effective_date", "term"], 1_800)
+    _check_spans(doc, p)
+    assert p.sent_chars <= 1_800 < p.full_chars
+    assert expected["governing_law"] in p.text
+    assert f"{int(expected['contract_value']):,}" in p.text  # "1,180,000" / "£4,250,000.00" ...

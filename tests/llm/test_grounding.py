@@ -129,3 +129,8 @@ def test_injected_instruction_is_not_evidence() -> None:
 def test_missing_value_is_not_grounded() -> None:
     g = ground_value("Total due: £5.00", AMOUNT, None, "Total due: £5.00")
     assert not g.ok and g.reason == "no value"
+
+
+def test_quote_longer_than_the_document_is_not_found() -> None:
+    text = "Total due: £5.00"
+    assert find_quote(text, "Total due: £5.00 plus a long tail of words the document never had") is None
