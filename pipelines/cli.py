@@ -224,9 +224,11 @@ def eval_cmd(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappin
 def _register_groups() -> None:
     """Command groups that live beside their code."""
     from pipelines.llm.cli import llm_group
+    from pipelines.review.cli import review
     from pipelines.review.rules_cli import register as register_rule_learning
 
     main.add_command(llm_group)
+    main.add_command(review)
     register_rule_learning(rules)  # mapper rules propose / backtest / promote
 
 

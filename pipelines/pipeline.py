@@ -92,11 +92,18 @@ class Mapper:
         self.book = book
         self.policy = policy or load_policy()
         self.llm: LLMExtractor | None = None
+        self.decisions: dict[str, Any] = {}  # review_id -> a person's final decision (review/sticky.py)
 
     @classmethod
     def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
         schemas = load_schemas(schemas_dir)
         return cls(schemas, load_rules(mappings_dir, schemas))
+
+    def remember_decisions(self, kb_root: str | Path) -> None:
+        """Load reviewers' final decisions so a re-run does not re-open what a person closed."""
+        from pipelines.review.sticky import final_decisions
+
+        self.decisions = final_decisions(kb_root)
 
     def with_llm(self, kb_root: str | Path, batch_id: str) -> LLMExtractor | None:
         """Start this run's LLM step (its own budget and audit log); None when the LLM is off."""
@@ -131,6 +138,12 @@ class Mapper:
             issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc) for r in result.records}
+        for r in result.records:
+            decided = self.decisions.get(review_id_for(r.schema, r.record_id)) if issues[r.record_id] else None
+            if decided is not None:
+                from pipelines.review.sticky import reapply
+
+                issues[r.record_id] = reapply(r, self.schemas[r.schema], decided)
         outcome = REVIEW if any(issues.values()) else LANDED
         gaps = 0
         if self.llm is None and outcome == REVIEW:
@@ -159,6 +172,7 @@ def run(
     writer = BatchWriter(kb, catalog, mapper.schemas, batch_id)
     files = list(iter_inputs(paths))
     llm = mapper.with_llm(settings.kb_root, batch_id)
+    mapper.remember_decisions(settings.kb_root)
     for doc in parse_files(files, workers=settings.workers, limits=settings.limits, store=store):
         summary.inputs += 1
         for oc in mapper.outcomes(doc):
@@ -220,7 +234,8 @@ class BatchWriter:
                     "review_id": review_id_for(rec.schema, rec.record_id), "record_id": rec.record_id,
                     "document_id": doc.id, "source_path": doc.source_path, "schema": rec.schema,
                     "reasons": land_rows.reasons(issues), "proposed": land_rows.proposed_json(rec),
-                    "status": "open", "batch_id": self.batch_id, "created_at": self.now,
+                    "status": "rejected" if any(i.code == "rejected_by_reviewer" for i in issues) else "open",
+                    "batch_id": self.batch_id, "created_at": self.now,
                 })
             else:
                 self.records[rec.schema].append(land_rows.record_row(rec, schema, self.batch_id, self.now))

@@ -356,6 +356,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
     """Validate every record, decide each document's outcome, and decide whether to hold the batch."""
     wd = work_dir(settings.kb_root, batch_id)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
+    mapper.remember_decisions(settings.kb_root)
 
     def items() -> Iterator[list[DocOutcome]]:
         for ex in _load_stream(wd / "extracted.pkl"):

@@ -26,6 +26,9 @@ import pandas as pd
 from pipelines.land import atomic
 from pipelines.land.catalog import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
 from pipelines.land.kb import list_tables
+from pipelines.llm.audit import AUDIT_SCHEMA
+from pipelines.llm.audit import TABLE as AUDIT_TABLE
+from pipelines.review.store import DECISIONS_SCHEMA, DECISIONS_TABLE
 
 
 class KnowledgeBaseNotFoundError(FileNotFoundError):
@@ -51,7 +54,8 @@ def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConn
                 f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet("
                 f"{pattern}, union_by_name = true, hive_partitioning = false)"
             )
-        for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA)):
+        for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA),
+                             (DECISIONS_TABLE, DECISIONS_SCHEMA), (AUDIT_TABLE, AUDIT_SCHEMA)):
             if name not in tables:
                 con.register(name, schema.empty_table())
         if sandbox:

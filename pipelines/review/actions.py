@@ -1,0 +1,359 @@
+"""What a reviewer can do with a queued record: accept it, correct fields, or reject it.
+
+Accepting or correcting lands the record in its schema's KB table. The record is rebuilt
+from the queue's proposed JSON (values decoded back to their schema types), corrections are
+normalised with the field's type exactly as extracted values are, and every field then
+carries the reviewer's provenance: method "reviewer", rule_id "reviewer:<name>",
+confidence 1.0 — the person vouches for the whole record; the extraction's own provenance
+stays in the queue row and the decision log. A corrected value selected in the document
+keeps that span as its evidence. The record is validated again and only lands when nothing
+but low confidence (which the reviewer overrides) is left.
+
+Rejecting lands nothing (and takes back a record an earlier accept landed) and keeps why.
+Every decision goes through `ReviewStore.record_decision`, so a decision made against a
+stale version raises `ConflictError` instead of overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pipelines.config import Settings
+from pipelines.document import Document
+from pipelines.land.kb import KnowledgeBase
+from pipelines.land.rows import record_row
+from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.map.rule_engine import convert
+from pipelines.map.schema import FieldSpec, Schema, load_schemas
+from pipelines.review.documents import load_document
+from pipelines.review.store import (
+    Decision, ReviewItem, ReviewStore, check_reviewer, check_text, to_jsonable, unsafe_characters,
+)
+from pipelines.validate.validator import validate
+
+REVIEWER_METHOD = "reviewer"
+MAX_VALUE_CHARS = 2000  # one typed or selected value
+MAX_LIST_JSON_CHARS = 20_000  # a whole list of line items typed as JSON
+MAX_LIST_ITEMS = 500
+# Issues a reviewer's word settles; anything else (missing_required, invalid_value,
+# failed_check, ...) must be fixed by a correction before the record can land.
+OVERRIDABLE = frozenset({"low_confidence", "conflict"})
+
+
+@dataclass
+class Correction:
+    field: str
+    value: str  # typed or selected text (raw); "" with a span: the selected text; "" without: clear the field
+    start: int | None = None  # span in the document text if selected
+    end: int | None = None
+
+
+class InvalidCorrection(ValueError):
+    """The decision cannot be saved as given; `issues` lists what is wrong ({code, field, message})."""
+
+    def __init__(self, message: str, issues: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.issues = list(issues)
+
+
+# ---- the actions ----------------------------------------------------------------------------
+
+
+def accept(settings: Settings, review_id: str, reviewer: str, *, expected_version: int) -> Decision:
+    """Land the proposed record as it is, vouched for by `reviewer`."""
+    return _land_decision(settings, review_id, reviewer, [], "accept", expected_version, land=True)
+
+
+def correct(settings: Settings, review_id: str, reviewer: str, corrections: list[Correction], *,
+            expected_version: int, land: bool = True) -> Decision:
+    """Apply corrections and land the record. `land=False` records the corrections (e.g. a
+    partial fix, or one meant only to teach a rule) without landing or closing the item."""
+    if not corrections:
+        raise InvalidCorrection("no corrections given")
+    return _land_decision(settings, review_id, reviewer, corrections, "correct", expected_version, land=land)
+
+
+def reject(settings: Settings, review_id: str, reviewer: str, reason: str, *, expected_version: int) -> Decision:
+    """Close the item without landing anything; `reason` says why (required)."""
+    _check_reviewer(reviewer)
+    try:
+        check_text(reason, "the reason")
+    except ValueError as exc:
+        raise InvalidCorrection(str(exc)) from exc
+    if not reason.strip():
+        raise InvalidCorrection("a rejection needs a reason")
+    store = ReviewStore(settings.kb_root)
+    item = store.get(review_id)
+    decision = Decision(
+        decision_id="", review_id=item.review_id, record_id=item.record_id, document_id=item.document_id,
+        schema=item.schema, reviewer=reviewer, action="reject", before=_values_of(item), after=None,
+        corrections=[], reason=reason.strip(), decided_at=datetime.now(UTC), version=0,
+    )
+
+    def take_back(stored: Decision) -> None:
+        # An earlier accept may have landed the record; a rejected record must not stay in the KB.
+        kb = KnowledgeBase(settings.kb_root)
+        if item.schema in kb.schemas():
+            kb.upsert(item.schema, None, key=("record_id",), batch_id=None,
+                      supersede_column="record_id", supersede_values=[item.record_id])
+
+    return store.record_decision(decision, expected_version, on_commit=take_back)
+
+
+# ---- rebuilding and correcting a record ------------------------------------------------------
+
+
+def rebuild_record(item: ReviewItem, schema: Schema) -> Record:
+    """The proposed record as a Record again (values decoded to their schema types)."""
+    proposed = item.proposed
+    record = Record(item.schema, item.document_id, item.source_path,
+                    rule_set=proposed.get("rule_set"), classifier=proposed.get("classifier"))
+    for name, f in (proposed.get("fields") or {}).items():
+        spec = schema.fields.get(name)
+        if spec is None or not isinstance(f, dict) or f.get("value") is None:
+            continue  # a field the schema no longer has, or nothing found
+        ev = f.get("evidence")
+        evidence = None
+        if isinstance(ev, dict) and ev.get("start") is not None:
+            evidence = Evidence(item.document_id, int(ev["start"]), int(ev["end"]), ev.get("text") or "", ev.get("page"))
+        record.fields[name] = FieldValue(
+            decode_value(f["value"], spec), f.get("method") or "rule", float(f.get("confidence") or 0.0),
+            f.get("rule_id"), evidence,
+        )
+    return record
+
+
+def decode_value(value: Any, spec: FieldSpec) -> Any:
+    """Inverse of the queue's JSON encoding (Decimal/date as text). A value that does not decode
+    is kept as it is: validation reports it and the reviewer corrects it."""
+    if value is None:
+        return None
+    if spec.type == "list":
+        if not isinstance(value, list):
+            return value
+        if isinstance(spec.items, dict):
+            return [{k: decode_value(v, spec.items[k]) if k in spec.items else v for k, v in it.items()}
+                    if isinstance(it, dict) else it for it in value]
+        item_spec = FieldSpec(type=spec.items)  # type: ignore[arg-type]
+        return [decode_value(v, item_spec) for v in value]
+    try:
+        if spec.type in ("decimal", "amount"):
+            return Decimal(str(value))
+        if spec.type == "date":
+            return date.fromisoformat(str(value))
+        if spec.type == "datetime":
+            return datetime.fromisoformat(str(value))
+        if spec.type in ("integer", "months") and not isinstance(value, bool):
+            return int(value)
+    except (ValueError, TypeError, InvalidOperation):
+        return value
+    return value
+
+
+def apply_corrections(record: Record, schema: Schema, corrections: Sequence[Correction], reviewer: str,
+                      doc: Document | None) -> list[dict[str, Any]]:
+    """Set the corrected fields on `record`; returns the decision's corrections
+    ({field, old, new, text, start, end, page}). Raises InvalidCorrection."""
+    applied: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for c in corrections:
+        name = c.field
+        if not isinstance(name, str) or name not in schema.fields:
+            raise InvalidCorrection(
+                f"unknown field {str(name)[:80]!r}; {schema.name} has: {', '.join(schema.fields)}",
+                [{"code": "unknown_field", "field": str(name)[:80], "message": "not a field of the schema"}])
+        if name in seen:
+            raise InvalidCorrection(f"{name} is corrected twice", [_problem(name, "corrected twice")])
+        seen.add(name)
+        spec = schema.fields[name]
+        text = "" if c.value is None else c.value
+        if not isinstance(text, str):
+            raise InvalidCorrection(f"{name}: the value must be text", [_problem(name, "not text")])
+        evidence = _span_evidence(name, c, text, spec, doc)
+        if evidence is not None and not text.strip():
+            text = evidence.text
+        _check_value_text(name, text, spec)
+        new = None if not text.strip() else normalise(name, text, spec)
+        old = record.fields.get(name)
+        if new is None:
+            record.fields.pop(name, None)
+        else:
+            record.fields[name] = FieldValue(new, REVIEWER_METHOD, 1.0, f"reviewer:{reviewer}", evidence, raw=text)
+        applied.append({
+            "field": name, "old": to_jsonable(old.value) if old else None, "new": to_jsonable(new), "text": text,
+            "start": evidence.start if evidence else None, "end": evidence.end if evidence else None,
+            "page": evidence.page if evidence else None,
+        })
+    return applied
+
+
+def normalise(name: str, text: str, spec: FieldSpec) -> Any:
+    """A typed or selected value as the field's type (the same normalisation extraction uses)."""
+    try:
+        if spec.type == "list" and isinstance(spec.items, dict):
+            return _list_of_records(name, text, spec.items)
+        raw: Any = text
+        if spec.type == "list" and text.lstrip().startswith("["):
+            raw = json.loads(text)
+            if not isinstance(raw, list) or not all(isinstance(v, (str, int, float)) for v in raw):
+                raise ValueError("expected a JSON list of values")
+            raw = [str(v) for v in raw]
+        return convert(raw, spec, None)
+    except InvalidCorrection:
+        raise
+    except (ValueError, TypeError, ArithmeticError) as exc:  # NormalizeError is a ValueError
+        raise InvalidCorrection(f"{name}: {exc}", [_problem(name, str(exc))]) from exc
+
+
+def _list_of_records(name: str, text: str, items: dict[str, FieldSpec]) -> list[dict[str, Any]]:
+    """Line items and the like are typed as a JSON list of objects keyed by sub-field."""
+    data = json.loads(text)
+    if not isinstance(data, list) or not all(isinstance(it, dict) for it in data):
+        raise ValueError(f"expected a JSON list of objects with keys from: {', '.join(items)}")
+    if len(data) > MAX_LIST_ITEMS:
+        raise ValueError(f"{len(data)} items (limit {MAX_LIST_ITEMS})")
+    out = []
+    for i, it in enumerate(data, 1):
+        unknown = sorted(set(it) - set(items))
+        if unknown:
+            raise ValueError(f"item {i}: unknown keys {unknown}; expected keys from: {', '.join(items)}")
+        row: dict[str, Any] = {}
+        for key, sub in items.items():
+            v = it.get(key)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                row[key] = None
+                continue
+            if isinstance(v, (dict, list, bool)):
+                raise ValueError(f"item {i}: {key} must be text or a number")
+            v = str(v)
+            if len(v) > MAX_VALUE_CHARS:
+                raise ValueError(f"item {i}: {key} is longer than {MAX_VALUE_CHARS:,} characters")
+            try:
+                row[key] = convert(v, sub, None)
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise ValueError(f"item {i}: {key}: {exc}") from exc
+        out.append(row)
+    return out
+
+
+def _check_value_text(name: str, text: str, spec: FieldSpec) -> None:
+    limit = MAX_LIST_JSON_CHARS if spec.type == "list" and isinstance(spec.items, dict) else MAX_VALUE_CHARS
+    if len(text) > limit:
+        raise InvalidCorrection(f"{name}: the value is {len(text):,} characters (limit {limit:,})",
+                                [_problem(name, f"longer than {limit:,} characters")])
+    bad = unsafe_characters(text)
+    if bad:
+        raise InvalidCorrection(f"{name}: the value contains control characters ({', '.join(bad[:5])})",
+                                [_problem(name, "contains control characters")])
+
+
+def _span_evidence(name: str, c: Correction, text: str, spec: FieldSpec, doc: Document | None) -> Evidence | None:
+    if c.start is None and c.end is None:
+        return None
+    if c.start is None or c.end is None or doc is None:
+        raise InvalidCorrection(f"{name}: a selection needs both start and end", [_problem(name, "incomplete span")])
+    if spec.type == "list" and isinstance(spec.items, dict):
+        raise InvalidCorrection(f"{name}: a list of items is typed as JSON, not selected",
+                                [_problem(name, "cannot select a list of items")])
+    start, end = c.start, c.end
+    if (isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int)
+            or not 0 <= start < end <= len(doc.text)):
+        raise InvalidCorrection(f"{name}: span {start}:{end} is outside the document text (0:{len(doc.text)})",
+                                [_problem(name, "span outside the document")])
+    if end - start > MAX_VALUE_CHARS:
+        raise InvalidCorrection(f"{name}: the selection is {end - start:,} characters (limit {MAX_VALUE_CHARS:,})",
+                                [_problem(name, f"selection longer than {MAX_VALUE_CHARS:,} characters")])
+    selected = doc.text[start:end]
+    # A browser may render line breaks in a selection as spaces: compare the words.
+    if text.strip() and text.split() != selected.split():
+        raise InvalidCorrection(
+            f"{name}: the selected text {_clip(text)!r} is not the document text at {start}:{end} ({_clip(selected)!r})",
+            [_problem(name, "selection does not match the document")])
+    return Evidence(doc.id, start, end, selected, page_at(doc, start))
+
+
+def page_at(doc: Document, offset: int) -> int | None:
+    for el in doc.elements:
+        if el.start <= offset < el.end:
+            return el.page
+    return None
+
+
+# ---- shared plumbing ----------------------------------------------------------------------------
+
+
+def _land_decision(settings: Settings, review_id: str, reviewer: str, corrections: Sequence[Correction],
+                   action: str, expected_version: int, *, land: bool) -> Decision:
+    _check_reviewer(reviewer)
+    store = ReviewStore(settings.kb_root)
+    item = store.get(review_id)
+    schema = load_schemas(settings.schemas_dir).get(item.schema)
+    if schema is None:
+        raise InvalidCorrection(
+            f"this item has no schema ({item.schema}): it can only be rejected",
+            [{"code": "unsupported_document", "field": None, "message": "no schema to land the record in"}])
+    for c in corrections:
+        if not isinstance(c, Correction):
+            raise InvalidCorrection(f"not a correction: {c!r}"[:200])
+    record = rebuild_record(item, schema)
+    doc = load_document(settings, item.document_id) if any(c.start is not None or c.end is not None
+                                                           for c in corrections) else None
+    applied = apply_corrections(record, schema, corrections, reviewer, doc)
+    if land:
+        _vouch(record, reviewer)
+        blocking = [i for i in validate(record, schema) if i.code not in OVERRIDABLE]
+        if blocking:
+            raise InvalidCorrection(
+                "the record cannot land until these are fixed: "
+                + "; ".join(f"{i.code} {i.field or ''}: {i.message}".replace(" :", ":") for i in blocking),
+                [_issue(i) for i in blocking])
+    decision = Decision(
+        decision_id="", review_id=item.review_id, record_id=item.record_id, document_id=item.document_id,
+        schema=item.schema, reviewer=reviewer, action=action, before=_values_of(item),
+        after={n: to_jsonable(fv.value) for n, fv in record.fields.items()}, corrections=applied,
+        reason=None, decided_at=datetime.now(UTC), version=0,
+        status=None if land else item.status,
+    )
+
+    def land_record(stored: Decision) -> None:
+        batch_id = f"review-{stored.decision_id}"
+        row = record_row(record, schema, batch_id, stored.decided_at)
+        row["record_id"] = item.record_id  # the queue's id (the record's position is not in the JSON)
+        KnowledgeBase(settings.kb_root).write_records(schema.name, [row], schema.arrow_schema(), batch_id)
+
+    return store.record_decision(decision, expected_version, on_commit=land_record if land else None)
+
+
+def _vouch(record: Record, reviewer: str) -> None:
+    """Every field landed by a reviewer carries their name; evidence is kept."""
+    for name, fv in list(record.fields.items()):
+        if fv.method != REVIEWER_METHOD:
+            record.fields[name] = FieldValue(fv.value, REVIEWER_METHOD, 1.0, f"reviewer:{reviewer}", fv.evidence, fv.raw)
+
+
+def _check_reviewer(reviewer: str) -> None:
+    try:
+        check_reviewer(reviewer)
+    except ValueError as exc:
+        raise InvalidCorrection(str(exc), [{"code": "invalid_reviewer", "field": None, "message": str(exc)}]) from exc
+
+
+def _values_of(item: ReviewItem) -> dict[str, Any]:
+    return {name: f.get("value") for name, f in item.fields.items() if isinstance(f, dict)}
+
+
+def _problem(name: str, message: str) -> dict[str, Any]:
+    return {"code": "invalid_value", "field": name, "message": message}
+
+
+def _issue(i: Issue) -> dict[str, Any]:
+    return {"code": i.code, "field": i.field, "message": i.message}
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + "..."

@@ -1,0 +1,167 @@
+"""The parsed document behind a review item or a backtest.
+
+Parsed documents are cached by the staged pipeline under `<kb>/_cache/parsed/` (stages.py),
+one pickled tree per top-level file, attachments inside their parent. The direct pipeline
+(`pipeline.run`) does not fill that cache, but every original is kept by content hash in
+the raw store, so a document missing from the cache is parsed again from its original —
+parsing is deterministic, so the text offsets match the evidence recorded at the time — and
+the result is cached for next time. An attachment is found inside its parent's tree (the
+`documents` catalog knows each document's parent), so it keeps its path and parent.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipelines.config import Settings
+from pipelines.document import Document, Reason, Status
+from pipelines.ingest.raw_store import RawStore
+from pipelines.land.catalog import Catalog
+from pipelines.land.kb import KnowledgeBase
+
+# The parse cache's layout, as stages.py writes it (kept in step by a test; not imported so
+# that reading a document does not load the whole pipeline).
+CACHE_DIR = "_cache/parsed/v1"
+_TRANSIENT = {Reason.TIMEOUT, Reason.MEMORY, Reason.INTERNAL}  # failures a retry may not repeat: not cached
+_MAX_PARENT_DEPTH = 32  # guards against a cycle in a damaged catalog
+
+
+def cache_path(kb_root: Path, sha: str, name: str) -> Path:
+    """Same as stages._cache_path: the extension is part of the key."""
+    ext = Path(name).suffix.lower().lstrip(".")[:16] or "noext"
+    return kb_root / CACHE_DIR / sha[:2] / f"{sha}.{ext}.pkl"
+
+
+class DocumentNotFound(LookupError):
+    """Neither the parse cache nor the raw store holds the document."""
+
+
+def load_document(settings: Settings, document_id: str) -> Document:
+    """The parsed document with this id (a top-level file or an attachment)."""
+    if not _is_sha(document_id):
+        raise DocumentNotFound(f"{document_id!r} is not a document id")
+    kb = Path(settings.kb_root)
+    catalog = _catalog(kb)
+    chain = _ancestry(catalog, document_id)  # [document_id, parent, grandparent, ...]
+    for root_id in reversed(chain):  # the top-level file first: attachments live in its tree
+        root = _from_cache(kb, root_id) or _from_raw(settings, root_id, catalog)
+        if root is not None:
+            found = next((d for d in root.walk() if d.id == document_id), None)
+            if found is not None:
+                return found
+    raise DocumentNotFound(
+        f"document {document_id[:12]} is neither in the parse cache nor in the raw store of {kb}"
+    )
+
+
+def stored_documents(settings: Settings, *, reparse: bool = True) -> Iterator[tuple[Document, Document | None]]:
+    """Every parsed document the KB knows (attachments too) with its parent (None for a
+    top-level file), each once. Cached trees first; with `reparse`, top-level documents in
+    the catalog that are not cached are parsed from the raw store. Quarantined documents
+    (nothing to map) are skipped."""
+    kb = Path(settings.kb_root)
+    seen: set[str] = set()
+    for path in sorted((kb / CACHE_DIR).glob("*/*.pkl")):
+        root = _read_pickle(path)
+        if root is not None and root.id not in seen:
+            yield from _walk(root, None, seen)
+    if not reparse:
+        return
+    catalog = _catalog(kb)
+    for doc_id, row in sorted(catalog.items()):
+        if row.get("parent_id") or doc_id in seen or row.get("status") == Status.QUARANTINED.value:
+            continue
+        root = _from_raw(settings, doc_id, catalog)
+        if root is not None:
+            yield from _walk(root, None, seen)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def _walk(doc: Document, parent: Document | None, seen: set[str]) -> Iterator[tuple[Document, Document | None]]:
+    if doc.id in seen:
+        return
+    seen.add(doc.id)
+    if doc.status is not Status.QUARANTINED:
+        yield doc, parent
+    for child in doc.children:
+        yield from _walk(child, doc, seen)
+
+
+def _is_sha(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _catalog(kb: Path) -> dict[str, dict]:
+    """document_id -> its catalog row (the first when the same bytes sit at several paths)."""
+    if not kb.is_dir():
+        return {}
+    rows: dict[str, dict] = {}
+    for row in Catalog(KnowledgeBase(kb)).read_documents().to_pylist():
+        rows.setdefault(row["document_id"], row)
+    return rows
+
+
+def _ancestry(catalog: dict[str, dict], document_id: str) -> list[str]:
+    chain = [document_id]
+    while len(chain) < _MAX_PARENT_DEPTH:
+        parent = (catalog.get(chain[-1]) or {}).get("parent_id")
+        if not parent or parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def _read_pickle(path: Path) -> Document | None:
+    # The cache is written by this KB's own pipeline; a damaged entry is skipped, not fatal.
+    try:
+        doc = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - unreadable entry: fall back to the raw original
+        return None
+    return doc if isinstance(doc, Document) else None
+
+
+def _from_cache(kb: Path, doc_id: str) -> Document | None:
+    for path in sorted((kb / CACHE_DIR / doc_id[:2]).glob(f"{doc_id}.*.pkl")):
+        doc = _read_pickle(path)
+        if doc is not None and doc.id == doc_id:
+            return doc
+    return None
+
+
+def _from_raw(settings: Settings, doc_id: str, catalog: dict[str, dict]) -> Document | None:
+    from pipelines.parse.dispatch import parse_bytes
+
+    store = RawStore(settings.raw_root)
+    if doc_id not in store:
+        return None
+    row = catalog.get(doc_id) or {}
+    source_path = row.get("source_path") or doc_id
+    name = row.get("name") or Path(source_path.split("#")[-1]).name or doc_id
+    doc = parse_bytes(store.get(doc_id), name=name, source_path=source_path, limits=settings.limits,
+                      parent_id=row.get("parent_id"))
+    if doc.id != doc_id:  # the store's bytes do not hash to their name: never trust them
+        return None
+    if doc.reason not in _TRANSIENT and not row.get("parent_id"):
+        _write_cache(Path(settings.kb_root), doc)
+    return doc
+
+
+def _write_cache(kb: Path, doc: Document) -> None:
+    target = cache_path(kb, doc.id, doc.source_path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    except OSError:
+        return  # a read-only KB: parse again next time
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; never fail a read over it
+        Path(tmp).unlink(missing_ok=True)
