@@ -5,31 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import click
 
-from pipelines.config import Settings
+from pipelines.cli_options import kb_option, mappings_option, schemas_option, settings_from, workers_option
 
 
-def _settings(kb: str | None, schemas: str | None, mappings: str | None, workers: int | None = None) -> Settings:
-    s = Settings()
-    if kb:
-        s.kb_root = Path(kb)
-    if schemas:
-        s.schemas_dir = Path(schemas)
-    if mappings:
-        s.mappings_dir = Path(mappings)
-    if workers is not None:
-        s.workers = workers
-    return s
-
-
-kb_option = click.option("--kb", envvar="MAPPER_KB", help="Knowledge base root (default: kb/, env MAPPER_KB).")
-schemas_option = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schemas directory (default: schemas/).")
-mappings_option = click.option("--mappings", envvar="MAPPER_MAPPINGS", help="Mapping rules directory (default: mappings/).")
-workers_option = click.option("--workers", type=int, default=None, help="Parse worker processes (0 = in-process).")
+_settings = settings_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

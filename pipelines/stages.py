@@ -43,7 +43,6 @@ from pipelines.document import Document, Reason, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import iter_inputs
 from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
-from pipelines.validate.validator import validate
 
 WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", "_cache/parsed/v1"
 # Failures that may not recur on a retry are not cached.

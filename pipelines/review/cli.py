@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import click
 
+from pipelines.cli_options import kb_option, schemas_option, settings_from
 from pipelines.config import Settings
 
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -30,17 +30,11 @@ EXCERPT_CONTEXT = 80
 
 
 def _settings(kb: str | None, schemas: str | None) -> Settings:
-    s = Settings()
-    if kb:
-        s.kb_root = Path(kb)
-    if schemas:
-        s.schemas_dir = Path(schemas)
-    return s
+    return settings_from(kb, schemas)
 
 
 def _kb_options(f: Any) -> Any:
-    f = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schemas directory (default: schemas/, env MAPPER_SCHEMAS).")(f)
-    return click.option("--kb", envvar="MAPPER_KB", help="Knowledge base root (default: kb/, env MAPPER_KB).")(f)
+    return kb_option(schemas_option(f))
 
 
 def _decision_options(f: Any) -> Any:

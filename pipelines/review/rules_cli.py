@@ -10,28 +10,18 @@ The lead wires these in with `register(rules)` under the existing `mapper rules`
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
+from pipelines.cli_options import json_option, kb_option, mappings_option, schemas_option, settings_from
 from pipelines.config import Settings
 
-_kb = click.option("--kb", envvar="MAPPER_KB", help="Knowledge base root (default: kb/, env MAPPER_KB).")
-_schemas = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schemas directory (default: schemas/).")
-_mappings = click.option("--mappings", envvar="MAPPER_MAPPINGS", help="Mapping rules directory (default: mappings/).")
-_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+_kb, _schemas, _mappings, _json = kb_option, schemas_option, mappings_option, json_option
 
 
 def _settings(kb: str | None, schemas: str | None, mappings: str | None) -> Settings:
-    s = Settings()
-    if kb:
-        s.kb_root = Path(kb)
-    if schemas:
-        s.schemas_dir = Path(schemas)
-    if mappings:
-        s.mappings_dir = Path(mappings)
-    return s
+    return settings_from(kb, schemas, mappings)
 
 
 def _report_text(rep: Any) -> str:

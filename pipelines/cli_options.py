@@ -1,0 +1,31 @@
+"""Options and settings shared by every `mapper` command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipelines.config import Settings
+
+
+def settings_from(kb: str | None = None, schemas: str | None = None, mappings: str | None = None,
+                  workers: int | None = None) -> Settings:
+    """Settings from the environment, overridden by whatever options were given."""
+    s = Settings()
+    if kb:
+        s.kb_root = Path(kb)
+    if schemas:
+        s.schemas_dir = Path(schemas)
+    if mappings:
+        s.mappings_dir = Path(mappings)
+    if workers is not None:
+        s.workers = workers
+    return s
+
+
+kb_option = click.option("--kb", envvar="MAPPER_KB", help="Knowledge base root (default: kb/, env MAPPER_KB).")
+schemas_option = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schemas directory (default: schemas/).")
+mappings_option = click.option("--mappings", envvar="MAPPER_MAPPINGS", help="Mapping rules directory (default: mappings/).")
+workers_option = click.option("--workers", type=int, default=None, help="Parse worker processes (0 = in-process).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
