@@ -59,3 +59,17 @@ def item_id(settings: Settings, sample: str, schema: str | None = None) -> str:
              if schema is not None or "#" not in i.source_path]
     assert len(items) == 1, [(i.schema, i.source_path) for i in items]
     return items[0].review_id
+
+
+def run_stages(settings: Settings, paths: list[Path], batch_id: str) -> dict:
+    """The stages `mapper run` materialises in Dagster, called directly (fills the parse cache)."""
+    from pipelines import stages
+    from pipelines.pipeline import Mapper
+
+    mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
+    stages.register_batch(settings.kb_root, batch_id, [str(p) for p in paths])
+    stages.ingest(settings, batch_id)
+    stages.parse(settings, batch_id)
+    stages.extract(settings, batch_id, mapper)
+    stages.judge(settings, batch_id, mapper, stages.HoldPolicy(min_history=10**6))
+    return stages.land(settings, batch_id, mapper)

@@ -11,18 +11,18 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipelines import stages
 from pipelines.config import Settings
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import RuleSet, load_rules
 from pipelines.map.schema import load_schemas
-from pipelines.pipeline import Mapper
 from pipelines.review import actions
 from pipelines.review.backtest import backtest
 from pipelines.review.learn import Candidate, Correction, load_candidate, propose, save_candidate
 from pipelines.review.promote import PromotionRefused, promote
 from pipelines.review.rules_cli import register
 from pipelines.review.store import ReviewStore
+
+from tests.review.conftest import run_stages
 
 REPO = Path(__file__).resolve().parents[2]
 FIX = REPO / "tests" / "fixtures" / "learning_supplier"
@@ -31,14 +31,7 @@ OTHERS = [REPO / "data_samples" / "invoices" / n for n in ("aquaflow_0142.pdf", 
 KESTREL = [FIX / "kestrel_01.pdf", FIX / "kestrel_02.pdf"]
 
 
-def run_batch(settings: Settings, paths: list[Path], batch_id: str) -> dict:
-    mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
-    stages.register_batch(settings.kb_root, batch_id, [str(p) for p in paths])
-    stages.ingest(settings, batch_id)
-    stages.parse(settings, batch_id)
-    stages.extract(settings, batch_id, mapper)
-    stages.judge(settings, batch_id, mapper, stages.HoldPolicy(min_history=10**6))
-    return stages.land(settings, batch_id, mapper)
+run_batch = run_stages
 
 
 @pytest.fixture(scope="module")

@@ -21,19 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import stages
 from pipelines.config import Settings
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import load_rules
 from pipelines.map.schema import load_schemas
-from pipelines.pipeline import Mapper
 from pipelines.review import actions
 from pipelines.review.backtest import backtest, canon
 from pipelines.review.documents import load_document
 from pipelines.review.learn import propose
 from pipelines.review.promote import promote
 from pipelines.review.store import ReviewStore
+
+from tests.review.conftest import run_stages
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "learning_supplier"
@@ -44,15 +44,7 @@ SCALARS = ["invoice_number", "issue_date", "due_date", "issuer_name", "issuer_ta
            "customer_account", "currency", "subtotal_amount", "tax_amount", "total_amount"]
 
 
-def run_batch(settings: Settings, paths: list[Path], batch_id: str) -> dict:
-    """The stages `mapper run` materialises in Dagster, called directly (fills the parse cache)."""
-    mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
-    stages.register_batch(settings.kb_root, batch_id, [str(p) for p in paths])
-    stages.ingest(settings, batch_id)
-    stages.parse(settings, batch_id)
-    stages.extract(settings, batch_id, mapper)
-    stages.judge(settings, batch_id, mapper, stages.HoldPolicy(min_history=10**6))
-    return stages.land(settings, batch_id, mapper)
+run_batch = run_stages
 
 
 def kb_rows(settings: Settings, paths: list[Path]) -> dict[str, dict]:
