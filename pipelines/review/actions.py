@@ -301,6 +301,7 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
         if not isinstance(c, Correction):
             raise InvalidCorrection(f"not a correction: {c!r}"[:200])
     record = rebuild_record(item, schema)
+    _carry_forward(record, schema, store.decisions(item.review_id))
     doc = load_document(settings, item.document_id) if any(c.start is not None or c.end is not None
                                                            for c in corrections) else None
     applied = apply_corrections(record, schema, corrections, reviewer, doc)
@@ -327,6 +328,23 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
         KnowledgeBase(settings.kb_root).write_records(schema.name, [row], schema.arrow_schema(), batch_id)
 
     return store.record_decision(decision, expected_version, on_commit=land_record if land else None)
+
+
+def _carry_forward(record: Record, schema: Schema, decisions: list[Decision]) -> None:
+    """A second correction starts from the first one's result, not from the machine's proposal."""
+    if not decisions or decisions[-1].action not in ("accept", "correct") or not decisions[-1].after:
+        return
+    last = decisions[-1]
+    for name, value in last.after.items():
+        spec = schema.fields.get(name)
+        if spec is None:
+            continue
+        if value is None:
+            record.fields.pop(name, None)
+            continue
+        old = record.fields.get(name)
+        record.fields[name] = FieldValue(decode_value(value, spec), REVIEWER_METHOD, 1.0, f"reviewer:{last.reviewer}",
+                                         old.evidence if old else None)
 
 
 def _vouch(record: Record, reviewer: str) -> None:

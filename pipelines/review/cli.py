@@ -330,3 +330,7 @@ def reject_cmd(review_id: str, kb: str | None, schemas: str | None, reviewer: st
     d = _decide(kb, schemas, review_id, expected_version,
                 lambda s, rid, v: actions.reject(s, rid, name, reason, expected_version=v))
     click.echo(f"rejected {d.review_id[:12]} (version {d.version}) by {d.reviewer}: {safe(d.reason)}")
+
+from pipelines.review.serve_cli import serve  # noqa: E402  (the web app lives beside the CLI)
+
+review.add_command(serve)

@@ -119,6 +119,17 @@ def test_a_typed_value_is_normalised_with_the_fields_type(review_kb):
     assert df.priority[0] == "high" and df.customer_phone[0] == "+441632960741"
 
 
+def test_a_second_correction_starts_from_the_first_ones_result(review_kb):
+    rid = item_id(review_kb, "meter_email")
+    item = ReviewStore(review_kb.kb_root).get(rid)
+    correct(review_kb, rid, "alice", [Correction("priority", "URGENT")], expected_version=0)
+    correct(review_kb, rid, "bob", [Correction("customer_phone", "01632 960 741")], expected_version=1)
+    df = _rows(review_kb, "support_case", f"record_id = '{item.record_id}'")
+    assert df.priority[0] == "high" and df.customer_phone[0] == "+441632960741"  # alice's fix is kept
+    prov = _provenance(review_kb, "support_case", item.record_id)
+    assert prov["customer_phone"]["rule_id"] == "reviewer:bob"
+
+
 def test_a_value_selected_in_the_document_keeps_its_span_as_evidence(review_kb):
     rid = item_id(review_kb, "meter_email")
     item = ReviewStore(review_kb.kb_root).get(rid)
