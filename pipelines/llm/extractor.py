@@ -144,9 +144,9 @@ class LLMExtractor:
         if ep is None:
             return
         redactor = Redactor(self.policy.redact, names=names_from_document(doc) if "name" in self.policy.redact else ())
-        budget_chars = self.policy.max_chars_per_call - 2500  # instructions and field list
-        passages = relevant_text(doc, schema, wanted, max(500, budget_chars))
         field_text = prompts.field_lines(schema, wanted, prompts.examples_for(self.book, schema.name))
+        overhead = sum(len(m["content"]) for m in prompts.extraction_messages(schema, field_text, doc.name, ""))
+        passages = relevant_text(doc, schema, wanted, max(500, self.policy.max_chars_per_call - overhead))
         messages = prompts.extraction_messages(schema, redactor.redact(field_text), redactor.redact(doc.name),
                                                redactor.redact(passages.text))
         model = prompts.extraction_model(schema, wanted)
