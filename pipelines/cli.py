@@ -69,8 +69,16 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
     By default the batch runs through the Dagster code location (the asset graph the UI
     shows, with its checks and stopgap), recorded in DAGSTER_HOME (default .dagster_home/).
     """
+    from pipelines.llm.policy import PolicyError, load_policy
+
     settings = _settings(kb, schemas, mappings, workers)
     targets = list(paths or ("data_samples",))
+    # Configuration mistakes are reported before any work starts, as one clear line.
+    _load_rulebook(str(settings.schemas_dir), str(settings.mappings_dir))
+    try:
+        load_policy()
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
     if direct:
         from pipelines.pipeline import run as run_pipeline
 
