@@ -40,6 +40,15 @@ def _report_text(rep: Any) -> str:
     return "\n".join(lines)
 
 
+def _candidate(s: Settings, candidate_id: str) -> Any:
+    from pipelines.review.learn import load_candidate
+
+    try:
+        return load_candidate(s, candidate_id)
+    except KeyError as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from exc
+
+
 def register(rules_group: click.Group) -> None:
     """Add `propose`, `backtest` and `promote` to the `mapper rules` group."""
 
@@ -78,13 +87,9 @@ def register(rules_group: click.Group) -> None:
     def backtest_cmd(candidate_id: str, kb: str | None, schemas: str | None, mappings: str | None, as_json: bool) -> None:
         """Run a candidate over every stored document its selector matches."""
         from pipelines.review.backtest import backtest
-        from pipelines.review.learn import load_candidate
 
         s = _settings(kb, schemas, mappings)
-        try:
-            cand = load_candidate(s, candidate_id)
-        except KeyError as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from exc
+        cand = _candidate(s, candidate_id)
         rep = backtest(s, cand)
         click.echo(json.dumps(rep.as_dict(), default=str) if as_json else _report_text(rep))
         if not rep.ok:
@@ -101,14 +106,10 @@ def register(rules_group: click.Group) -> None:
                     mappings: str | None) -> None:
         """Backtest a candidate and write it to <mappings>/learned/ (refused if it breaks confirmed values)."""
         from pipelines.review.backtest import backtest
-        from pipelines.review.learn import load_candidate
         from pipelines.review.promote import PromotionRefused, promote
 
         s = _settings(kb, schemas, mappings)
-        try:
-            cand = load_candidate(s, candidate_id)
-        except KeyError as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from exc
+        cand = _candidate(s, candidate_id)
         rep = backtest(s, cand)
         click.echo(_report_text(rep))
         try:

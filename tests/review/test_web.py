@@ -353,6 +353,8 @@ def test_huge_and_malformed_input_is_refused(settings: Settings) -> None:
     assert b'value="KFC/99/9999"' in wrong.data  # the reviewer's input is kept
     control = client.post(f"/items/{rid}/correct", data=correction_form(csrf, 0, customer_name=("a\x00b", None, None)))
     assert control.status_code == 400 and b"control characters" in control.data
+    reject = client.post(f"/items/{rid}/reject", data={"csrf": csrf, "version": "0", "reason": "dup\u202elicate"})
+    assert reject.status_code == 400 and b"Cannot reject" in reject.data
     assert ReviewStore(settings.kb_root).decisions(rid) == []
 
 

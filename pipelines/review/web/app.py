@@ -401,6 +401,8 @@ def _install_routes(app: Flask, ctx: _Context) -> None:
             actions.reject(settings, item.review_id, g.reviewer.name, reason, expected_version=version)
         except ConflictError as exc:
             return render_item(item, status=409, error=str(exc), conflict=exc.latest, reject_reason=reason)
+        except actions.InvalidCorrection as exc:  # e.g. control characters in the reason
+            return render_item(item, status=400, error=f"Cannot reject: {exc}", reject_reason=reason[:MAX_REASON])
         flash(f"Rejected {item.source_path}.", "ok")
         return go_next(item.review_id, _filters())
 
