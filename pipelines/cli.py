@@ -69,16 +69,18 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
     By default the batch runs through the Dagster code location (the asset graph the UI
     shows, with its checks and stopgap), recorded in DAGSTER_HOME (default .dagster_home/).
     """
-    from pipelines.llm.policy import PolicyError, load_policy
+    from pipelines.llm.policy import PolicyError, check_against_schemas, load_policy
 
     settings = _settings(kb, schemas, mappings, workers)
     targets = list(paths or ("data_samples",))
     # Configuration mistakes are reported before any work starts, as one clear line.
-    _load_rulebook(str(settings.schemas_dir), str(settings.mappings_dir))
+    sch, _ = _load_rulebook(str(settings.schemas_dir), str(settings.mappings_dir))
     try:
-        load_policy()
+        problems = check_against_schemas(load_policy(), sch)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from exc
+    if problems:
+        raise click.ClickException("; ".join(problems))
     if direct:
         from pipelines.pipeline import run as run_pipeline
 
@@ -123,6 +125,10 @@ def print_summary(summary: Any) -> None:
     click.echo(f"\ncounts reconcile: {'yes' if summary.reconciles else 'NO'} "
                f"({total} documents = {o['landed'] + a['landed']} landed + {o['review'] + a['review']} review + "
                f"{o['quarantined'] + a['quarantined']} quarantined)")
+    kept = getattr(summary, "kept_decisions", None)
+    if kept:
+        click.echo("kept reviewers' decisions: " + ", ".join(f"{n} {status}" for status, n in sorted(kept.items()))
+                   + " (records a person closed before; not re-opened)")
     from pipelines.llm.extractor import summary_line
 
     click.echo(summary_line(getattr(summary, "llm", None), getattr(summary, "llm_off_fields", 0)))

@@ -52,6 +52,7 @@ class BatchResult:
     held: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, Any] | None = None
     llm_off_fields: int = 0
+    kept_decisions: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -84,6 +85,7 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     out.held = stages.hold_status(settings.kb_root, batch_id)
     judged = stages.batch_summary(settings.kb_root, batch_id)
     out.llm, out.llm_off_fields = judged.get("llm"), judged.get("llm_off_fields", 0)
+    out.kept_decisions = judged.get("kept_decisions") or {}
     _fill_from_catalog(out, settings.kb_root)
     return out
 
@@ -104,7 +106,8 @@ def _fill_from_catalog(out: BatchResult, kb_root: Path) -> None:
         n = run_query(kb_root, f"SELECT count(*) AS n FROM {name} WHERE batch_id = '{out.batch_id}'").n[0]
         if n:
             out.landed_records[name] = int(n)
-    review = run_query(kb_root, f"SELECT schema, reasons FROM review WHERE batch_id = '{out.batch_id}'")
+    review = run_query(kb_root, f"SELECT schema, reasons FROM review WHERE batch_id = '{out.batch_id}' "
+                                "AND status NOT IN ('accepted', 'corrected')")  # those landed
     for schema, reasons in review.itertuples(index=False):
         out.review_records[schema] += 1
         for r in reasons if reasons is not None else []:

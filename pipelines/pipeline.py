@@ -24,7 +24,7 @@ from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.extraction import Issue, Record
 from pipelines.llm.extractor import LLMExtractor, from_policy, off_gaps
-from pipelines.llm.policy import Policy, load_policy
+from pipelines.llm.policy import Policy, PolicyError, check_against_schemas, load_policy
 from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.map.schema import Schema, load_schemas
@@ -43,6 +43,7 @@ class DocOutcome:
     issues: dict[str, list[Issue]] = field(default_factory=dict)  # record_id -> issues
     schema: str | None = None
     llm_gaps: int = 0  # with the LLM off: fields of its review records an LLM could have tried
+    kept: dict[str, str] = field(default_factory=dict)  # record_id -> status a person's decision gave it
 
     @property
     def reason(self) -> str | None:
@@ -66,6 +67,7 @@ class Summary:
     kb_root: str = ""
     llm: dict[str, Any] | None = None  # LLMStats when an endpoint is configured
     llm_off_fields: int = 0
+    kept_decisions: Counter[str] = field(default_factory=Counter)  # records closed by a person's earlier decision
 
     @property
     def reconciles(self) -> bool:
@@ -79,7 +81,7 @@ class Summary:
             "landed_records": dict(self.landed_records), "review_records": dict(self.review_records),
             "review_reasons": dict(self.review_reasons), "quarantine_reasons": dict(self.quarantine_reasons),
             "reconciles": self.reconciles, "kb_root": self.kb_root,
-            "llm": self.llm, "llm_off_fields": self.llm_off_fields,
+            "llm": self.llm, "llm_off_fields": self.llm_off_fields, "kept_decisions": dict(self.kept_decisions),
         }
 
 
@@ -91,6 +93,9 @@ class Mapper:
         self.schemas = schemas
         self.book = book
         self.policy = policy or load_policy()
+        problems = check_against_schemas(self.policy, schemas)
+        if problems:
+            raise PolicyError("; ".join(problems))
         self.llm: LLMExtractor | None = None
         self.decisions: dict[str, Any] = {}  # review_id -> a person's final decision (review/sticky.py)
 
@@ -113,7 +118,15 @@ class Mapper:
     def map(self, doc: Document, parent: Document | None = None) -> MapResult:
         """Rules, then the generic extractor, then the LLM for what they left open."""
         result = map_document(doc, self.schemas, self.book, parent)
-        return self.llm.complete(doc, result) if self.llm else result
+        if self.llm is None:
+            return result
+        if result.classification is None and self._decided(Record("unclassified", doc.id, doc.source_path)):
+            return result  # a person already said what this document is (or is not)
+        # Records a person already decided need no LLM: their decision is applied again.
+        return self.llm.complete(doc, result, skip={r.record_id for r in result.records if self._decided(r)})
+
+    def _decided(self, record: Record) -> Any:
+        return self.decisions.get(review_id_for(record.schema, record.record_id))
 
     def outcomes(self, doc: Document) -> Iterator[DocOutcome]:
         """The outcome of a document and each of its attachments (depth first)."""
@@ -136,19 +149,26 @@ class Mapper:
         if result.classification is None:
             rec = Record("unclassified", doc.id, doc.source_path)
             issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
+            decided = self._decided(rec)
+            if decided is not None and decided.action == "reject":
+                from pipelines.review.sticky import rejected_issue
+
+                return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [rejected_issue(decided)]}, kept={rec.record_id: "rejected"})
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc) for r in result.records}
+        kept: dict[str, str] = {}
         for r in result.records:
-            decided = self.decisions.get(review_id_for(r.schema, r.record_id)) if issues[r.record_id] else None
+            decided = self._decided(r) if issues[r.record_id] else None
             if decided is not None:
-                from pipelines.review.sticky import reapply
+                from pipelines.review.sticky import reapply, status_of
 
                 issues[r.record_id] = reapply(r, self.schemas[r.schema], decided)
+                kept[r.record_id] = status_of(decided)
         outcome = REVIEW if any(issues.values()) else LANDED
         gaps = 0
         if self.llm is None and outcome == REVIEW:
             gaps = off_gaps([r for r in result.records if issues[r.record_id]], self.schemas, doc, self.policy)
-        return DocOutcome(doc, outcome, result.records, issues, result.classification.schema, gaps)
+        return DocOutcome(doc, outcome, result.records, issues, result.classification.schema, gaps, kept)
 
 
 def new_batch_id() -> str:
@@ -191,6 +211,7 @@ def run(
 
 def count_outcome(summary: Summary, oc: DocOutcome) -> None:
     summary.llm_off_fields += oc.llm_gaps
+    summary.kept_decisions.update(oc.kept.values())
     if oc.outcome == QUARANTINED:
         summary.quarantine_reasons[str(oc.document.reason)] += 1
     for rec in oc.records:
@@ -229,15 +250,16 @@ class BatchWriter:
         for rec in oc.records:
             issues = oc.issues.get(rec.record_id, [])
             schema = self.schemas.get(rec.schema)
-            if issues or schema is None:
+            kept = oc.kept.get(rec.record_id)
+            if issues or schema is None or kept:
+                # A record a person closed keeps its queue entry (and status) as history.
                 self.review.append({
                     "review_id": review_id_for(rec.schema, rec.record_id), "record_id": rec.record_id,
                     "document_id": doc.id, "source_path": doc.source_path, "schema": rec.schema,
                     "reasons": land_rows.reasons(issues), "proposed": land_rows.proposed_json(rec),
-                    "status": "rejected" if any(i.code == "rejected_by_reviewer" for i in issues) else "open",
-                    "batch_id": self.batch_id, "created_at": self.now,
+                    "status": kept or "open", "batch_id": self.batch_id, "created_at": self.now,
                 })
-            else:
+            if not (issues or schema is None):
                 self.records[rec.schema].append(land_rows.record_row(rec, schema, self.batch_id, self.now))
                 n_records += 1
         self.documents.append(document_row(

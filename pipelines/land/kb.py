@@ -156,7 +156,9 @@ class KnowledgeBase:
     """Parquet tables under `root`. See the module docstring for layout and guarantees."""
 
     def __init__(self, root: str | Path = DEFAULT_ROOT) -> None:
-        self.root = Path(root)
+        # Absolute: temp files come back from mkstemp as absolute paths and the journal
+        # stores paths relative to the root (a relative `kb` from the CLI must work too).
+        self.root = Path(root).absolute()
         self.recovered = False  # True when opening replayed an interrupted write
         if self.root.is_dir():
             try:

@@ -110,7 +110,7 @@ class LLMExtractor:
 
     # ---- the step ----------------------------------------------------------------------
 
-    def complete(self, doc: Document, result: MapResult) -> MapResult:
+    def complete(self, doc: Document, result: MapResult, skip: set[str] = frozenset()) -> MapResult:  # type: ignore[assignment]
         """Classify an unplaced document and fill its records' gaps; records gain issues
         (ungrounded, llm_failed, llm_budget, suspicious_content) where people must look."""
         suspicious = suspicious_spans(doc.text)
@@ -121,6 +121,8 @@ class LLMExtractor:
         if result.classification.records != "one":
             return result  # data rows come from structure, not prose
         for record in result.records:
+            if record.record_id in skip:
+                continue
             schema = self.schemas[record.schema]
             wanted = self.policy.allowed_fields(schema.name, gap_fields(record, schema, doc))
             if not wanted:

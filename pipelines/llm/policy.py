@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.llm.client import Endpoint
+from pipelines.map.schema import Schema
 
 DEFAULT_POLICY = "llm_policy.yaml"
 PII_KINDS = ("email", "phone", "iban", "card", "postcode", "name")
@@ -122,6 +123,27 @@ class Policy(Strict):
 
     def classify_schemas(self, schemas: list[str]) -> list[str]:
         return [s for s in schemas if any(fnmatch.fnmatchcase(s, p) for p in self.classify.schemas) and self.route(s)]
+
+
+def check_against_schemas(policy: Policy, schemas: dict[str, Schema]) -> list[str]:
+    """Names in the routes that match nothing: a typo there would silently send (or keep)
+    other fields than the user meant, so it is an error, not a warning."""
+    problems = []
+    where = policy.source_file or "LLM policy"
+    for i, r in enumerate(policy.routes):
+        matched = [n for n in schemas if fnmatch.fnmatchcase(n, r.schema_name)]
+        if not matched:
+            problems.append(f"{where}: routes[{i}].schema {r.schema_name!r} matches no schema ({', '.join(sorted(schemas))})")
+            continue
+        known = {f for n in matched for f in schemas[n].fields}
+        for key in ("fields", "deny_fields"):
+            for pat in getattr(r, key):
+                if not any(fnmatch.fnmatchcase(f, pat) for f in known):
+                    problems.append(f"{where}: routes[{i}].{key} {pat!r} matches no field of {', '.join(matched)}")
+    for pat in policy.classify.schemas:
+        if not any(fnmatch.fnmatchcase(n, pat) for n in schemas):
+            problems.append(f"{where}: classify.schemas {pat!r} matches no schema")
+    return problems
 
 
 def policy_path() -> Path:

@@ -155,6 +155,7 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
 
     schemas = load_schemas(settings.schemas_dir)
     book = book_with(settings, schemas, cand)
+    old_book = load_rules(settings.mappings_dir, schemas)
     current, confirmed, paths = _kb_state(settings, schemas)
     report = BacktestReport(cand.id, own_document=cand.source.get("document_id"))
     rs = cand.rule_set
@@ -188,11 +189,16 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
                     report.changes.append({"document_id": doc.id, "source_path": path, "field": f,
                                            "old": old.get(f), "new": new.get(f)})
             report.changed_documents += changed
+        before: dict[str, Any] | None = None
         for f, want in sorted(confirmed.get(key, {}).items()):
             report.confirmed_checked += 1
             if new.get(f) == want:
                 report.confirmed_reproduced += 1
-            else:
+                continue
+            if before is None:  # what today's rules give: a value they miss too is not broken by the candidate
+                old_result = map_document(doc, schemas, old_book, parent)
+                before = _values(old_result.records[0].values(), schema) if old_result.records else {}
+            if before.get(f) == want:
                 report.broken.append({"document_id": doc.id, "source_path": path, "field": f,
                                       "confirmed": want, "new": new.get(f)})
         if doc.id == report.own_document:

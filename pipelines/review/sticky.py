@@ -23,17 +23,25 @@ def final_decisions(kb_root: str | Path) -> dict[str, Decision]:
     latest: dict[str, Decision] = {}
     for d in ReviewStore(kb_root).decisions():
         latest[d.review_id] = d  # in decision order: the last one wins
-    return {rid: d for rid, d in latest.items() if (d.status or _status(d.action)) in FINAL}
+    return {rid: d for rid, d in latest.items() if status_of(d) in FINAL}
 
 
 def _status(action: str) -> str:
     return {"accept": "accepted", "correct": "corrected", "reject": "rejected"}.get(action, "open")
 
 
+def status_of(decision: Decision) -> str:
+    return decision.status or _status(decision.action)
+
+
+def rejected_issue(decision: Decision) -> Issue:
+    return Issue(REJECTED, None, f"rejected by {decision.reviewer}: {decision.reason or ''}".strip())
+
+
 def reapply(record: Record, schema: Schema, decision: Decision) -> list[Issue]:
     """Apply the person's decision to a record that would go to review; the issues left."""
     if decision.action == "reject":
-        return [Issue(REJECTED, None, f"rejected by {decision.reviewer}: {decision.reason or ''}".strip())]
+        return [rejected_issue(decision)]
     for name, value in (decision.after or {}).items():
         spec = schema.fields.get(name)
         if spec is None:

@@ -146,3 +146,15 @@ def test_document_text_cannot_drive_the_terminal():
     assert safe("a\x1b[2Jb\u202ec\x00") == "a\\u001b[2Jb\\u202ec\\u0000"
     assert safe("line1\nline2\tx") == "line1\\nline2\\tx"
     assert safe("line1\nline2\tx", multiline=True) == "line1\nline2\tx"
+
+
+def test_decisions_work_with_the_default_relative_kb_path(review_kb, monkeypatch):
+    """As a user runs it from the repository: `kb` relative to the working directory."""
+    monkeypatch.chdir(review_kb.kb_root.parent)
+    monkeypatch.delenv("MAPPER_KB", raising=False)
+    monkeypatch.setenv("MAPPER_SCHEMAS", str(review_kb.schemas_dir))
+    rid = item_id(review_kb, "meter_email")
+    r = CliRunner().invoke(review, ["accept", rid[:12], "--reviewer", "alice", "--kb", review_kb.kb_root.name],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert ReviewStore(review_kb.kb_root).get(rid).status == "accepted"

@@ -29,3 +29,16 @@ def test_rejected_record_stays_rejected_after_a_rerun(review_kb):
     item = ReviewStore(review_kb.kb_root).get(rid)
     assert item.status == "rejected"
     assert ReviewStore(review_kb.kb_root).items(status="open", source=REVIEW_SAMPLES["meter_email"], schema="support_case") == []
+
+
+def test_a_rejected_unclassified_document_stays_rejected_and_decided_items_stay_listed(review_kb):
+    store = ReviewStore(review_kb.kb_root)
+    csv_item = item_id(review_kb, "meter_csv")
+    reject(review_kb, csv_item, "bob", "meter readings are not records", expected_version=0)
+    rid = item_id(review_kb, "meter_email", schema="support_case")
+    accept(review_kb, rid, "alice", expected_version=0)
+    summary = run([SAMPLES / REVIEW_SAMPLES["meter_csv"], SAMPLES / REVIEW_SAMPLES["meter_email"]], review_kb)
+    assert summary.kept_decisions == {"rejected": 1, "accepted": 1}
+    assert store.get(csv_item).status == "rejected" and store.get(rid).status == "accepted"
+    assert {i.review_id for i in store.items(status=None)} >= {csv_item, rid}  # history stays in the queue
+    assert store.items(status="open", source=REVIEW_SAMPLES["meter_csv"]) == []
