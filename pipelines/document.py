@@ -128,6 +128,13 @@ class Document:
         self.reason_text = text
         return self
 
+    def page_at(self, offset: int) -> int | None:
+        """The page of the element holding text offset `offset` (None: no element, or no pages)."""
+        for el in self.elements:
+            if el.start <= offset < el.end:
+                return el.page
+        return None
+
     def walk(self) -> list[Document]:
         """This document and all its descendants (attachments), depth first."""
         out = [self]

@@ -39,14 +39,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.config import Settings
-from pipelines.document import Document, Reason, Status
+from pipelines.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import iter_inputs
+from pipelines.parse import cache as parse_cache
 from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
 
 WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", "_cache/parsed/v1"
 # Failures that may not recur on a retry are not cached.
-_TRANSIENT = {Reason.TIMEOUT, Reason.MEMORY, Reason.INTERNAL}
 
 
 class BatchHeldError(RuntimeError):
@@ -188,12 +188,6 @@ def _is_hex(s: str) -> bool:
 # ---- stage 2: parse ------------------------------------------------------------------------
 
 
-def _cache_path(kb_root: Path, sha: str, name: str) -> Path:
-    # The extension is part of the key: the parser warns when it does not match the content.
-    ext = Path(name).suffix.lower().lstrip(".")[:16] or "noext"
-    return kb_root / CACHE_DIR / sha[:2] / f"{sha}.{ext}.pkl"
-
-
 def _repath(doc: Document, path: str) -> Document:
     """A cached document parsed from the same bytes at another path: point it at this one."""
     old = doc.source_path
@@ -216,10 +210,11 @@ def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[
     def docs() -> Iterator[Document]:
         todo = []
         for e in raw["files"]:
-            hit = _cache_path(kb, e["sha256"], e["path"])
-            if use_cache and hit.is_file():
+            hit = parse_cache.cache_path(kb, e["sha256"], e["path"])
+            cached = parse_cache.read(hit) if use_cache and hit.is_file() else None
+            if cached is not None:
                 stats["cached"] += 1
-                yield _repath(pickle.loads(hit.read_bytes()), e["path"])
+                yield _repath(cached, e["path"])
             else:
                 todo.append(e["path"])
         store = RawStore(settings.raw_root)
@@ -243,13 +238,7 @@ def parse_files_cached(paths: list[str], settings: Settings, store: RawStore) ->
 
     kb = Path(settings.kb_root)
     for doc in parse_files(paths, workers=settings.workers, limits=settings.limits, store=store):
-        if doc.reason not in _TRANSIENT:
-            target = _cache_path(kb, doc.id, doc.source_path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+        parse_cache.write(kb, doc)
         yield doc
 
 

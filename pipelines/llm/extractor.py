@@ -176,7 +176,7 @@ class LLMExtractor:
             grounded.append(name)
             record.fields[name] = FieldValue(
                 g.value, "llm", round(self.policy.confidence * g.span.score, 3), rule_id=f"llm:{ep.name}:{ep.model}",
-                evidence=Evidence(doc.id, g.span.start, g.span.end, g.span.text, _page_at(doc, g.span.start)), raw=value)
+                evidence=Evidence(doc.id, g.span.start, g.span.end, g.span.text, doc.page_at(g.span.start)), raw=value)
             # The rules' own complaints about this field are answered now.
             record.issues = [i for i in record.issues if i.field != name]
         self.stats.fields_filled += len(grounded)
@@ -254,13 +254,6 @@ class LLMExtractor:
     def flush(self) -> int:
         """Write the audit rows collected so far to the KB (`llm_calls`)."""
         return self.audit.flush(KnowledgeBase(self.kb_root))
-
-
-def _page_at(doc: Document, offset: int) -> int | None:
-    for el in doc.elements:
-        if el.start <= offset < el.end:
-            return el.page
-    return None
 
 
 def from_policy(policy: Policy, schemas: dict[str, Schema], book: RuleBook, kb_root: str | Path,

@@ -274,14 +274,7 @@ def _span_evidence(name: str, c: Correction, text: str, spec: FieldSpec, doc: Do
         raise InvalidCorrection(
             f"{name}: the selected text {_clip(text)!r} is not the document text at {start}:{end} ({_clip(selected)!r})",
             [_problem(name, "selection does not match the document")])
-    return Evidence(doc.id, start, end, selected, page_at(doc, start))
-
-
-def page_at(doc: Document, offset: int) -> int | None:
-    for el in doc.elements:
-        if el.start <= offset < el.end:
-            return el.page
-    return None
+    return Evidence(doc.id, start, end, selected, doc.page_at(start))
 
 
 # ---- shared plumbing ----------------------------------------------------------------------------
@@ -332,10 +325,14 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
 
 def _carry_forward(record: Record, schema: Schema, decisions: list[Decision]) -> None:
     """A second correction starts from the first one's result, not from the machine's proposal."""
-    if not decisions or decisions[-1].action not in ("accept", "correct") or not decisions[-1].after:
-        return
-    last = decisions[-1]
-    for name, value in last.after.items():
+    if decisions and decisions[-1].action in ("accept", "correct"):
+        apply_after(record, schema, decisions[-1])
+
+
+def apply_after(record: Record, schema: Schema, decision: Decision) -> None:
+    """Set the record's fields to the values a person's decision left them with (reviewer
+    provenance; the extraction's evidence is kept)."""
+    for name, value in (decision.after or {}).items():
         spec = schema.fields.get(name)
         if spec is None:
             continue
@@ -343,7 +340,7 @@ def _carry_forward(record: Record, schema: Schema, decisions: list[Decision]) ->
             record.fields.pop(name, None)
             continue
         old = record.fields.get(name)
-        record.fields[name] = FieldValue(decode_value(value, spec), REVIEWER_METHOD, 1.0, f"reviewer:{last.reviewer}",
+        record.fields[name] = FieldValue(decode_value(value, spec), REVIEWER_METHOD, 1.0, f"reviewer:{decision.reviewer}",
                                          old.evidence if old else None)
 
 

@@ -11,29 +11,18 @@ the result is cached for next time. An attachment is found inside its parent's t
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.document import Document, Reason, Status
+from pipelines.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
+from pipelines.parse import cache as parse_cache
+from pipelines.parse.cache import CACHE_DIR
 
-# The parse cache's layout, as stages.py writes it (kept in step by a test; not imported so
-# that reading a document does not load the whole pipeline).
-CACHE_DIR = "_cache/parsed/v1"
-_TRANSIENT = {Reason.TIMEOUT, Reason.MEMORY, Reason.INTERNAL}  # failures a retry may not repeat: not cached
 _MAX_PARENT_DEPTH = 32  # guards against a cycle in a damaged catalog
-
-
-def cache_path(kb_root: Path, sha: str, name: str) -> Path:
-    """Same as stages._cache_path: the extension is part of the key."""
-    ext = Path(name).suffix.lower().lstrip(".")[:16] or "noext"
-    return kb_root / CACHE_DIR / sha[:2] / f"{sha}.{ext}.pkl"
 
 
 class DocumentNotFound(LookupError):
@@ -66,7 +55,7 @@ def stored_documents(settings: Settings, *, reparse: bool = True) -> Iterator[tu
     kb = Path(settings.kb_root)
     seen: set[str] = set()
     for path in sorted((kb / CACHE_DIR).glob("*/*.pkl")):
-        root = _read_pickle(path)
+        root = parse_cache.read(path)
         if root is not None and root.id not in seen:
             yield from _walk(root, None, seen)
     if not reparse:
@@ -117,18 +106,9 @@ def _ancestry(catalog: dict[str, dict], document_id: str) -> list[str]:
     return chain
 
 
-def _read_pickle(path: Path) -> Document | None:
-    # The cache is written by this KB's own pipeline; a damaged entry is skipped, not fatal.
-    try:
-        doc = pickle.loads(path.read_bytes())
-    except Exception:  # noqa: BLE001 - unreadable entry: fall back to the raw original
-        return None
-    return doc if isinstance(doc, Document) else None
-
-
 def _from_cache(kb: Path, doc_id: str) -> Document | None:
     for path in sorted((kb / CACHE_DIR / doc_id[:2]).glob(f"{doc_id}.*.pkl")):
-        doc = _read_pickle(path)
+        doc = parse_cache.read(path)
         if doc is not None and doc.id == doc_id:
             return doc
     return None
@@ -147,21 +127,6 @@ def _from_raw(settings: Settings, doc_id: str, catalog: dict[str, dict]) -> Docu
                       parent_id=row.get("parent_id"))
     if doc.id != doc_id:  # the store's bytes do not hash to their name: never trust them
         return None
-    if doc.reason not in _TRANSIENT and not row.get("parent_id"):
-        _write_cache(Path(settings.kb_root), doc)
+    if not row.get("parent_id"):
+        parse_cache.write(settings.kb_root, doc)
     return doc
-
-
-def _write_cache(kb: Path, doc: Document) -> None:
-    target = cache_path(kb, doc.id, doc.source_path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    except OSError:
-        return  # a read-only KB: parse again next time
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; never fail a read over it
-        Path(tmp).unlink(missing_ok=True)

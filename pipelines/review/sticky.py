@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.map.extraction import FieldValue, Issue, Record
+from pipelines.map.extraction import Issue, Record
 from pipelines.map.schema import Schema
-from pipelines.review.actions import decode_value
-from pipelines.review.store import Decision, ReviewStore
+from pipelines.review.actions import OVERRIDABLE, apply_after
+from pipelines.review.store import PAST, Decision, ReviewStore
 from pipelines.validate.validator import validate
 
 FINAL = {"accepted", "corrected", "rejected"}
-VOUCHED = {"low_confidence", "conflict", "ungrounded", "suspicious_content", "llm_failed", "llm_budget"}
 REJECTED = "rejected_by_reviewer"
 
 
@@ -26,12 +25,8 @@ def final_decisions(kb_root: str | Path) -> dict[str, Decision]:
     return {rid: d for rid, d in latest.items() if status_of(d) in FINAL}
 
 
-def _status(action: str) -> str:
-    return {"accept": "accepted", "correct": "corrected", "reject": "rejected"}.get(action, "open")
-
-
 def status_of(decision: Decision) -> str:
-    return decision.status or _status(decision.action)
+    return decision.status or PAST.get(decision.action, "open")
 
 
 def rejected_issue(decision: Decision) -> Issue:
@@ -42,15 +37,6 @@ def reapply(record: Record, schema: Schema, decision: Decision) -> list[Issue]:
     """Apply the person's decision to a record that would go to review; the issues left."""
     if decision.action == "reject":
         return [rejected_issue(decision)]
-    for name, value in (decision.after or {}).items():
-        spec = schema.fields.get(name)
-        if spec is None:
-            continue
-        old = record.fields.get(name)
-        if value is None:
-            record.fields.pop(name, None)
-            continue
-        record.fields[name] = FieldValue(decode_value(value, spec), "reviewer", 1.0, f"reviewer:{decision.reviewer}",
-                                         old.evidence if old else None)
-    record.issues = []
-    return [i for i in validate(record, schema) if i.code not in VOUCHED]
+    apply_after(record, schema, decision)
+    record.issues = []  # what the machine flagged is what the person looked at
+    return [i for i in validate(record, schema) if i.code not in OVERRIDABLE]

@@ -13,7 +13,8 @@ import pytest
 
 from pipelines.document import Document
 from pipelines.land.query import run_query
-from pipelines.review.documents import DocumentNotFound, cache_path, load_document, stored_documents
+from pipelines.parse.cache import cache_path
+from pipelines.review.documents import DocumentNotFound, load_document, stored_documents
 from pipelines.review.store import ConflictError, Decision, ReviewStore, check_reviewer
 from tests.review.conftest import REVIEW_SAMPLES, item_id
 
@@ -215,13 +216,6 @@ def test_load_document_uses_the_parse_cache_when_the_original_is_gone(review_kb)
     RawStore(review_kb.raw_root).path_for(item.document_id).unlink()
     doc = load_document(review_kb, item.document_id)
     assert doc.text == parsed.text and doc.id == item.document_id
-
-
-def test_cache_layout_matches_the_staged_pipeline(tmp_path):
-    from pipelines import stages
-
-    sha = "ab" * 32
-    assert cache_path(tmp_path, sha, "x/Scan.PDF") == stages._cache_path(tmp_path, sha, "x/Scan.PDF")
 
 
 def test_an_attachment_is_loaded_inside_its_parent_tree(review_kb):
