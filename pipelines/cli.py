@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from pipelines.cli_options import kb_option, mappings_option, schemas_option, settings_from, workers_option
+from pipelines.cli_options import (follow_links_option, kb_option, mappings_option, report_skipped_links, schemas_option,
+                                   settings_from, workers_option)
 
 
 _settings = settings_from
@@ -31,15 +32,19 @@ def _table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the full document model as JSON lines.")
 @workers_option
-def parse(paths: tuple[str, ...], as_json: bool, workers: int | None) -> None:
+@follow_links_option
+def parse(paths: tuple[str, ...], as_json: bool, workers: int | None, follow_links: bool | None) -> None:
     """Parse files or folders into the grounded document model and summarise."""
     from pipelines.ingest.walk import iter_inputs
     from pipelines.parse.run import parse_files
 
     settings = _settings(None, None, None, workers)
+    if follow_links is not None:
+        settings.follow_links = follow_links
     rows: list[tuple[Any, ...]] = []
     status: Counter[str] = Counter()
-    files = list(iter_inputs(paths))
+    report_skipped_links(paths, settings.follow_links)
+    files = list(iter_inputs(paths, follow_links=settings.follow_links))
     for doc in parse_files(files, workers=settings.workers, limits=settings.limits):
         for d in doc.walk():
             top = d is doc
@@ -62,8 +67,9 @@ def parse(paths: tuple[str, ...], as_json: bool, workers: int | None) -> None:
 @click.option("--batch-id", help="Batch id (default: a UTC timestamp).")
 @click.option("--direct", is_flag=True, help="Run the library pipeline directly, without recording the run in Dagster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@follow_links_option
 def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None,
-        workers: int | None, batch_id: str | None, direct: bool, as_json: bool) -> None:
+        workers: int | None, batch_id: str | None, direct: bool, as_json: bool, follow_links: bool | None) -> None:
     """Run the pipeline on PATHS (default: data_samples/) and land records in the KB.
 
     By default the batch runs through the Dagster code location (the asset graph the UI
@@ -72,7 +78,10 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
     from pipelines.llm.policy import PolicyError, check_against_schemas, load_policy
 
     settings = _settings(kb, schemas, mappings, workers)
+    if follow_links is not None:
+        settings.follow_links = follow_links
     targets = list(paths or ("data_samples",))
+    report_skipped_links(targets, settings.follow_links)
     # Configuration mistakes are reported before any work starts, as one clear line.
     sch, _ = _load_rulebook(str(settings.schemas_dir), str(settings.mappings_dir))
     try:

@@ -29,3 +29,21 @@ schemas_option = click.option("--schemas", envvar="MAPPER_SCHEMAS", help="Schema
 mappings_option = click.option("--mappings", envvar="MAPPER_MAPPINGS", help="Mapping rules directory (default: mappings/).")
 workers_option = click.option("--workers", type=int, default=None, help="Parse worker processes (0 = in-process).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+follow_links_option = click.option(
+    "--follow-links", is_flag=True, default=None,
+    help="Follow symbolic links in input folders that stay inside the folder (env MAPPER_FOLLOW_LINKS=1); "
+         "links out of it are never followed.")
+
+
+def report_skipped_links(paths: list[str] | tuple[str, ...], follow_links: bool) -> None:
+    """Say which links in the inputs are left out, on stderr (stdout may be JSON)."""
+    from pipelines.ingest.walk import SkippedLink, iter_inputs
+
+    skipped: list[SkippedLink] = []
+    for _ in iter_inputs(paths, follow_links=follow_links, skipped=skipped):
+        pass
+    for link in skipped:
+        click.echo(f"skipped link {link}", err=True)
+    if skipped and not follow_links:
+        click.echo(f"{len(skipped)} symbolic link(s) not followed; --follow-links follows those that stay inside "
+                   "the input folder", err=True)

@@ -25,6 +25,8 @@ class Settings:
     raw_dir: Path | None = field(default_factory=lambda: Path(os.environ["MAPPER_RAW"]) if os.environ.get("MAPPER_RAW") else None)
     workers: int = field(default_factory=lambda: int(os.environ.get("MAPPER_WORKERS") or min(2, os.cpu_count() or 1)))
     limits: Limits = DEFAULT_LIMITS
+    # Follow symbolic links in input folders when they stay inside the folder (never outside it).
+    follow_links: bool = field(default_factory=lambda: os.environ.get("MAPPER_FOLLOW_LINKS", "") in ("1", "true", "yes"))
 
     @property
     def raw_root(self) -> Path:

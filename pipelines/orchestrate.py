@@ -77,7 +77,8 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     batch_id = batch_id or new_batch_id()
     instance = dg.DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("MAPPER_DAGSTER_LOG", "WARNING")}}}}
-    stages.register_batch(settings.kb_root, batch_id, [str(Path(p).resolve()) for p in paths])
+    stages.register_batch(settings.kb_root, batch_id, [str(Path(p).resolve()) for p in paths],
+                          follow_links=settings.follow_links)
     instance.add_dynamic_partitions("batches", [batch_id])
     job = defs().resolve_job_def("process_batch")
     result = job.execute_in_process(instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet)

@@ -190,7 +190,7 @@ def run(
     store = RawStore(settings.raw_root)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = BatchWriter(kb, catalog, mapper.schemas, batch_id)
-    files = list(iter_inputs(paths))
+    files = list(iter_inputs(paths, follow_links=settings.follow_links))
     llm = mapper.with_llm(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
     for doc in parse_files(files, workers=settings.workers, limits=settings.limits, store=store):

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from pipelines.config import Settings
 from pipelines.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
-from pipelines.ingest.walk import iter_inputs
+from pipelines.ingest.walk import SkippedLink, iter_inputs
 from pipelines.parse import cache as parse_cache
 from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
 
@@ -116,11 +116,15 @@ def manifest_path(kb_root: str | Path, batch_id: str) -> Path:
     return Path(kb_root) / BATCHES_DIR / f"{batch_id}.json"
 
 
-def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Record which files (directories expanded, `.mapperignore` honoured) make up a batch."""
-    files = [str(p.resolve()) for p in iter_inputs(paths)]
+def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
+                   *, follow_links: bool = False) -> list[str]:
+    """Record which files (directories expanded, `.mapperignore` honoured, links not followed
+    out of their folder) make up a batch; the links left out are listed in the manifest."""
+    skipped: list[SkippedLink] = []
+    files = list(dict.fromkeys(str(p.resolve()) for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
     _write_json(manifest_path(kb_root, batch_id), {
-        "batch_id": batch_id, "created_at": datetime.now(UTC).isoformat(), "files": files})
+        "batch_id": batch_id, "created_at": datetime.now(UTC).isoformat(), "files": files,
+        "skipped_links": [s.__dict__ for s in skipped]})
     return files
 
 
@@ -170,6 +174,8 @@ def ingest(settings: Settings, batch_id: str, only: str | None = None) -> dict[s
 
 def _store(path: Path, store: RawStore, max_bytes: int) -> tuple[str, int]:
     """Hash a file; keep its bytes in the raw store unless it is too large to parse anyway."""
+    if path.is_symlink():  # replaced by a link after the batch was registered: not followed
+        raise OSError(f"{path} is now a symbolic link")
     size = path.stat().st_size
     if size <= max_bytes:
         data = path.read_bytes()
