@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipelines.document import Document, Kind
-from pipelines.map import locate
+from pipelines.map.extract import locate
 from pipelines.map.schema import FieldSpec, Schema
 
 SEP = "\n…\n"

@@ -31,7 +31,7 @@ from pipelines.llm.policy import Policy
 from pipelines.llm.redact import Redactor, names_from_document
 from pipelines.map.classify import Classification
 from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
-from pipelines.map.generic import extract_generic
+from pipelines.map.extract import extract_generic
 from pipelines.map.mapper import MapResult
 from pipelines.map.rules import RuleBook
 from pipelines.map.schema import Schema

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pipelines.document import Document
 from pipelines.map.classify import Classification, classify
 from pipelines.map.extraction import Issue, Record
-from pipelines.map.generic import extract_generic
+from pipelines.map.extract import extract_generic
 from pipelines.map.rows import extract_rows
 from pipelines.map.rule_engine import apply_rule_set, key_map
 from pipelines.map.rules import RuleBook

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.document import Document, Kind
-from pipelines.map import locate
+from pipelines.map.extract import locate
 from pipelines.map.address import find_addresses
 from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize

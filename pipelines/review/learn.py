@@ -28,7 +28,7 @@ import yaml
 from pipelines.config import Settings
 from pipelines.document import Document
 from pipelines.map import fingerprint as fp
-from pipelines.map import locate
+from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert, run_rule
 from pipelines.map.rules import Example, FieldRule, RuleError, RuleSet, Selector, load_rules

@@ -9,8 +9,8 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pipelines.document import Document, Kind
-from pipelines.map import locate
-from pipelines.map.locate import Hit
+from pipelines.map.extract import locate
+from pipelines.map.extract.locate import Hit
 
 from .pdf_fixtures import H, draw_header_row_invoice, make_pdf, parse_ok
 

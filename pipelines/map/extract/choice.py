@@ -1,0 +1,177 @@
+"""Choosing a value per field: candidates grouped by value (noisy-OR), claims between fields,
+the schema's sum checks (subtotal + tax = total), and the confidence.
+"""
+
+from __future__ import annotations
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+from pipelines.map.extraction import Evidence, FieldValue, Issue
+from pipelines.map.normalize import NormalizeError, normalize
+from pipelines.map.schema import FieldSpec, Schema
+from pipelines.map.extract.context import Cand, Ctx, amount_tokens, fold_text
+
+
+def _key(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(fold_text(value).replace(",", " ").split())
+    if isinstance(value, list):
+        return repr(value)
+    return value
+
+
+def _noisy_or(scores: Iterable[float]) -> float:
+    p = 1.0
+    for i, s in enumerate(sorted(scores, reverse=True)):
+        p *= 1 - min(max(s, 0.0), 0.99) * (1.0 if i == 0 else 0.5)
+    return 1 - p
+
+
+def apply_claims(ctx: Ctx) -> None:
+    """A span read next to a label of one field is not another field's value (the due date is
+    not the issue date), unless that field's own label anchored it as strongly."""
+    best: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    for name, cands in ctx.cands.items():
+        for c in cands:
+            if c.source.startswith("label:") or c.source == "row":
+                d = best[(c.start, c.end)]
+                d[name] = max(d.get(name, 0.0), c.score)
+    for name, cands in ctx.cands.items():
+        keep = []
+        for c in cands:
+            d = best.get((c.start, c.end))
+            if d:
+                top_field, top = max(d.items(), key=lambda kv: kv[1])
+                mine = d.get(name, 0.0)
+                if top_field != name and mine < 0.8 * top:
+                    if c.source.startswith("label:") or c.source == "row" or c.source.startswith("type"):
+                        continue
+            keep.append(c)
+        ctx.cands[name] = keep
+
+
+_CHECK = re.compile(r"^\s*(\w+)\s*\+\s*(\w+)\s*==?\s*(\w+)\s*$")
+
+
+_CHECK_REV = re.compile(r"^\s*(\w+)\s*==?\s*(\w+)\s*\+\s*(\w+)\s*$")
+
+
+def _sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
+    out = []
+    for chk in schema.checks:
+        m = _CHECK.match(chk.expr)
+        if m:
+            a, b, c = m.groups()
+        else:
+            m = _CHECK_REV.match(chk.expr)
+            if not m:
+                continue
+            c, a, b = m.groups()
+        if all(n in schema.fields and schema.fields[n].type in ("amount", "decimal") for n in (a, b, c)):
+            out.append((a, b, c, Decimal(str(max(chk.tolerance, 0.005)))))
+    return out
+
+
+def arithmetic(ctx: Ctx) -> None:
+    for a_name, b_name, c_name, tol in _sum_checks(ctx.schema):
+        roles = {a_name: 0, b_name: 1, c_name: 2}
+        # within one totals row: amounts x_i + x_j == x_k (i < j < k) on the line of a label
+        by_line: dict[int, list[Cand]] = defaultdict(list)
+        for name in roles:
+            for c in ctx.cands.get(name, []):
+                if c.source in ("row",) or c.source.startswith("label:"):
+                    line = ctx.idx.line_at(c.start)
+                    if line is not None:
+                        by_line[line.index].append(c)
+        for line_idx, cs in by_line.items():
+            line = ctx.idx.lines[line_idx]
+            toks = []
+            for a, b, raw, strong, _cur in amount_tokens(ctx.doc.text[line.start:line.end], line.start):
+                try:
+                    toks.append((a, b, _amount_value(ctx, raw)))
+                except NormalizeError:
+                    continue
+            toks = [t for t in toks if t[2] is not None]
+            triple = None
+            for i in range(len(toks)):
+                for j in range(i + 1, len(toks)):
+                    for k in range(j + 1, len(toks)):
+                        if toks[k][2] != 0 and abs(toks[i][2] + toks[j][2] - toks[k][2]) <= tol:
+                            triple = (toks[i], toks[j], toks[k])
+            if triple is None:
+                continue
+            for c in cs:
+                name = next((n for n in roles if c in ctx.cands.get(n, [])), None)
+                if name is None:
+                    continue
+                want = triple[roles[name]]
+                if (c.start, c.end) == (want[0], want[1]):
+                    c.score = 1 - (1 - c.score) * (1 - 0.5)
+                elif any((c.start, c.end) == (t[0], t[1]) for t in triple):
+                    c.score *= 0.5
+        # across the document: the best-scoring consistent triple
+        tops = []
+        for name in (a_name, b_name, c_name):
+            cs = sorted(ctx.cands.get(name, []), key=lambda c: -c.score)[:8]
+            tops.append([c for c in cs if isinstance(c.value, Decimal)])
+        best = None
+        for ca in tops[0]:
+            for cb in tops[1]:
+                for cc in tops[2]:
+                    if len({(ca.start, ca.end), (cb.start, cb.end), (cc.start, cc.end)}) < 3:
+                        continue
+                    if abs(ca.value + cb.value - cc.value) <= tol:
+                        s = ca.score + cb.score + cc.score
+                        if best is None or s > best[0]:
+                            best = (s, ca, cb, cc)
+        if best is not None:
+            for c in best[1:]:
+                c.score = 1 - (1 - c.score) * (1 - 0.3)
+                c.source += "+check"
+
+
+def _amount_value(ctx: Ctx, raw: str) -> Decimal | None:
+    try:
+        v = normalize(raw, "amount", locale=ctx.locale)
+    except NormalizeError:
+        return None
+    return v if isinstance(v, Decimal) else None
+
+
+def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:
+    cands = [c for c in ctx.cands.get(name, []) if c.score > 0.05]
+    if not cands:
+        return None, None
+    groups: dict[Any, list[Cand]] = defaultdict(list)
+    for c in cands:
+        groups[_key(c.value)].append(c)
+    # names: a value contained in another ("Amazon Web Services" / "... Services, Inc.") agrees
+    if spec.type == "string":
+        keys = list(groups)
+        for k1 in keys:
+            for k2 in keys:
+                if k1 != k2 and isinstance(k1, str) and isinstance(k2, str) and len(k1) >= 4 and k2.startswith(k1 + " "):
+                    groups[k2] = groups[k2] + [replace(c, score=c.score * 0.8) for c in groups[k1]]
+    scored = []
+    for k, cs in groups.items():
+        # one vote per distinct span: the same text read by two finders is one observation
+        per_span: dict[tuple[int, int], float] = {}
+        for c in cs:
+            per_span[(c.start, c.end)] = max(per_span.get((c.start, c.end), 0.0), c.score)
+        best_c = max(cs, key=lambda c: c.score)
+        scored.append((_noisy_or(per_span.values()), best_c, k))
+    scored.sort(key=lambda t: (-t[0], t[1].start))
+    top, best_c, _ = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else 0.0
+    conf = top * (1 - 0.35 * (runner / top if top else 0))
+    conf = round(min(conf, 0.97), 3)
+    ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
+    fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
+    issue = None
+    if runner and runner >= 0.8 * top and top >= 0.5:
+        other = scored[1][1]
+        issue = Issue("conflict", name, f"generic: {best_c.raw!r} and {other.raw!r} are about as likely")
+    return fv, issue

@@ -1,0 +1,206 @@
+"""Company finder: names with a legal form, the prominent line at the top, name-like header lines
+and web/e-mail domains for issuer-role fields; the title finder.
+"""
+
+from __future__ import annotations
+import re
+from pipelines.document import Kind
+from pipelines.map.normalize import NormalizeError
+from pipelines.map.extract.context import Cand, Ctx, fold_text, norm_value
+from pipelines.map.extract.index import Line
+from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.pairing import segments
+from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, TITLE_CUES
+from pipelines.map.extract.zones import customer_regions, in_regions, role_fields
+
+
+def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
+    """Start of the company name that ends with the legal form at form_start (walk back over
+    capitalised words and connectors; stop at lower-case words, labels and sentence ends)."""
+    toks = [(m.start() + a, m.end() + a, m.group()) for m in re.finditer(r"\S+", text[a:form_start])]
+    start = None
+    n = 0
+    for s, e, t in reversed(toks):
+        core = t.rstrip(",")
+        if core.endswith(":") or core in ("-", "–", "|", "•", "/"):
+            break
+        if core.endswith(".") and len(core) > 4 and n > 0 and not LEGAL_FORM.fullmatch(core):
+            break
+        if core.endswith(".") and len(core) > 4 and n == 0 and core[:-1].isalpha() and core.isupper():
+            break  # "FACTUUR. Coolblue B.V."
+        if core.lower() in NAME_CONNECTORS and n > 0:
+            start = s
+            continue
+        if not (any(c.isupper() for c in core) or core[:1].isdigit()):
+            break
+        if fold_text(core.strip(".,")) in DOC_TYPE_WORDS:
+            break
+        start = s
+        n += 1
+        if n >= 6:
+            break
+    if start is None:
+        return None
+    # a name does not start with a connector
+    words = list(re.finditer(r"\S+", text[start:form_start]))
+    while words and words[0].group().lower() in NAME_CONNECTORS:
+        words.pop(0)
+    if not words:
+        return None
+    return start + words[0].start()
+
+
+def _domains(ctx: Ctx) -> set[str]:
+    out: set[str] = set()
+    for m in DOMAIN_RE.finditer(ctx.doc.text):
+        host = m.group(1).lower()
+        parts = [p for p in host.split(".") if p not in ("www", "com", "co", "org", "net", "uk", "de", "nl", "fr", "in", "io", "eu", "example", "gov", "ac")]
+        for p in parts:
+            out.add(re.sub(r"[^a-z0-9]", "", p))
+            for piece in p.split("-"):
+                if len(piece) >= 4:
+                    out.add(piece)
+    ctx_doc_meta = ctx.doc.metadata.get("email") or {}
+    if ctx_doc_meta.get("from_address"):
+        host = str(ctx_doc_meta["from_address"]).rsplit("@", 1)[-1].lower()
+        out.update(re.sub(r"[^a-z0-9]", "", p) for p in host.split(".")[:-1])
+    return {d for d in out if len(d) >= 3}
+
+
+def _domain_match(name: str, domains: set[str]) -> bool:
+    words = [re.sub(r"[^a-z0-9]", "", fold_text(w)) for w in name.split()]
+    words = [w for w in words if w and not LEGAL_FORM.fullmatch(w.upper()) and w not in ("the",)]
+    if not words:
+        return False
+    joined = "".join(words)
+    for d in domains:
+        if joined == d or (len(joined) >= 4 and (joined in d or d in joined) and len(d) >= 4):
+            return True
+        if len(words[0]) >= 4 and (d.startswith(words[0]) or words[0] == d):
+            return True
+    return False
+
+
+def company_candidates(ctx: Ctx) -> None:
+    targets = role_fields(ctx.schema, ISSUER_CUES)
+    if not targets:
+        return
+    text = ctx.doc.text
+    regions = customer_regions(ctx)
+    domains = _domains(ctx)
+    page_h = {p.number: p.height for p in ctx.doc.pages if p.height}
+    found: list[tuple[int, int, float, str]] = []  # start, end, score, kind
+    first_page = min((ln.page for ln in ctx.idx.lines if ln.page is not None), default=None)
+    n_lines = len(ctx.idx.lines)
+
+    def position(line: Line) -> float:
+        if line.top is not None and line.page in page_h:
+            rel = line.top / page_h[line.page]
+            base = 1.0 - 0.45 * min(rel, 1.0)
+            return base if line.page == first_page else base * 0.6
+        return max(0.4, 1.0 - 0.03 * line.index) if line.index < n_lines else 0.4
+
+    for line in ctx.idx.lines:
+        if line.element.kind in (Kind.EMAIL_HEADER, Kind.CODE_DATA, Kind.CODE):
+            continue
+        for a, b in segments(text, line.start, line.end):
+            for m in LEGAL_FORM.finditer(text, a, b):
+                s = name_back(text, a, b, m.start())
+                if s is None:
+                    continue
+                e = m.end()
+                if in_regions(ctx, regions, s, e):
+                    continue
+                found.append((s, e, 0.5 * position(line), "legal"))
+    # prominent and name-like lines near the top of the first page
+    top_lines = [ln for ln in ctx.idx.lines if ln.page == first_page]
+    geo = [ln for ln in top_lines if ln.words and ln.top is not None and ln.page in page_h]
+    if geo:
+        heights = sorted(max(w.bbox.y1 - w.bbox.y0 for w in ln.words) for ln in geo if ln.words)  # type: ignore[union-attr]
+        median = heights[len(heights) // 2] if heights else 0.0
+        near_top = [ln for ln in geo if ln.top / page_h[ln.page] < 0.3]  # type: ignore[operator]
+        for ln in near_top:
+            h = max(w.bbox.y1 - w.bbox.y0 for w in ln.words)  # type: ignore[union-attr]
+            prominent = median > 0 and h >= 1.25 * median
+            for a, b in _name_like_segments(ctx, ln):
+                if in_regions(ctx, regions, a, b):
+                    continue
+                found.append((a, b, (0.45 if prominent else 0.15) * position(ln), "prominent" if prominent else "top"))
+    else:
+        first = [ln for ln in ctx.idx.lines[:8] if ln.element.kind not in (Kind.EMAIL_HEADER,)]
+        for ln in first[:4]:
+            for a, b in _name_like_segments(ctx, ln):
+                if in_regions(ctx, regions, a, b):
+                    continue
+                found.append((a, b, 0.3 * position(ln), "top"))
+                break
+    for name in targets:
+        spec = ctx.schema.fields[name]
+        for s, e, score, kind in found:
+            raw = text[s:e]
+            try:
+                value = norm_value(ctx, spec, raw)
+            except NormalizeError:
+                continue
+            if _domain_match(raw, domains):
+                score = 1 - (1 - score) * (1 - 0.45)
+            ctx.cands[name].append(Cand(value, s, e, ctx.idx.page_at(s), score, f"company:{kind}", raw))
+
+
+def _folded_labels(ctx: Ctx) -> set[str]:
+    folded = getattr(ctx, "_folded", None)
+    if folded is None:
+        folded = {fold_label(lab) for lab in ctx.field_of}
+        try:
+            ctx._folded = folded  # type: ignore[attr-defined]
+        except AttributeError:  # slotted context: recompute (still cached per label)
+            pass
+    return folded
+
+
+def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
+    """Segments of a line that read like a party's name: 1-6 words, capitalised, few digits,
+    not a label, with document-type words ("INVOICE", "Kopie factuur") removed."""
+    text = ctx.doc.text
+    out = []
+    for a, b in segments(text, line.start, line.end):
+        seg = text[a:b]
+        if ":" in seg or "@" in seg or "/" in seg and not re.search(r"\w/\w", seg):
+            continue
+        words = [(m.start() + a, m.end() + a, m.group()) for m in re.finditer(r"\S+", seg)]
+        # drop document-type words at either end
+        while words and fold_text(words[0][2].strip(".,:")) in DOC_TYPE_WORDS:
+            words.pop(0)
+        while words and fold_text(words[-1][2].strip(".,:")) in DOC_TYPE_WORDS:
+            words.pop()
+        if not words or len(words) > 6:
+            continue
+        s, e = words[0][0], words[-1][1]
+        core = text[s:e].rstrip(",.;")
+        e = s + len(core)
+        letters = sum(c.isalpha() for c in core)
+        digits = sum(c.isdigit() for c in core)
+        if letters < 3 or digits > letters / 3 or not core[0].isupper() and not core[0].isdigit():
+            continue
+        if fold_label(core) in _folded_labels(ctx):
+            continue
+        out.append((s, e))
+    return out
+
+
+def title_candidates(ctx: Ctx) -> None:
+    targets = role_fields(ctx.schema, TITLE_CUES)
+    if not targets:
+        return
+    for el in ctx.doc.elements:
+        if el.kind in (Kind.TITLE, Kind.HEADING) and len(re.findall(r"[^\W\d_]{2,}", el.text)) >= 2:
+            for name in targets:
+                spec = ctx.schema.fields[name]
+                try:
+                    value = norm_value(ctx, spec, el.text.strip())
+                except NormalizeError:
+                    continue
+                a = el.start + (len(el.text) - len(el.text.lstrip()))
+                raw = el.text.strip()
+                ctx.cands[name].append(Cand(value, a, a + len(raw), el.page, 0.6, "title", raw))
+            return

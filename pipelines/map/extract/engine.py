@@ -1,0 +1,125 @@
+"""Extraction with no per-source rules: only the schema (aliases, types, enums) drives it.
+
+`extract_generic(doc, schema)` returns one record for the whole document. Every value carries
+method "generic" (or "default" for an enum's schema default), an Evidence span that slices back
+to the document text, and a confidence that reflects how well the finders agree.
+
+Finders (each yields candidates: a normalised value, its span and a score in 0..1):
+  labels   - each field's aliases as labels; the value right of / below the label, key-value
+             lines, "label | value" table cells and header cells with the value below
+             (`locate.values_for_matches`). Where labels overlap, the longest wins ("Invoice
+             Date" over "Date", "VAT Number" over "VAT"), and a span claimed by a more specific
+             label of another field is not taken ("Due Date: ..." never feeds the issue date).
+  headers  - email documents: aliases that name a header ("From", "Subject", "Date"). The
+             display name of an address header also feeds a string field that is the "name
+             sibling" of the email field taking the address (x_email -> x_name: same
+             field-name prefix, an alias with the word "name"), and a company name in the
+             sender's own signature feeds it a little more strongly.
+  types    - patterns where labels are absent: IBANs (checksum-valid), e-mail addresses, phone
+             numbers, UK/NL postcodes, the document's first date (for the first required date
+             field), the currency of the amounts (ISO codes and symbols, most frequent).
+  company  - fields in the issuer role (a string field with a seller-like alias: "Supplier",
+             "Vendor", "Seller", "Sold By", ...): names with a legal-form suffix (Ltd, GmbH,
+             B.V., S.A., Inc., ...), the most prominent line near the top of page 1, and short
+             name-like lines near the top, all outside the customer block ("Bill to", "Invoice
+             to", "Customer", ...). A name that matches a web or e-mail domain printed in the
+             document gets a boost: sellers print their own domain.
+  title    - fields in the title role (alias "Title"): the first title/heading element.
+  enums    - synonyms (and the value names) counted in the text: the subject counts double,
+             quoted replies and signatures little; when nothing matches, the schema default
+             (method "default", no evidence, confidence 0.5). An enum whose values name the
+             document's medium ("email") takes it from the medium when it has no synonyms.
+  lists    - list fields with sub-fields: tables whose headers match the sub-field aliases
+             (line items); header, blank and total rows are skipped.
+
+Choosing: candidates of a field are normalised with the field's type (failures dropped),
+grouped by value; a group's score is the noisy-OR of its members (agreement between finders
+raises it), and the confidence is that score, lowered when a different value scores close
+behind. Amounts: for a check "A + B == C" in the schema (subtotal + tax = total), values that
+make it hold are boosted, both within one totals row ("Total  257,59  59,24  316,83") and
+across the document.
+
+Role cues (issuer/customer/title) are the only place where words of a language are listed
+beside the schema, and they name roles, not fields: nothing here knows a shipped schema.
+"""
+
+from __future__ import annotations
+import re
+from dataclasses import replace
+from typing import Any
+from pipelines.document import Document, Status
+from pipelines.map.extraction import Record
+from pipelines.map.normalize import Locale
+from pipelines.map.schema import Schema
+from pipelines.map.extract.choice import apply_claims, arithmetic, choose
+from pipelines.map.extract.companies import company_candidates, title_candidates
+from pipelines.map.extract.context import Ctx
+from pipelines.map.extract.headers import header_candidates
+from pipelines.map.extract.index import doc_index
+from pipelines.map.extract.label_values import label_candidates
+from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.structured import enum_field, list_field
+from pipelines.map.extract.types import type_candidates
+from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
+from pipelines.map.extract.zones import role_fields
+
+
+def _document_locale(doc: Document, base: Locale) -> Locale:
+    """Infer day/month order and the decimal mark from the document when the caller gave none."""
+    changes: dict[str, Any] = {}
+    if base.dayfirst is None:
+        dayfirst = monthfirst = 0
+        for m in re.finditer(r"(?<![\d/.\-])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?![\d/.\-])", doc.text):
+            a, b = int(m.group(1)), int(m.group(2))
+            if a > 12 and b <= 12:
+                dayfirst += 1
+            elif b > 12 and a <= 12:
+                monthfirst += 1
+        if monthfirst and not dayfirst:
+            changes["dayfirst"] = False
+        elif dayfirst and not monthfirst:
+            changes["dayfirst"] = True
+    if base.decimal is None:
+        comma = len(re.findall(r"\d,\d{2}(?![\d.,])", doc.text))
+        dot = len(re.findall(r"\d\.\d{2}(?![\d.,])", doc.text))
+        if comma >= 2 and comma >= 3 * dot:
+            changes["decimal"] = ","
+        elif dot >= 2 and dot >= 3 * comma:
+            changes["decimal"] = "."
+    return replace(base, **changes) if changes else base
+
+
+def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Record:
+    """One record for the whole document (index 0), from the schema alone."""
+    record = Record(schema.name, doc.id, doc.source_path, index=0)
+    if doc.status is not Status.PARSED or not doc.text.strip():
+        return record
+    ctx = Ctx(doc, schema, _document_locale(doc, locale or Locale()), doc_index(doc))
+    ctx.party_fields = frozenset(role_fields(schema, ISSUER_CUES) + role_fields(schema, CUSTOMER_CUES))
+    ctx.address_fields = frozenset(n for n, s in schema.fields.items()
+                                   if s.type == "string" and any("address" in fold_label(a).split() for a in s.aliases))
+    label_candidates(ctx)
+    header_candidates(ctx)
+    type_candidates(ctx)
+    company_candidates(ctx)
+    title_candidates(ctx)
+    apply_claims(ctx)
+    arithmetic(ctx)
+    for name, spec in schema.fields.items():
+        if spec.type == "list" and isinstance(spec.items, dict):
+            fv = list_field(ctx, name, spec)
+            issue = None
+        elif spec.type == "enum" and not ctx.cands.get(name):
+            # no "Priority: high" label: count the synonyms in the text (or use the default)
+            fv = enum_field(ctx, name, spec)
+            issue = None
+        else:
+            fv, issue = choose(ctx, name, spec)
+        if fv is not None:
+            record.fields[name] = fv
+        if issue is not None:
+            record.issues.append(issue)
+    return record
+
+
+__all__ = ["extract_generic"]

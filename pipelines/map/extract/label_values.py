@@ -1,0 +1,173 @@
+"""Label finder of the generic extractor: every field's aliases as labels, and the values that
+sit next to them, cut to the field's type (an id, an amount, a date, a name).
+"""
+
+from __future__ import annotations
+import re
+from collections import defaultdict
+from typing import Any
+from pipelines.map.normalize import NormalizeError, normalize
+from pipelines.map.schema import FieldSpec
+from pipelines.map.extract.companies import name_back
+from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
+from pipelines.map.extract.finders import values_for_matches
+from pipelines.map.extract.labels import Hit, LabelMatch, match_labels
+from pipelines.map.extract.types import iban_at
+from pipelines.map.extract.vocab import AMOUNT_LIKE, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, DELIVERY_BLOCK_LABELS, EMAIL_RE, GROUPED_ID, IBAN_RE, LEGAL_FORM, PHONE_RE, POSTCODE_RES
+from pipelines.map.extract.zones import role_fields
+
+
+def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tuple[Any, int, int, float]]:
+    """(value, start, end, fit) for one hit; fit < 1 when the value is only part of the hit."""
+    t = scalar_type(spec)
+    text = hit.text
+    out: list[tuple[Any, int, int, float]] = []
+
+    def add(raw: str, a: int, b: int, fit: float, type_name: str | None = None) -> None:
+        try:
+            v = norm_value(ctx, spec, raw, type_name)
+        except (NormalizeError, ValueError, TypeError, ArithmeticError):
+            return
+        if v is None or v == "" or v == []:
+            return
+        if spec.pattern and isinstance(v, str) and not re.search(spec.pattern, v):
+            return
+        out.append((v, hit.start + a, hit.start + b, fit))
+
+    if t in ("amount", "decimal", "integer"):
+        toks = amount_tokens(text, 0)
+        for k, (a, b, raw, strong, _cur) in enumerate(toks):
+            add(raw, a, b, (1.0 if k == 0 else 0.75) * (1.0 if strong else 0.6))
+    elif t in ("date", "datetime"):
+        span = date_in(text)
+        if span:
+            add(text[span[0]:span[1]], span[0], span[1], 1.0)
+    elif t == "currency":
+        for m in re.finditer(CUR, text):
+            add(m.group(), m.start(), m.end(), 1.0)
+            break
+    elif t == "email":
+        m = EMAIL_RE.search(text)
+        if m:
+            add(m.group(), m.start(), m.end(), 1.0)
+    elif t == "iban":
+        m = IBAN_RE.search(text.upper())
+        if m:
+            found = iban_at(ctx, spec, text[m.start():m.end()])
+            if found is not None:
+                out.append((found[0], hit.start + m.start(), hit.start + m.start() + found[1], 1.0))
+    elif t == "phone":
+        m = PHONE_RE.search(text)
+        if m:
+            add(m.group(), m.start(), m.end(), 1.0)
+    elif t == "postcode":
+        add(text, 0, len(text), 1.0)
+        if not out:
+            for rx in POSTCODE_RES:
+                m = rx.search(text)
+                if m:
+                    add(m.group(), m.start(), m.end(), 0.8)
+                    break
+    elif t == "string" and is_id_field(spec):
+        span = id_span(text)
+        if span:
+            raw = text[span[0]:span[1]]
+            if AMOUNT_LIKE.fullmatch(raw):
+                return out  # "770.96" is an amount, not an identifier
+            if GROUPED_ID.fullmatch(raw):
+                raw = raw.replace(" ", "")  # "GB 284 5512 46": digit groups are presentation
+            add(raw, span[0], span[1], 1.0 if span == (0, len(text)) else 0.9)
+    elif t == "string":
+        a, b = 0, len(text)
+        cut = re.search(r"\s[|•·]\s", text)
+        if cut:
+            b = cut.start()
+        value = text[a:b].rstrip(" ,;:-")
+        if len(value) > 200 or not value:
+            return out
+        if name in ctx.party_fields and not (value[0].isupper() or value[0].isdigit()):
+            return out  # a party's name starts with a capital ("services 01632 ..." is not one)
+        if name in ctx.address_fields:
+            value = strip_postcode(ctx, value)
+        add(value, a, a + len(value), 1.0 if b == len(text) else 0.9)
+    elif spec.type == "list" and isinstance(spec.items, str):
+        parts = [(m.start(), m.end()) for m in re.finditer(r"[^;]+?(?=\s*(?:;|\band\b|&|$))", text)]
+        if spec.items == "string":
+            # names of parties: the legal-form names in the text, when there are two or more
+            names = []
+            for m in LEGAL_FORM.finditer(text):
+                st = name_back(text, 0, len(text), m.start())
+                if st is not None:
+                    names.append((st, m.end()))
+            if len(names) >= 2:
+                parts = names
+        vals = []
+        for a, b in parts:
+            raw = text[a:b].strip(" ,")
+            if not raw:
+                continue
+            try:
+                vals.append(normalize(raw, spec.items, locale=locale_for(spec, ctx.locale)))
+            except NormalizeError:
+                continue
+        if vals:
+            out.append((vals, hit.start, hit.end, 1.0 if len(vals) > 1 else 0.7))
+    else:  # text, months, boolean, enum
+        add(text, 0, len(text), 1.0)
+    return out
+
+
+def label_candidates(ctx: Ctx) -> None:
+    fields = scalar_fields(ctx.schema)
+    field_of: dict[str, list[str]] = defaultdict(list)
+    rank: dict[tuple[str, str], int] = {}
+    for name, spec in fields.items():
+        for i, alias in enumerate(spec.aliases):
+            field_of[alias].append(name)
+            rank[(alias, name)] = i
+    # Address-block labels are labels too: "Deliver To" is not the customer-name label "To",
+    # "Invoice Address" is not the issuer's "Address". Billing-block labels also feed
+    # customer-role fields (the name on the line below), a little less surely.
+    customer_fields = role_fields(ctx.schema, CUSTOMER_CUES)
+    for lbl in BILLING_BLOCK_LABELS:
+        if lbl not in field_of:
+            for name in customer_fields:
+                field_of[lbl].append(name)
+                rank[(lbl, name)] = 15
+    ctx.field_of = dict(field_of)
+    all_labels = list(field_of) + [lbl for lbl in DELIVERY_BLOCK_LABELS if lbl not in field_of]
+    for spec in ctx.schema.fields.values():  # sub-field aliases stop values too
+        if isinstance(spec.items, dict):
+            for sub in spec.items.values():
+                all_labels.extend(a for a in sub.aliases if a not in field_of)
+    matches = match_labels(ctx.doc, all_labels)
+    ctx.matches = matches
+    own = [m for m in matches if m.label in field_of]
+    for m, hit in values_for_matches(ctx.doc, own, "any", stops=matches, qualified_by=own):
+        weight = 0.5 if in_quoted(ctx, m.start) else 1.0
+        for name in field_of[m.label]:
+            spec = fields[name]
+            r = rank.get((m.label, name), 0)
+            rank_f = max(0.85, 1.0 - 0.01 * r)
+            for value, a, b, fit in _values_from_hit(ctx, name, spec, hit):
+                score = hit.score * fit * rank_f * weight
+                ctx.cands[name].append(Cand(value, a, b, hit.page, score, f"label:{hit.how}", ctx.doc.text[a:b],
+                                            m.label, (m.start, m.end)))
+            if scalar_type(spec) in ("amount", "decimal") and hit.how in ("right", "kv", "table"):
+                _row_amounts(ctx, name, spec, m, hit)
+
+
+def _row_amounts(ctx: Ctx, name: str, spec: FieldSpec, m: LabelMatch, hit: Hit) -> None:
+    """Amounts later on the label's line ("Total   257,59   59,24   316,83"): weaker candidates,
+    and the material for the in-row arithmetic check."""
+    line = ctx.idx.line_at(hit.start)
+    if line is None or line.index < 0:
+        return
+    rest = ctx.doc.text[hit.end:line.end]
+    for a, b, raw, strong, _cur in amount_tokens(rest, hit.end):
+        try:
+            v = norm_value(ctx, spec, raw)
+        except NormalizeError:
+            continue
+        ctx.cands[name].append(Cand(v, a, b, hit.page, hit.score * 0.6 * (1.0 if strong else 0.6), "row",
+                                    raw, m.label, (m.start, m.end)))

@@ -1,0 +1,161 @@
+"""Label matching: every occurrence of a field's aliases in the text, tolerant of case,
+spacing and punctuation; the longest of overlapping matches wins. `Hit` is what every finder returns.
+"""
+
+from __future__ import annotations
+import re
+from functools import lru_cache
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+from pipelines.document import Document
+from pipelines.map.extract.index import doc_index, lowered
+
+
+@dataclass(slots=True)
+class Hit:
+    start: int
+    end: int
+    text: str  # doc.text[start:end] == text
+    page: int | None
+    label: str | None = None  # the label that anchored it
+    how: str = ""  # "right", "below", "kv", "table", "regex", "header", "row"
+    score: float = 1.0  # how strongly the layout supports this hit (0..1)
+
+
+@dataclass(slots=True)
+class LabelMatch:
+    """One occurrence of a label in the text."""
+
+    start: int
+    end: int
+    label: str  # the label as given by the caller
+    page: int | None
+    specificity: float  # 0..1: longer, multi-word labels are more specific
+
+
+Direction = Literal["right", "below", "any"]
+
+
+_TOKEN = re.compile(r"\w+|[#°º№]", re.UNICODE)
+
+
+# Between the words of a label: spaces and light punctuation, never a line break or a tab.
+_BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?|\t)"
+
+
+# After a label: optional ":", "#", "=", "." leaders, "-" (only if followed by a space: keep
+# the sign of "-12.00") and spaces, but not across a column gap.
+AFTER = re.compile(r"(?:[ \u00a0]{0,2}(?:[:#=.：]+|[-–—](?=\s))[ \u00a0]{0,2})*[ \u00a0]?")
+
+
+GAP = re.compile(r"\t|[ \u00a0]{3,}")
+
+
+GAP2 = re.compile(r"\t|[ \u00a0]{2,}")  # plain-text tables: two spaces already part columns
+
+
+_SPACE_RUN = re.compile(r"[ \u00a0\t]+")
+
+
+# An inline label ending a value: "Guest Name: Sanjay Date: 31/12/2017" -> "Sanjay".
+INLINE_LABEL = re.compile(r"(?<=\s)[^\W\d_][\w.'’/-]*(?:[ ][\w.'’/-]+){0,3}[ ]?:(?=\s|$)")
+
+
+# A label written longer than the alias: up to three more words, then a colon.
+LABEL_TAIL = re.compile(r"(?:[^\W\d_][\w.'’()/-]*[ ]?){1,3}:[ ]*")
+
+
+TRAIL = re.compile(r"[\s,;:|(\[{]+$")
+
+
+LEAD = re.compile(r"^[\s,;:|)\]}]+")
+
+
+_PATTERN_CACHE: dict[str, re.Pattern[str] | None] = {}
+
+
+@lru_cache(maxsize=65536)
+def fold_label(text: str) -> str:
+    """Canonical form of a label for comparison: lower case, no accents, words joined by spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_TOKEN.findall(plain))
+
+
+def label_pattern(label: str) -> re.Pattern[str] | None:
+    """The compiled regex for one label (None for a label without any word)."""
+    if label in _PATTERN_CACHE:
+        return _PATTERN_CACHE[label]
+    tokens = _TOKEN.findall(label)
+    if not tokens:
+        _PATTERN_CACHE[label] = None
+        return None
+    parts: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok[0].isalnum() or tok[0] == "_":
+            esc = re.escape(tok)
+            if i == 0 and len(tok) >= 5 and tok[0].isalpha():
+                # PDF text layers sometimes split an initial capital from its word
+                # ("F actuurnummer"): tolerate one space after the first letter.
+                esc = re.escape(tok[0]) + "(?: )?" + re.escape(tok[1:])
+            parts.append(esc)
+        else:
+            parts.append("[#°º№o]" if tok in "°º" else re.escape(tok))
+    body = _BETWEEN.join(parts)
+    head = r"(?<!\w)" if tokens[0][0].isalnum() else ""
+    tail = r"(?!\w)" if tokens[-1][0].isalnum() else ""
+    pat = re.compile(head + body + tail, re.IGNORECASE)
+    _PATTERN_CACHE[label] = pat
+    return pat
+
+
+def specificity(label: str) -> float:
+    """0.55 for a short one-word label ("Date", "VAT") up to 1.0 for long multi-word ones."""
+    tokens = [t for t in _TOKEN.findall(label) if t[0].isalnum()]
+    n_chars = sum(len(t) for t in tokens)
+    score = 0.55 + 0.15 * min(len(tokens) - 1, 2) + 0.15 * min(max(n_chars - 4, 0), 10) / 10
+    return round(min(score, 1.0), 3)
+
+
+def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True) -> list[LabelMatch]:
+    """Every occurrence of the labels; with `suppress`, matches inside longer ones are dropped.
+
+    Matches with exactly the same span (two labels that read the same) are all kept.
+    """
+    idx = doc_index(doc)
+    text = doc.text
+    lower = lowered(doc)
+    found: list[LabelMatch] = []
+    seen: set[tuple[int, int, str]] = set()
+    for label in dict.fromkeys(labels):
+        pat = label_pattern(label)
+        if pat is None:
+            continue
+        first = _TOKEN.findall(label)[0].lower()
+        probe = first[1:] if len(first) >= 5 else first
+        if probe and probe not in lower:
+            continue  # cheap test before the regex scan (large documents, many aliases)
+        spec = specificity(label)
+        for m in pat.finditer(text):
+            key = (m.start(), m.end(), label)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(LabelMatch(m.start(), m.end(), label, idx.page_at(m.start()), spec))
+    return suppress_contained(found) if suppress else sorted(found, key=lambda m: (m.start, -m.end))
+
+
+def suppress_contained(matches: Sequence[LabelMatch]) -> list[LabelMatch]:
+    """Drop matches strictly inside a longer match ("Date" in "Invoice Date", "Total" in "Total Due")."""
+    ordered = sorted(matches, key=lambda m: (m.start, -m.end))
+    kept: list[LabelMatch] = []
+    best_end, best_start = -1, -1
+    for m in ordered:
+        if best_end > m.end or (best_end == m.end and best_start < m.start):
+            continue  # contained in an earlier, longer match
+        kept.append(m)
+        if m.end > best_end:
+            best_end, best_start = m.end, m.start
+    return kept

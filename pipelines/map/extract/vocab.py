@@ -1,0 +1,138 @@
+"""Role cues, legal forms and the value patterns (dates, amounts, IBAN, e-mail, phone, postcodes)
+the finders share. Words listed here name roles, never a schema's fields.
+"""
+
+from __future__ import annotations
+import re
+
+
+ISSUER_CUES = frozenset({
+    "supplier", "vendor", "seller", "sold by", "issued by", "issuer", "lieferant", "verkaufer",
+    "leverancier", "verkoper", "fournisseur", "vendeur", "proveedor", "fornitore", "sprzedawca",
+})
+
+
+CUSTOMER_CUES = frozenset({
+    "bill to", "billed to", "invoice to", "invoiced to", "customer", "customer name", "buyer",
+    "sold to", "client", "kunde", "klant", "cliente", "rechnungsempfanger", "nabywca",
+})
+
+
+# Labels that open the customer's address block (besides the customer-role field's aliases).
+# Billing labels name the customer on the line below them; delivery labels may name a site.
+BILLING_BLOCK_LABELS = (
+    "Bill To", "Billed To", "Invoice To", "Invoiced To", "Sold To", "Billing Address",
+    "Invoice Address", "Rechnungsadresse", "Rechnungsempfänger", "Factuuradres",
+    "Adresse de facturation", "Facturé à", "Facturar a", "Nabywca", "Credit To",
+)
+
+
+DELIVERY_BLOCK_LABELS = (
+    "Ship To", "Deliver To", "Delivery Address", "Shipping Address", "Lieferadresse",
+    "Afleveradres", "Adresse de livraison", "Odbiorca", "Attn", "Attention",
+)
+
+
+CUSTOMER_BLOCK_LABELS = BILLING_BLOCK_LABELS + DELIVERY_BLOCK_LABELS + (
+    "Customer", "Cliente", "Klant", "Kunde", "Destinatario",
+)
+
+
+TITLE_CUES = frozenset({"title", "titel", "titre", "titolo", "titulo"})
+
+
+# Words that name a document type rather than a party ("INVOICE", "Kopie factuur").
+DOC_TYPE_WORDS = frozenset({
+    "invoice", "invoices", "tax invoice", "receipt", "bill", "statement", "credit note", "copy",
+    "kopie", "copie", "duplicate", "original", "rechnung", "factuur", "facture", "fattura",
+    "factura", "faktura", "quote", "quotation", "order", "payment", "proforma",
+})
+
+
+# Document media -> the enum value word that names it (for a "channel"-like enum).
+MEDIUM_WORDS = {
+    "message/rfc822": ("email", "e-mail", "mail"),
+    "application/vnd.ms-outlook": ("email", "e-mail", "mail"),
+}
+
+
+LEGAL_FORM = re.compile(
+    r"(?<![\w&])(?:"
+    r"(?:Pvt\.?|Private|Pty\.?|Pte\.?)\s+(?:Ltd\.?|Limited)|Ltd\.?|LTD\.?|Limited|LIMITED|L\.?L\.?C\.?|LLP|"
+    r"Inc\.?|INC\.?|Incorporated|Corp\.?|Corporation|plc|PLC|Co\.,?\s+Ltd\.?|"
+    r"GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG(?:aA)?|OHG|e\.\s?K\.|UG|SE|"
+    r"B\.\s?V\.?|BV|N\.\s?V\.?|NV|VOF|"
+    r"S\.\s?A\.\s?S\.?|SAS|S\.\s?A\.?|SA|SARL|S\.?à\s?r\.?l\.?|Sàrl|EURL|SNC|"
+    r"S\.\s?p\.\s?A\.?|SpA|S\.\s?r\.\s?l\.?|Srl|SRL|S\.\s?L\.?|S\.\s?L\.\s?U\.?|"
+    r"Oy|Oyj|AB|ASA|AS|A/S|ApS|"
+    r"sp\.\s?z\s?o\.\s?o\.?|spółka\s+akcyjna|S\.\s?A\.|Kft\.?|s\.\s?r\.\s?o\.?|a\.\s?s\.|d\.\s?o\.\s?o\.?"
+    r")(?![\w])"
+)
+
+
+NAME_CONNECTORS = frozenset({"&", "and", "und", "et", "en", "y", "e", "of", "de", "du", "des", "van", "der", "den", "von", "la", "le", "di", "da", "-", "+", "i"})
+
+
+# Patterns for type-driven finders and for cutting values out of label hits.
+_MONTH_WORD = r"[^\W\d_]{3,}\.?"
+
+
+DATE_RE = re.compile(
+    r"(?<![\w/.\-])(?:"
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?)?"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
+    r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s?(?:de\s+)?" + _MONTH_WORD + r",?\s+(?:de\s+)?\d{4}"
+    r"|\d{1,2}[-/ ][^\W\d_]{3,9}[-/ ](?:\d{4}|\d{2})"
+    r"|" + _MONTH_WORD + r"\s+\d{1,2}(?:st|nd|rd|th)?\s*,?\s*\d{4}"
+    r")(?![\w/\-])"
+)
+
+
+TIME_RE = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+
+
+PERCENT_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?%")
+
+
+CUR = r"(?:[A-Z]{3}|US\$|[$€£¥₹₽₺₩₪]|Rs\.?|zł|kr\.?|Fr\.)"
+
+
+AMOUNT_RE = re.compile(
+    r"(?<![\w.,/\-])"
+    r"(?:[-−–]?(?P<pre>" + CUR + r")[ \u00a0]{0,3})?"
+    r"(?P<num>(?:[-−–]\s?)?\(?(?:\d{1,3}(?:[.,'’\u00a0\u202f]\d{3})+(?:[.,]\d{1,4})?|\d+(?:[.,]\d{1,4})?)\)?)"
+    r"(?:\s?(?P<post>" + CUR + r"|,-|\.-))?"
+    r"(?![\w%/])"
+)
+
+
+IBAN_RE = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Z0-9])")
+
+
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+
+
+PHONE_RE = re.compile(r"(?<![\w+\-/.])(?:\+|00|0|\(\+?\d)[\d \-/().]{7,18}\d(?![\w\-/])")
+
+
+POSTCODE_RES = (
+    re.compile(r"(?<![A-Z0-9])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![A-Z0-9])"),  # UK
+    re.compile(r"(?<!\d)\d{4}\s?[A-Z]{2}(?![A-Za-z0-9])"),  # NL
+)
+
+
+DOMAIN_RE = re.compile(r"(?:https?://)?(?:www\.)?(?:[\w-]+@)?((?:[\w-]+\.)+[a-z]{2,})\b", re.IGNORECASE)
+
+
+ID_WORDS = frozenset({"number", "no", "nr", "num", "id", "ref", "reference", "nummer", "numero", "code", "n", "#", "°"})
+
+
+# Words between a label and an identifier: "VAT reg GB 553", "Invoice No. 12", "# 12".
+QUALIFIERS = frozenset({"#", "№", "no", "nr", "n°", "n", "°", "", "number", "num", "reg", "registration",
+                         "id", "ref", "code", "nummer", "numero", "nro"})
+
+
+AMOUNT_LIKE = re.compile(r"[-(]?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?")
+
+
+GROUPED_ID = re.compile(r"[A-Z]{0,3} ?\d+(?: \d+){2,}")

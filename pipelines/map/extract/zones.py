@@ -1,0 +1,80 @@
+"""Document zones: which fields play the issuer/customer roles, and the customer blocks
+("Bill to", "Ship to", "Customer") whose contents are not the issuer's.
+"""
+
+from __future__ import annotations
+from dataclasses import dataclass
+from pipelines.document import Kind
+from pipelines.map.schema import Schema
+from pipelines.map.extract.context import Ctx
+from pipelines.map.extract.labels import fold_label, match_labels
+from pipelines.map.extract.pairing import segments
+from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES
+
+
+def role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
+    out = []
+    for name, spec in schema.fields.items():
+        if spec.type != "string":
+            continue
+        if any(fold_label(a) in cues for a in spec.aliases):
+            out.append(name)
+    return out
+
+
+@dataclass(slots=True)
+class _Region:
+    page: int | None
+    x0: float | None
+    x1: float | None
+    top: float | None
+    bottom: float | None
+    start: int  # text span (for laid-out pages the geometry decides)
+    end: int
+
+
+def customer_regions(ctx: Ctx) -> list[_Region]:
+    labels = list(CUSTOMER_BLOCK_LABELS)
+    for name in role_fields(ctx.schema, CUSTOMER_CUES):
+        labels.extend(a for a in ctx.schema.fields[name].aliases if len(fold_label(a)) >= 4)
+    regions: list[_Region] = []
+    for m in match_labels(ctx.doc, labels):
+        line = ctx.idx.line_at(m.start)
+        if line is None:
+            continue
+        # the label must open its column (not "customer care" inside running text)
+        seg_start = max((a for a, b in segments(ctx.doc.text, line.start, line.end) if a <= m.start), default=line.start)
+        if ctx.doc.text[seg_start:m.start].strip(" :*-"):
+            continue
+        words = [w for w in (line.words or []) if w.end > m.start and w.start < m.end]
+        if line.words and words and line.top is not None and line.bottom is not None:
+            h = max(line.bottom - line.top, 6.0)
+            x0 = min(w.bbox.x0 for w in words)
+            regions.append(_Region(line.page, x0 - 4, x0 + 230, line.top - 1, line.bottom + 7 * h, m.start, m.start))
+        else:
+            el = line.element
+            if el.kind is Kind.TABLE and el.cells:
+                cell = next((c for c in el.cells if c.start <= m.start < c.end + 1), None)
+                if cell is not None:
+                    col_cells = [c for c in el.cells if c.col == cell.col and cell.row <= c.row <= cell.row + 6]
+                    for c in col_cells:
+                        regions.append(_Region(None, None, None, None, None, c.start, c.end))
+                    continue
+            end_line = min(line.index + 6, len(ctx.idx.lines) - 1)
+            regions.append(_Region(None, None, None, None, None, m.start, ctx.idx.lines[end_line].end))
+    return regions
+
+
+def in_regions(ctx: Ctx, regions: list[_Region], start: int, end: int) -> bool:
+    line = ctx.idx.line_at(start)
+    words = [w for w in (line.words or [])] if line is not None else []
+    inside = [w for w in words if w.end > start and w.start < end]
+    for r in regions:
+        if r.x0 is not None and inside and line is not None and line.page == r.page:
+            x = min(w.bbox.x0 for w in inside)
+            y = min(w.bbox.y0 for w in inside)
+            if r.x0 <= x <= r.x1 and r.top <= y <= r.bottom:  # type: ignore[operator]
+                return True
+        elif r.x0 is None and r.start <= start < max(r.end, r.start + 1):
+            return True
+    return False
