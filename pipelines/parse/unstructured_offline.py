@@ -32,9 +32,6 @@ import sys
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["SCARF_NO_ANALYTICS"] = "true"
 os.environ["UNSTRUCTURED_DISABLE_NOTICE"] = "1"
-# partition_odt retries pandoc *without* its sandbox (which lets it fetch linked resources) when
-# this is "true": never.
-os.environ["ALLOW_PANDOC_NO_SANDBOX"] = "false"
 
 if "unstructured" in sys.modules:  # someone imported it first: the load-time ping may have run
     import logging
@@ -155,53 +152,7 @@ _tokenize._install_spacy_model = _refuse_download  # type: ignore[assignment]
 
 # -- re-exports: import these from here --------------------------------------------------------
 from unstructured.documents.elements import Element as UElement  # noqa: E402
-from unstructured.file_utils.file_conversion import convert_file_to_html_text_using_pandoc  # noqa: E402
 from unstructured.partition.html import partition_html  # noqa: E402
 
 
-def partition_pptx(*args, **kwargs):  # type: ignore[no-untyped-def]
-    from unstructured.partition.pptx import partition_pptx as _p
-
-    return _p(*args, **kwargs)
-
-
-def partition_odt(*args, **kwargs):  # type: ignore[no-untyped-def]
-    from unstructured.partition.odt import partition_odt as _p
-
-    return _p(*args, **kwargs)
-
-
-def partition_epub(*args, **kwargs):  # type: ignore[no-untyped-def]
-    from unstructured.partition.epub import partition_epub as _p
-
-    return _p(*args, **kwargs)
-
-
-def partition_rtf(*args, **kwargs):  # type: ignore[no-untyped-def]
-    from unstructured.partition.rtf import partition_rtf as _p
-
-    return _p(*args, **kwargs)
-
-
-def pandoc_available() -> str | None:
-    """The pandoc version usable by unstructured (pypandoc + a pandoc binary), or None."""
-    try:
-        import pypandoc
-    except ImportError:
-        return None
-    try:
-        return str(pypandoc.get_pandoc_version())
-    except OSError:
-        return None
-
-
-__all__ = [
-    "UElement",
-    "convert_file_to_html_text_using_pandoc",
-    "pandoc_available",
-    "partition_epub",
-    "partition_html",
-    "partition_odt",
-    "partition_pptx",
-    "partition_rtf",
-]
+__all__ = ["UElement", "partition_html"]

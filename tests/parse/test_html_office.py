@@ -239,50 +239,68 @@ def test_corrupt_pptx_is_quarantined() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# pandoc formats: ODT, EPUB, RTF
+# ODT, EPUB, RTF (read with lxml and striprtf; no pandoc)
 # ---------------------------------------------------------------------------------------------
 
-
-def _pandoc() -> str | None:
-    from pipelines.parse.unstructured_offline import pandoc_available
-
-    return pandoc_available()
-
-
-needs_pandoc = pytest.mark.skipif(_pandoc() is None, reason="pandoc (pypandoc-binary) not installed")
-
-AGREEMENT_MD = """# Service Agreement
-
-This agreement is made between Acme Ltd and Globex Corp.
-
-## Terms
-
-- Monthly fee: 1200 EUR
-- Notice period: 3 months
-
-| Customer | Plan   | Seats |
-|----------|--------|-------|
-| Acme     | Gold   | 12    |
-| Globex   | Silver | 3     |
-"""
+_ODT_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.3">
+ <office:body><office:text>
+  <text:h text:outline-level="1">Service Agreement</text:h>
+  <text:p>This agreement is made between <text:span>Acme Ltd</text:span> and Globex<text:s/>Corp.</text:p>
+  <text:p>Hidden<text:hidden-text text:string-value="x">: secret note</text:hidden-text></text:p>
+  <text:h text:outline-level="2">Terms</text:h>
+  <text:list><text:list-item><text:p>Monthly fee: 1200 EUR</text:p></text:list-item>
+   <text:list-item><text:p>Notice period: 3 months</text:p></text:list-item></text:list>
+  <table:table><table:table-column table:number-columns-repeated="3"/>
+   <table:table-row><table:table-cell><text:p>Customer</text:p></table:table-cell><table:table-cell><text:p>Plan</text:p></table:table-cell><table:table-cell><text:p>Seats</text:p></table:table-cell></table:table-row>
+   <table:table-row><table:table-cell><text:p>Acme</text:p></table:table-cell><table:table-cell><text:p>Gold</text:p></table:table-cell><table:table-cell><text:p>12</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1000"/></table:table-row>
+   <table:table-row><table:table-cell><text:p>Globex</text:p></table:table-cell><table:table-cell><text:p>Silver</text:p></table:table-cell><table:table-cell><text:p>3</text:p></table:table-cell></table:table-row>
+  </table:table>
+ </office:text></office:body></office:document-content>"""
 
 
-def _convert(fmt: str, tmp_path: Path) -> bytes:
-    import pypandoc
+def _zip(entries: dict[str, str], mimetype: str) -> bytes:
+    import zipfile
 
-    out = tmp_path / f"agreement.{fmt}"
-    pypandoc.convert_text(AGREEMENT_MD, fmt, format="md", outputfile=str(out), extra_args=["--standalone"], sandbox=True)
-    return out.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), mimetype)  # first and stored, as both formats require
+        for name, text in entries.items():
+            zf.writestr(name, text, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
 
 
-@needs_pandoc
-@pytest.mark.parametrize("fmt", ["odt", "epub", "rtf"])
-def test_pandoc_formats(fmt: str, tmp_path: Path) -> None:
-    doc = parse_bytes(_convert(fmt, tmp_path), name=f"agreement.{fmt}")
+def _odt() -> bytes:
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    return _zip({"META-INF/manifest.xml": manifest, "content.xml": _ODT_CONTENT}, "application/vnd.oasis.opendocument.text")
+
+
+def _epub(chapter_href: str = "text/ch1.xhtml") -> bytes:
+    container = ('<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                 '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+    opf = ('<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+           '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title></metadata>'
+           f'<manifest><item id="c2" href="text/ch2.xhtml" media-type="application/xhtml+xml"/><item id="c1" href="{chapter_href}" media-type="application/xhtml+xml"/></manifest>'
+           '<spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>')
+    ch1 = ('<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title></title></head><body>'
+           '<h1>Service Agreement</h1><p>This agreement is made between Acme Ltd and Globex Corp.</p></body></html>')
+    ch2 = ('<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title></title></head><body>'
+           '<h2>Terms</h2><ul><li>Monthly fee: 1200 EUR</li><li>Notice period: 3 months</li></ul>'
+           '<table><tr><th>Customer</th><th>Plan</th><th>Seats</th></tr><tr><td>Acme</td><td>Gold</td><td>12</td></tr>'
+           '<tr><td>Globex</td><td>Silver</td><td>3</td></tr></table></body></html>')
+    return _zip({"META-INF/container.xml": container, "OEBPS/content.opf": opf, "OEBPS/text/ch1.xhtml": ch1,
+                 "OEBPS/text/ch2.xhtml": ch2}, "application/epub+zip")
+
+
+def _check_agreement(doc, *, hidden_note: bool = False) -> None:  # type: ignore[no-untyped-def]
     _check_spans(doc)
     headings = [e.text for e in doc.elements if e.kind is Kind.HEADING]
     assert headings == ["Service Agreement", "Terms"]
-    assert any(e.kind is Kind.PARAGRAPH and e.text == "This agreement is made between Acme Ltd and Globex Corp." for e in doc.elements)
+    assert any(e.text == "This agreement is made between Acme Ltd and Globex Corp." for e in doc.elements)
     assert [e.text for e in doc.elements if e.kind is Kind.LIST_ITEM] == ["Monthly fee: 1200 EUR", "Notice period: 3 months"]
     (table,) = [e for e in doc.elements if e.kind is Kind.TABLE]
     assert table.attrs["records"] == [
@@ -291,11 +309,35 @@ def test_pandoc_formats(fmt: str, tmp_path: Path) -> None:
     ]
 
 
-def test_pandoc_missing_gives_clear_unsupported(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipelines.parse.unstructured_offline as uo
+def test_odt_headings_lists_tables_and_no_hidden_text() -> None:
+    doc = parse_bytes(_odt(), name="agreement.odt")
+    assert doc.status is Status.PARSED, doc.reason_text
+    assert doc.media_type == "application/vnd.oasis.opendocument.text"
+    _check_agreement(doc)
+    assert "secret note" not in doc.text  # text:hidden-text is not shown to a reader
+    (table,) = [e for e in doc.elements if e.kind is Kind.TABLE]
+    assert len(table.cells) == 9  # 1,000 repeated empty cells are not expanded
 
-    monkeypatch.setattr(uo, "pandoc_available", lambda: None)
-    doc = parse_bytes(rb"{\rtf1\ansi Hello \b world\b0 .\par}", name="note.rtf")
+
+def test_epub_chapters_in_spine_order() -> None:
+    doc = parse_bytes(_epub(), name="agreement.epub")
+    assert doc.status is Status.PARSED, doc.reason_text
+    _check_agreement(doc)
+
+
+def test_epub_path_outside_the_archive_is_refused() -> None:
+    doc = parse_bytes(_epub("../../etc/passwd"), name="evil.epub")
     assert doc.status is Status.QUARANTINED
-    assert doc.reason is Reason.UNSUPPORTED
-    assert "RTF needs pandoc" in doc.reason_text and "pypandoc-binary" in doc.reason_text
+    assert doc.reason is Reason.CORRUPT and "outside the archive" in doc.reason_text
+
+
+def test_rtf_text() -> None:
+    rtf = rb"{\rtf1\ansi{\fonttbl\f0\fswiss Helvetica;}\f0\pard Service Agreement\par\par This agreement is made between Acme Ltd and Globex Corp.\par\par Monthly fee: 1200 EUR\par}"
+    doc = parse_bytes(rtf, name="note.rtf")
+    assert doc.status is Status.PARSED, doc.reason_text
+    assert doc.media_type == "application/rtf"
+    _check_spans(doc)
+    assert any(e.text == "This agreement is made between Acme Ltd and Globex Corp." for e in doc.elements)
+    (kv,) = [e for e in doc.elements if e.kind is Kind.KEY_VALUE]
+    assert (kv.attrs["key"], kv.attrs["value"]) == ("Monthly fee", "1200 EUR")
+
