@@ -415,6 +415,8 @@ def test_parse_iban(text, expected):
     ("GB82 WEST 1234 5698 7654 33", "mod-97"),
     ("GB82 WEST 1234 5698 7654 3", "22 characters"),
     ("XX82 WEST 1234 5698 7654 32", "unknown country"),
+    ("DE0537040044053201300A", "does not have the DE format"),  # a letter in a numeric account
+    ("BE41539007547035", "national check digits"),  # mod-97 right, Belgian check digits wrong
     ("hello", "not an IBAN"),
     ("", "empty"),
 ])
