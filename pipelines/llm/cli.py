@@ -7,8 +7,6 @@ import os
 import click
 
 from pipelines.cli_options import schemas_option
-from pipelines.llm.policy import PolicyError, check_against_schemas, load_policy
-
 
 @click.group("llm")
 def llm_group() -> None:
@@ -20,6 +18,8 @@ def llm_group() -> None:
 @schemas_option
 def check(path: str | None, schemas: str | None) -> None:
     """Validate the LLM policy and show which endpoints are configured in this environment."""
+    from pipelines.llm.policy import PolicyError, check_against_schemas, load_policy  # imports openai: only when used
+
     try:
         policy = load_policy(path)
     except PolicyError as exc:
