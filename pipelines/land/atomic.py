@@ -15,6 +15,11 @@ replays it — replaying is idempotent — so the write completes. Readers that 
 files between a crash in (3) and that replay can see a half-applied state (e.g. a record
 twice); nothing is ever lost, and no reader ever sees a half-written file.
 
+The journal is a file in the KB, and anyone who can write there could plant one: before
+anything is renamed or deleted, every path in it must be a `.parquet` file (or a `.tmp-*`
+temp) inside a table folder of this KB, never through a link out of it; otherwise the whole
+journal is refused (UnsafeJournalError) and nothing is touched.
+
 Writers are serialised by an advisory `flock` on `<kb>/.lock` (POSIX, local file systems;
 not reliable on NFS). The design assumes one writer per KB at a time; the lock makes an
 accidental second writer wait instead of corrupting the KB.
@@ -28,7 +33,8 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,6 +48,10 @@ TMP_PREFIX = ".tmp-"
 JOURNAL_NAME = ".journal.json"
 LOCK_NAME = ".lock"
 PARQUET_COMPRESSION = "zstd"
+
+
+class UnsafeJournalError(ValueError):
+    """The KB's journal names a path it may not touch: it was not written by this program."""
 
 
 @contextlib.contextmanager
@@ -125,16 +135,50 @@ def write_journal(root: Path, replaces: Sequence[tuple[Path, Path]], deletes: Se
     return journal
 
 
+def checked_journal(root: Path, journal: Any) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """The journal's renames and deletions as paths, each confined to a table folder of `root`;
+    UnsafeJournalError (naming the first bad entry) if the journal is malformed or any path is not."""
+    if not isinstance(journal, dict) or journal.get("version") != 1:
+        raise UnsafeJournalError(f"{root / JOURNAL_NAME}: not a journal of this program (version 1)")
+    replace, delete = journal.get("replace"), journal.get("delete")
+    if not isinstance(replace, list) or not isinstance(delete, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 for pair in replace):
+        raise UnsafeJournalError(f"{root / JOURNAL_NAME}: malformed (replace: [[temp, final]], delete: [path])")
+    renames = [(_confined(root, tmp, temp=True), _confined(root, final)) for tmp, final in replace]
+    return renames, [_confined(root, rel) for rel in delete]
+
+
+def _confined(root: Path, rel: Any, *, temp: bool = False) -> Path:
+    """`root / rel` if `rel` names a Parquet file (or temp) at least one folder deep inside
+    `root`, without `..`, and no link leads it elsewhere."""
+    parts = PurePosixPath(rel).parts if isinstance(rel, str) else ()
+    name = parts[-1] if parts else ""
+    ok = (len(parts) >= 2 and not PurePosixPath(rel).is_absolute() and "\\" not in rel
+          and all(p not in ("", ".", "..") for p in parts)
+          and (name.startswith(TMP_PREFIX) if temp else name.endswith(".parquet")))
+    path = root.joinpath(*parts) if ok else root
+    real_root = root.resolve()
+    if ok and not path.parent.resolve().is_relative_to(real_root):
+        ok = False
+    if ok and path.is_symlink():
+        ok = False
+    if not ok:
+        raise UnsafeJournalError(
+            f"refusing to replay {root / JOURNAL_NAME}: {rel!r} is not a knowledge-base file; the journal was "
+            "not written by this program. Nothing was changed: inspect and remove the journal by hand")
+    return path
+
+
 def apply_journal(root: Path, journal: dict) -> None:
-    """Carry out a committed plan. Idempotent: safe to replay after a crash at any point."""
+    """Carry out a committed plan. Idempotent: safe to replay after a crash at any point.
+    Every path is checked first (checked_journal): a planted journal changes nothing."""
     touched: set[Path] = set()
-    for tmp_rel, final_rel in journal["replace"]:
-        tmp, final = root / tmp_rel, root / final_rel
+    renames, deletes = checked_journal(root, journal)
+    for tmp, final in renames:
         if tmp.exists():  # absent: this rename already happened before a crash
             os.replace(tmp, final)
             touched.update((final.parent, final.parent.parent))  # the partition may be new
-    for rel in journal["delete"]:
-        path = root / rel
+    for path in deletes:
         path.unlink(missing_ok=True)
         touched.add(path.parent)
     for directory in touched:
@@ -152,17 +196,23 @@ def recover(root: Path) -> bool:
     path = root / JOURNAL_NAME
     if not path.exists():
         return False
-    apply_journal(root, json.loads(path.read_text(encoding="utf-8")))
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnsafeJournalError(f"{path}: unreadable journal ({exc}); inspect and remove it by hand") from exc
+    apply_journal(root, journal)
     return True
 
 
 def clean_stale_temps(root: Path) -> list[Path]:
     """Remove temp files left by an interrupted writer. Call with the lock held, after recover()."""
     removed = []
-    for tmp in root.rglob(f"{TMP_PREFIX}*"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
+    for dirpath, _, files in os.walk(root):  # never follows a link out of the KB
+        for name in files:
+            tmp = Path(dirpath) / name
+            if name.startswith(TMP_PREFIX) and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
     for directory in {tmp.parent for tmp in removed}:
         if _is_nested(root, directory):  # a partition created only for the lost write
             with contextlib.suppress(OSError):

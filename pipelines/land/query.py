@@ -7,8 +7,11 @@ hive_partitioning=false)`: files of older schema versions contribute nulls for n
 columns, and the `batch=<id>` folders do not add a column (rows carry `batch_id`).
 `documents` and `review` always exist (empty until something is written).
 
-By default the connection is sandboxed: DuckDB may read and write only inside the KB
-folder and cannot load extensions — a query cannot touch other files on the machine.
+By default a query is sandboxed and read-only (see README, "Security"): exactly one SELECT
+statement; DuckDB may read only the KB's table folders (not `_raw/`, `_cache/`, `_work/` or
+the journal), never write a file (no COPY/EXPORT/ATTACH/CREATE/INSTALL/SET; no spilling to a
+temp folder), load no extension and create no secret. The settings are locked, so the query
+cannot loosen them.
 Results come back through Arrow, so DECIMAL columns stay exact (`decimal.Decimal` objects)
 and timestamps keep their UTC time zone.
 """
@@ -35,6 +38,39 @@ class KnowledgeBaseNotFoundError(FileNotFoundError):
     """The KB folder does not exist (nothing has been landed there yet, or a wrong path)."""
 
 
+class QueryRefusedError(PermissionError):
+    """The SQL is not one read-only SELECT statement."""
+
+
+# DuckDB settings of the sandbox, applied in this order; lock_configuration comes last so
+# no statement can change any of them back.
+_SANDBOX_SETTINGS = (
+    ("temp_directory", "''"),  # an in-memory database would otherwise spill to ./.tmp
+    ("enable_external_access", "false"),
+    ("autoinstall_known_extensions", "false"),
+    ("autoload_known_extensions", "false"),
+    ("allow_community_extensions", "false"),
+    ("allow_persistent_secrets", "false"),
+    ("lock_configuration", "true"),
+)
+
+
+def read_only_statement(sql: str) -> str:
+    """The SQL's single statement, if it is a SELECT (also WITH, FROM-first, DESCRIBE, SHOW,
+    SUMMARIZE, VALUES); otherwise QueryRefusedError saying what was refused."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRefusedError(f"query refused: the SQL does not parse: {exc}") from exc
+    if len(statements) != 1:
+        raise QueryRefusedError(f"query refused: exactly one statement is allowed, got {len(statements)}")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryRefusedError(
+            f"query refused: the knowledge base is read-only here; only SELECT is allowed, got {kind.name}")
+    return sql
+
+
 def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per KB table."""
     root = Path(kb_root).expanduser()
@@ -59,11 +95,11 @@ def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConn
             if name not in tables:
                 con.register(name, schema.empty_table())
         if sandbox:
-            con.execute(f"SET allowed_directories = [{_sql_string(str(root) + os.sep)}]")
-            con.execute("SET enable_external_access = false")
-            con.execute("SET autoinstall_known_extensions = false")
-            con.execute("SET autoload_known_extensions = false")
-            con.execute("SET lock_configuration = true")
+            # Only the table folders: a query must not read originals, caches or work files.
+            dirs = ", ".join(_sql_string(f"{root / name}{os.sep}") for name in tables)
+            con.execute(f"SET allowed_directories = [{dirs}]")
+            for name, value in _SANDBOX_SETTINGS:
+                con.execute(f"SET {name} = {value}")
     except BaseException:
         con.close()
         raise
@@ -74,8 +110,11 @@ def run_query(kb_root: str | Path, sql: str, params: Sequence[Any] | dict[str, A
               *, sandbox: bool = True) -> pd.DataFrame:
     """Run one SQL statement against the KB and return the result as a DataFrame.
 
+    Sandboxed (the default), only one SELECT is accepted (QueryRefusedError otherwise).
     An unknown table gives an error listing the tables the KB has.
     """
+    if sandbox:
+        read_only_statement(sql)
     con = connect(kb_root, sandbox=sandbox)
     try:
         try:
