@@ -55,6 +55,10 @@ class Reason(StrEnum):
     INTERNAL = "internal_error"
 
 
+HIDDEN_KEY = "hidden_text"
+MAX_HIDDEN = 200  # pieces kept per document; one is enough to send it to review
+
+
 @dataclass(slots=True)
 class BBox:
     """Box in PDF points, origin at the page's top-left corner."""
@@ -127,6 +131,21 @@ class Document:
         self.reason = reason
         self.reason_text = text
         return self
+
+    def mark_hidden(self, text: str, reason: str, page: int | None = None) -> None:
+        """Record text a person cannot see (white, tiny, vanished, CSS-hidden, off-page ...). It is kept
+        out of `text`, so it is never evidence; `metadata["hidden_text"]` says what and why, and its
+        presence sends the document to review (validate) and to the injection screen."""
+        text = " ".join(text.split())
+        if not text:
+            return
+        found = self.metadata.setdefault(HIDDEN_KEY, [])
+        if len(found) < MAX_HIDDEN:
+            found.append({"text": text[:2000], "reason": reason, "page": page})
+
+    @property
+    def hidden_text(self) -> list[dict[str, Any]]:
+        return list(self.metadata.get(HIDDEN_KEY) or [])
 
     def page_at(self, offset: int) -> int | None:
         """The page of the element holding text offset `offset` (None: no element, or no pages)."""

@@ -18,6 +18,7 @@ from docx.styles import BabelFish
 
 from pipelines.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
+from pipelines.parse.docx_hidden import HiddenRuns
 from pipelines.parse.errors import BadInput
 from pipelines.parse.text import KEY_VALUE
 
@@ -49,6 +50,7 @@ _TIME_CHECK_EVERY = 200
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
     document = _open(data)
     reader = _Reader(document, builder, ctx)
+    reader.strip_hidden()
     reader.core_properties()
     headers, footers = reader.headers_footers()
     for text, attrs in headers:
@@ -409,6 +411,16 @@ class _Reader:
                     seen[kind].add(text)
                     out[kind].append((text, {"section": i, "type": ref.get(qn("w:type")) or "default"}))
         return out["header"], out["footer"]
+
+    def strip_hidden(self) -> None:
+        """Take runs nobody can see out of the body, headers and footers (recorded, never evidence)."""
+        hidden = HiddenRuns(self.document)
+        hidden.strip(self.document.element, self.builder.doc)
+        for part in self.document.part.related_parts.values():
+            if part.partname.endswith(".xml") and ("/header" in part.partname or "/footer" in part.partname):
+                element = getattr(part, "element", None)
+                if element is not None:
+                    hidden.strip(element, self.builder.doc)
 
     def core_properties(self) -> None:
         try:

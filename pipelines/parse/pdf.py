@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pypdfium2 as pdfium
@@ -32,7 +32,7 @@ from pipelines.parse.pdf_align import find_aligned
 from pipelines.parse.pdf_graphics import Graphics, read_graphics
 from pipelines.parse.pdf_grid import fill_grid, find_grids, merge_rules
 from pipelines.parse.pdf_layout import COL_SEP, TableBlock, TextLine, group_lines
-from pipelines.parse.pdf_text import PageGeometry, PWord, extract_words, page_geometry
+from pipelines.parse.pdf_text import PageGeometry, PWord, extract_words, page_geometry, split_hidden
 from pipelines.parse.text import KEY_VALUE
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class PageResult:
     blocks: list[TextLine | TableBlock]
     has_text: bool
     note: str = ""  # why a page counts as having no text layer
+    hidden: list[PWord] = field(default_factory=list)  # text nobody can see: recorded, never content
 
 
 def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
@@ -83,6 +84,7 @@ def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
             finally:
                 pdfium_c.FPDF_ClosePage(page)
             width, height = geom.size
+            _record_hidden(doc, number, result.hidden)
             if not result.has_text and result.note != "blank" and engine is not None:
                 scanned = ocr.cached_page(engine, doc.id, number, lambda: _render(pdf, i), ocr.remaining(ctx.deadline))
                 ocr.record(doc, engine, number, scanned)
@@ -169,14 +171,25 @@ def read_page(page: Any, geom: PageGeometry) -> PageResult:
     finally:
         pdfium_c.FPDFText_ClosePage(textpage)
     graphics = read_graphics(page, geom)
+    words, hidden = split_hidden(words, graphics.images, graphics.fills)
     n_chars = sum(len(w.text) for w in words)
     if not n_chars:
-        return PageResult([], False, "scanned" if graphics.image_area else "blank")
+        return PageResult([], False, "scanned" if graphics.image_area else "blank", hidden)
     if garbage > GARBAGE_SHARE * n_chars:
-        return PageResult([], False, "unreadable text layer")
+        return PageResult([], False, "unreadable text layer", hidden)
     if n_chars <= SCAN_MAX_CHARS and graphics.image_area >= SCAN_IMAGE_SHARE * geom.width * geom.height:
-        return PageResult([], False, "scanned")
-    return PageResult(layout(words, graphics, geom), True)
+        return PageResult([], False, "scanned", hidden)
+    return PageResult(layout(words, graphics, geom), True, hidden=hidden)
+
+
+def _record_hidden(doc: Any, number: int, hidden: list[PWord]) -> None:
+    """Runs of hidden words (same reason, in content order) as pieces of hidden text."""
+    run: list[PWord] = []
+    for w in hidden + [PWord("", 0, 0, 0, 0, "")]:  # a sentinel closes the last run
+        if run and (w.hidden != run[-1].hidden or abs(w.top - run[-1].top) > 2 * max(run[-1].bottom - run[-1].top, 1)):
+            doc.mark_hidden(" ".join(x.text for x in run), f"pdf:{run[-1].hidden}", number)
+            run = []
+        run.append(w)
 
 
 def layout(words: list[PWord], graphics: Graphics, geom: PageGeometry) -> list[TextLine | TableBlock]:

@@ -32,6 +32,10 @@ class Graphics:
     hlines: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
     vlines: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y0, y1)
     image_area: float = 0.0  # summed area of image objects, points²
+    # Displayed boxes (x0, top, x1, bottom) that can sit behind text: images and coloured fills.
+    # Light text on them is visible; invisible text over an image is a scan's OCR layer.
+    images: list[tuple[float, float, float, float]] = field(default_factory=list)
+    fills: list[tuple[float, float, float, float]] = field(default_factory=list)
     n_objects: int = 0
 
 
@@ -104,6 +108,7 @@ class _Reader:
                 box = self._bounds(obj, m)
                 if box:
                     self.g.image_area += max(box[2] - box[0], 0) * max(box[3] - box[1], 0)
+                    self.g.images.append(self.geom.box(*box))
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < MAX_DEPTH:
                 self.read(obj, _mul(self._matrix(obj), m), depth + 1)
 
@@ -111,6 +116,9 @@ class _Reader:
         nseg = pdfium_c.FPDFPath_CountSegments(obj)
         if nseg < 2:
             return
+        pdfium_c.FPDFPath_GetDrawMode(obj, self._fill, self._stroke)
+        if self._fill.value and not self._is_white_fill(obj) and (box := self._bounds(obj, m)):
+            self.g.fills.append(self.geom.box(*box))  # any coloured shape can sit behind light text
         self.segments += nseg
         if nseg <= 5:  # a line (2) or a rectangle (4-5): its bounds say it all
             box = self._bounds(obj, m)

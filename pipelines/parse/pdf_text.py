@@ -28,6 +28,8 @@ _WORD = re.compile(r"[^\s\x00-\x1f\x7f\ufffe\uffff]+")
 # (fonts without a Unicode map) and stray control codes.
 _GARBAGE = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+WHITE = 245  # every RGB channel at least this: white on a white page
+TINY_PT = 2.0  # a glyph box lower than this (points) cannot be read
 
 
 @dataclass(slots=True)
@@ -39,6 +41,7 @@ class PWord:
     top: float
     x1: float
     bottom: float
+    hidden: str | None = None  # why nobody can see it (invisible, white, transparent, tiny, off_page)
 
     @property
     def cy(self) -> float:
@@ -123,10 +126,12 @@ def extract_words(textpage_raw: object, geom: PageGeometry) -> tuple[list[PWord]
     page_w, page_h = geom.size
     words: list[PWord] = []
     pairs = _SURROGATE.search(text) is not None
+    rgba = [ctypes.c_uint() for _ in range(4)]
     for m in _WORD.finditer(text):
         s, e = m.span()
         if not loose_box(textpage_raw, s, ref):
             continue  # no geometry for this char (PDFium says so): skip rather than guess
+        why = _unseen(textpage_raw, s, rgba)
         if upright:
             x0, top, x1, bottom = rect.left - ox, oy - rect.top, rect.right - ox, oy - rect.bottom
         else:
@@ -141,15 +146,62 @@ def extract_words(textpage_raw: object, geom: PageGeometry) -> tuple[list[PWord]
                 X0, T, X1, B = to_page(rect.left, rect.bottom, rect.right, rect.top)
             # The last char must sit to the right on the same line; otherwise walk the chars.
             if X1 < x0 or T > bottom or B < top:
-                words.extend(_split_by_chars(textpage_raw, s, e, text, geom))
+                words.extend(_mark(_split_by_chars(textpage_raw, s, e, text, geom), why))
                 continue
             x0, top, x1, bottom = min(x0, X0), min(top, T), max(x1, X1), max(bottom, B)
         if x0 < 0 or top < 0 or x1 > page_w or bottom > page_h:
             if x1 <= 0 or bottom <= 0 or x0 >= page_w or top >= page_h:
-                continue  # outside the visible page: nobody can see it, so it is not content
-            x0, top, x1, bottom = max(x0, 0.0), max(top, 0.0), min(x1, page_w), min(bottom, page_h)
-        words.append(PWord(_unsurrogate(m.group()) if pairs else m.group(), x0, top, x1, bottom))
+                why = "off_page"  # outside the visible page: nobody can see it, so it is not content
+            else:
+                x0, top, x1, bottom = max(x0, 0.0), max(top, 0.0), min(x1, page_w), min(bottom, page_h)
+        if why is None and bottom - top < TINY_PT:
+            why = "tiny"
+        words.append(PWord(_unsurrogate(m.group()) if pairs else m.group(), x0, top, x1, bottom, why))
     return words, len(_GARBAGE.findall(text))
+
+
+def _unseen(raw: object, i: int, rgba: list[ctypes.c_uint]) -> str | None:
+    """Why the text object of char `i` is not seen: render mode invisible/clip-only, or a filled
+    glyph painted white or fully transparent (whether white is visible depends on what lies
+    behind it: `split_hidden` decides)."""
+    obj = pdfium_c.FPDFText_GetTextObject(raw, i)
+    mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj) if obj else 0
+    if mode in (pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP):
+        return "invisible"
+    if mode in (1, 5):  # stroke only: the fill colour is not what shows
+        return None
+    r, g, b, a = rgba
+    if pdfium_c.FPDFText_GetFillColor(raw, i, r, g, b, a):
+        if a.value == 0:
+            return "transparent"
+        if min(r.value, g.value, b.value) >= WHITE:
+            return "white"
+    return None
+
+
+def _mark(words: list[PWord], why: str | None) -> list[PWord]:
+    for w in words:
+        w.hidden = why
+    return words
+
+
+def _inside(w: PWord, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (w.x0 + w.x1) / 2, w.cy
+    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+
+def split_hidden(words: list[PWord], images: list[tuple[float, float, float, float]],
+                 fills: list[tuple[float, float, float, float]]) -> tuple[list[PWord], list[PWord]]:
+    """(visible, hidden) words. Invisible text over an image is a scan's OCR layer (the image shows
+    it); white text on a coloured fill or an image is visible (a table header band)."""
+    visible, hidden = [], []
+    for w in words:
+        if w.hidden == "invisible" and _inside(w, images):
+            w.hidden = None
+        elif w.hidden == "white" and _inside(w, images + fills):
+            w.hidden = None
+        (hidden if w.hidden else visible).append(w)
+    return visible, hidden
 
 
 def _split_by_chars(raw: object, s: int, e: int, text: str, geom: PageGeometry) -> list[PWord]:

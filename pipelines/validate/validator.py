@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.llm.injection import suspicious_spans
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.schema import FieldSpec, Schema
 from pipelines.validate.checks import evaluate
@@ -66,6 +67,27 @@ def ocr_issues(record: Record, doc: Document) -> list[Issue]:
     return issues
 
 
+_VALUE_LIKE = re.compile(r"(?=[\w./-]*\d)[\w./-]{4,}")  # an id, amount, date, IBAN: something a field could take
+_LONG_HIDDEN = 40  # characters: more than a generator's stamp or a stray label
+
+
+def matters(hidden_text: str) -> bool:
+    """Hidden text worth a person's look: it carries a value, reads as an instruction, or says more
+    than a short stamp ("Powered by ...", "Page 1/1", a language tag are left to the record)."""
+    return bool(_VALUE_LIKE.search(hidden_text) or len(hidden_text) >= _LONG_HIDDEN or suspicious_spans(hidden_text))
+
+
+def hidden_text_issues(doc: Document) -> list[Issue]:
+    """Text a person cannot see was found (and kept out of the evidence): a person should look,
+    because someone made the document say something to machines that it does not say to people."""
+    hidden = [h for h in doc.hidden_text if matters(h["text"])]
+    if not hidden:
+        return []
+    reasons = sorted({h["reason"] for h in hidden})
+    return [Issue("hidden_text", None, f"{len(hidden)} piece(s) of text nobody can see ({', '.join(reasons)}), "
+                  f"e.g. {hidden[0]['text'][:60]!r}; not used as evidence")]
+
+
 def validate(record: Record, schema: Schema, doc: Document | None = None) -> list[Issue]:
     """All reasons this record cannot land as is (empty list: it lands). With the record's
     document, values read from uncertain OCR lines are flagged too."""
@@ -94,6 +116,7 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
         if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence:
             issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {schema.min_confidence:.2f} ({fv.method})"))
     if doc is not None:
+        issues.extend(hidden_text_issues(doc))
         flagged = {i.field for i in issues if i.code == "low_confidence"}
         issues.extend(i for i in ocr_issues(record, doc) if i.field not in flagged)
     return issues
