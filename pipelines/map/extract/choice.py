@@ -59,7 +59,7 @@ _CHECK = re.compile(r"^\s*(\w+)\s*\+\s*(\w+)\s*==?\s*(\w+)\s*$")
 _CHECK_REV = re.compile(r"^\s*(\w+)\s*==?\s*(\w+)\s*\+\s*(\w+)\s*$")
 
 
-def _sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
+def sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
     out = []
     for chk in schema.checks:
         m = _CHECK.match(chk.expr)
@@ -76,7 +76,7 @@ def _sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
 
 
 def arithmetic(ctx: Ctx) -> None:
-    for a_name, b_name, c_name, tol in _sum_checks(ctx.schema):
+    for a_name, b_name, c_name, tol in sum_checks(ctx.schema):
         roles = {a_name: 0, b_name: 1, c_name: 2}
         # within one totals row: amounts x_i + x_j == x_k (i < j < k) on the line of a label
         by_line: dict[int, list[Cand]] = defaultdict(list)

@@ -24,6 +24,10 @@ def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
         core = t.rstrip(",")
         if core.endswith(":") or core in ("-", "–", "|", "•", "/"):
             break
+        if re.fullmatch(r"\(?(?:[^\W\d_]\.){2,}\)?", core):
+            start = s  # initials ("D.I.Y.", "S.H.H."): part of the name, not a sentence end
+            n += 1
+            continue
         if core.endswith(".") and len(core) > 4 and n > 0 and not LEGAL_FORM.fullmatch(core):
             break
         if core.endswith(".") and len(core) > 4 and n == 0 and core[:-1].isalpha() and core.isupper():
@@ -111,7 +115,13 @@ def company_candidates(ctx: Ctx) -> None:
                 e = m.end()
                 if in_regions(ctx, regions, s, e):
                     continue
-                found.append((s, e, 0.5 * position(line), "legal"))
+                if _label_words(ctx, text[s:e]) >= 2:
+                    continue  # a row of column headers ("QTY PRICE AMT INC."), not a name
+                weight = 0.5
+                seg = text[a:b]
+                if len(m.group().strip(".")) <= 2 and seg.upper() == seg:
+                    weight = 0.2  # "AS", "SA", "AG" in an all-capitals line are as often plain words
+                found.append((s, e, weight * position(line), "legal"))
     # prominent and name-like lines near the top of the first page
     top_lines = [ln for ln in ctx.idx.lines if ln.page == first_page]
     geo = [ln for ln in top_lines if ln.words and ln.top is not None and ln.page in page_h]
@@ -145,6 +155,19 @@ def company_candidates(ctx: Ctx) -> None:
             if _domain_match(raw, domains):
                 score = 1 - (1 - score) * (1 - 0.45)
             ctx.cands[name].append(Cand(value, s, e, ctx.idx.page_at(s), score, f"company:{kind}", raw))
+
+
+def _label_words(ctx: Ctx, name: str) -> int:
+    """How many words of `name` are, on their own, an alias of some field or list column."""
+    words = getattr(ctx, "_alias_words", None)
+    if words is None:
+        words = set()
+        for spec in ctx.schema.fields.values():
+            subs = list(spec.items.values()) if isinstance(spec.items, dict) else []
+            for sp in [spec, *subs]:
+                words.update(f for f in (fold_label(a) for a in sp.aliases) if " " not in f)
+        ctx._alias_words = words  # type: ignore[attr-defined]
+    return sum(1 for w in fold_label(name).split() if w in words)
 
 
 def _folded_labels(ctx: Ctx) -> set[str]:

@@ -51,6 +51,7 @@ from pipelines.document import Document, Status
 from pipelines.map.extraction import Record
 from pipelines.map.normalize import Locale
 from pipelines.map.schema import Schema
+from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
 from pipelines.map.extract.context import Ctx
@@ -58,6 +59,7 @@ from pipelines.map.extract.headers import header_candidates
 from pipelines.map.extract.index import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.letterhead import address_under
 from pipelines.map.extract.structured import enum_field, list_field
 from pipelines.map.extract.types import type_candidates
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
@@ -103,9 +105,30 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
     type_candidates(ctx)
     company_candidates(ctx)
     title_candidates(ctx)
+    column_runs(ctx)
+    role_penalties(ctx)
     apply_claims(ctx)
     arithmetic(ctx)
-    for name, spec in schema.fields.items():
+    for total in total_fields(ctx):
+        payment_check(ctx, total)
+    issuer_names = role_fields(schema, ISSUER_CUES)
+    letterhead_fields = [n for n in ctx.address_fields
+                         if any(set(fold_label(a).split()) & ISSUER_CUES for a in schema.fields[n].aliases)]
+    # the issuer's address is read under the issuer's name: choose the name first
+    order = issuer_names[:1] + [n for n in schema.fields if n not in issuer_names[:1]]
+    for name in order:
+        spec = schema.fields[name]
+        if name in letterhead_fields and issuer_names:
+            owner = issuer_names[0]
+            cand, name_hint = address_under(ctx, record.fields.get(owner))
+            if name_hint is not None:
+                ctx.cands[owner].append(name_hint)
+                fv, _ = choose(ctx, owner, schema.fields[owner])
+                if fv is not None:
+                    record.fields[owner] = fv
+                cand, _ = address_under(ctx, fv)
+            if cand is not None:
+                ctx.cands[name].append(cand)
         if spec.type == "list" and isinstance(spec.items, dict):
             fv = list_field(ctx, name, spec)
             issue = None
@@ -119,6 +142,7 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
             record.fields[name] = fv
         if issue is not None:
             record.issues.append(issue)
+    record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields}
     return record
 
 

@@ -42,6 +42,16 @@ TITLE_CUES = frozenset({"title", "titel", "titre", "titolo", "titulo"})
 
 
 # Words that name a document type rather than a party ("INVOICE", "Kopie factuur").
+# Words on an amount's line that give it another role than the document's total: what was
+# handed over, given back, rounded away or counted (receipts print them beside "TOTAL").
+PAYMENT_CUES = frozenset({
+    "cash", "change", "tendered", "tender", "paid", "payment", "card", "visa", "mastercard", "deposit", "balance",
+    "qty", "quantity", "items", "item", "saving", "savings", "discount", "rounding", "adj", "adjustment", "previous",
+    "bar", "ruckgeld", "gegeben", "bezahlt", "rabatt", "menge", "anzahlung", "especes", "rendu", "paye", "remise",
+    "acompte", "contant", "wisselgeld", "betaald", "korting", "aantal", "efectivo", "cambio", "pagado", "descuento",
+    "contanti", "resto", "pagato", "sconto", "quantita",
+})
+
 DOC_TYPE_WORDS = frozenset({
     "invoice", "invoices", "tax invoice", "receipt", "bill", "statement", "credit note", "copy",
     "kopie", "copie", "duplicate", "original", "rechnung", "factuur", "facture", "fattura",
@@ -64,7 +74,7 @@ LEGAL_FORM = re.compile(
     r"B\.\s?V\.?|BV|N\.\s?V\.?|NV|VOF|"
     r"S\.\s?A\.\s?S\.?|SAS|S\.\s?A\.?|SA|SARL|S\.?à\s?r\.?l\.?|Sàrl|EURL|SNC|"
     r"S\.\s?p\.\s?A\.?|SpA|S\.\s?r\.\s?l\.?|Srl|SRL|S\.\s?L\.?|S\.\s?L\.\s?U\.?|"
-    r"Oy|Oyj|AB|ASA|AS|A/S|ApS|"
+    r"Oy|Oyj|AB|ASA|AS|A/S|ApS|Sdn\.?\s*Bhd\.?|SDN\.?\s*BHD\.?|Bhd\.?|BHD\.?|Berhad|BERHAD|Tbk\.?|K\.K\.|"
     r"sp\.\s?z\s?o\.\s?o\.?|spółka\s+akcyjna|S\.\s?A\.|Kft\.?|s\.\s?r\.\s?o\.?|a\.\s?s\.|d\.\s?o\.\s?o\.?"
     r")(?![\w])"
 )
