@@ -158,7 +158,9 @@ class Mapper:
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc) for r in result.records}
         kept: dict[str, str] = {}
         for r in result.records:
-            decided = self._decided(r) if issues[r.record_id] else None
+            # a person's decision holds even when the rules now land the record by themselves:
+            # a landed value never contradicts what a reviewer corrected or confirmed
+            decided = self._decided(r)
             if decided is not None:
                 from pipelines.review.sticky import reapply, status_of
 

@@ -2,12 +2,13 @@
 
 Accepting or correcting lands the record in its schema's KB table. The record is rebuilt
 from the queue's proposed JSON (values decoded back to their schema types), corrections are
-normalised with the field's type exactly as extracted values are, and every field then
-carries the reviewer's provenance: method "reviewer", rule_id "reviewer:<name>",
-confidence 1.0 — the person vouches for the whole record; the extraction's own provenance
-stays in the queue row and the decision log. A corrected value selected in the document
-keeps that span as its evidence. The record is validated again and only lands when nothing
-but low confidence (which the reviewer overrides) is left.
+normalised with the field's type exactly as extracted values are. Only the fields a person
+changed get the reviewer's provenance (method "reviewer", rule_id "reviewer:<name>",
+confidence 1.0); the others keep the rule or extractor that produced them, so the record
+still says where each value came from (that the person vouched for them is in the decision
+log). A corrected value keeps its evidence: the selection, or the one place a typed value is
+printed. The record is validated again and only lands when nothing but low confidence or a
+trust ramp (which the reviewer overrides) is left.
 
 Rejecting lands nothing (and takes back a record an earlier accept landed) and keeps why.
 Every decision goes through `ReviewStore.record_decision`, so a decision made against a
@@ -17,6 +18,7 @@ stale version raises `ConflictError` instead of overwriting someone else's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,6 +33,8 @@ from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
 from pipelines.map.rule_engine import convert
 from pipelines.map.schema import FieldSpec, Schema, load_schemas
 from pipelines.review.documents import load_document
+from pipelines.review.evidence import unique_span
+from pipelines.review.items import expand_item_edits
 from pipelines.review.store import (
     Decision, ReviewItem, ReviewStore, check_reviewer, check_text, to_jsonable, unsafe_characters,
 )
@@ -42,7 +46,7 @@ MAX_LIST_JSON_CHARS = 20_000  # a whole list of line items typed as JSON
 MAX_LIST_ITEMS = 500
 # Issues a reviewer's word settles; anything else (missing_required, invalid_value,
 # failed_check, ...) must be fixed by a correction before the record can land.
-OVERRIDABLE = frozenset({"low_confidence", "conflict"})
+OVERRIDABLE = frozenset({"low_confidence", "conflict", "trust_ramp", "reopened"})
 
 
 @dataclass
@@ -179,6 +183,10 @@ def apply_corrections(record: Record, schema: Schema, corrections: Sequence[Corr
             text = evidence.text
         _check_value_text(name, text, spec)
         new = None if not text.strip() else normalise(name, text, spec)
+        if evidence is None and new is not None and doc is not None and not isinstance(new, list):
+            span = unique_span(doc, text, spec, new)  # a typed value printed once is its own evidence
+            if span is not None:
+                evidence = Evidence(doc.id, span[0], span[1], doc.text[span[0]:span[1]], doc.page_at(span[0]))
         old = record.fields.get(name)
         if new is None:
             record.fields.pop(name, None)
@@ -269,8 +277,10 @@ def _span_evidence(name: str, c: Correction, text: str, spec: FieldSpec, doc: Do
         raise InvalidCorrection(f"{name}: the selection is {end - start:,} characters (limit {MAX_VALUE_CHARS:,})",
                                 [_problem(name, f"selection longer than {MAX_VALUE_CHARS:,} characters")])
     selected = doc.text[start:end]
-    # A browser may render line breaks in a selection as spaces: compare the words.
-    if text.strip() and text.split() != selected.split():
+    # A browser may render line breaks in a selection as spaces: compare the words; a typed
+    # value may also be the selection's normalised form ("2026-02-15" for "15.02.2026") or
+    # complete what is printed ("GB806718925" for "806 7189 25").
+    if text.strip() and text.split() != selected.split() and not _same_value(text, selected, spec):
         raise InvalidCorrection(
             f"{name}: the selected text {_clip(text)!r} is not the document text at {start}:{end} ({_clip(selected)!r})",
             [_problem(name, "selection does not match the document")])
@@ -278,6 +288,16 @@ def _span_evidence(name: str, c: Correction, text: str, spec: FieldSpec, doc: Do
 
 
 # ---- shared plumbing ----------------------------------------------------------------------------
+
+
+def _same_value(typed: str, selected: str, spec: FieldSpec) -> bool:
+    try:
+        if convert(typed, spec, None) == convert(selected, spec, None):
+            return True
+    except (ValueError, TypeError, ArithmeticError):
+        pass
+    digits = re.sub(r"\W", "", selected)
+    return len(digits) >= 4 and re.sub(r"\W", "", typed).upper().endswith(digits.upper())
 
 
 def _land_decision(settings: Settings, review_id: str, reviewer: str, corrections: Sequence[Correction],
@@ -295,11 +315,10 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
             raise InvalidCorrection(f"not a correction: {c!r}"[:200])
     record = rebuild_record(item, schema)
     _carry_forward(record, schema, store.decisions(item.review_id))
-    doc = load_document(settings, item.document_id) if any(c.start is not None or c.end is not None
-                                                           for c in corrections) else None
+    corrections = expand_item_edits(record, schema, corrections)
+    doc = _document_or_none(settings, item.document_id) if corrections else None
     applied = apply_corrections(record, schema, corrections, reviewer, doc)
     if land:
-        _vouch(record, reviewer)
         blocking = [i for i in validate(record, schema) if i.code not in OVERRIDABLE]
         if blocking:
             raise InvalidCorrection(
@@ -330,9 +349,12 @@ def _carry_forward(record: Record, schema: Schema, decisions: list[Decision]) ->
 
 
 def apply_after(record: Record, schema: Schema, decision: Decision) -> None:
-    """Set the record's fields to the values a person's decision left them with (reviewer
-    provenance; the extraction's evidence is kept)."""
-    for name, value in (decision.after or {}).items():
+    """Set the record's fields to the values a person's decision left them with. A field whose
+    value differs gets reviewer provenance (with the correction's evidence when it had one);
+    a field the record already has right keeps its own provenance."""
+    after = decision.after or {}
+    spans = {c.get("field"): c for c in decision.corrections if c.get("start") is not None}
+    for name, value in after.items():
         spec = schema.fields.get(name)
         if spec is None:
             continue
@@ -340,15 +362,22 @@ def apply_after(record: Record, schema: Schema, decision: Decision) -> None:
             record.fields.pop(name, None)
             continue
         old = record.fields.get(name)
-        record.fields[name] = FieldValue(decode_value(value, spec), REVIEWER_METHOD, 1.0, f"reviewer:{decision.reviewer}",
-                                         old.evidence if old else None)
+        if old is not None and to_jsonable(old.value) == value:
+            continue
+        c = spans.get(name)
+        ev = Evidence(decision.document_id, int(c["start"]), int(c["end"]), c.get("text") or "", c.get("page")) \
+            if c else (old.evidence if old else None)
+        record.fields[name] = FieldValue(decode_value(value, spec), REVIEWER_METHOD, 1.0, f"reviewer:{decision.reviewer}", ev)
 
 
-def _vouch(record: Record, reviewer: str) -> None:
-    """Every field landed by a reviewer carries their name; evidence is kept."""
-    for name, fv in list(record.fields.items()):
-        if fv.method != REVIEWER_METHOD:
-            record.fields[name] = FieldValue(fv.value, REVIEWER_METHOD, 1.0, f"reviewer:{reviewer}", fv.evidence, fv.raw)
+def _document_or_none(settings: Settings, document_id: str) -> Document | None:
+    """The parsed document for finding evidence; None when its bytes are gone (typed values still land)."""
+    from pipelines.review.documents import DocumentNotFound
+
+    try:
+        return load_document(settings, document_id)
+    except (DocumentNotFound, OSError):
+        return None
 
 
 def _check_reviewer(reviewer: str) -> None:

@@ -230,15 +230,18 @@ def _excerpts(item: Any, text: str, flagged: set[str]) -> None:
             click.echo("  " + safe(head, multiline=True).replace("\n", "\n  ") + ("..." if len(text) > len(head) else ""))
 
 
-def _decide(kb: str | None, schemas: str | None, review_id: str, expected_version: int | None, action: Any) -> Any:
-    """Run an action against the item's version (given, or read now) with clean errors."""
+def _decide(kb: str | None, schemas: str | None, review_id: str, expected_version: int | None, action: Any,
+            reviewer: str | None = None) -> Any:
+    """Run an action against the item's version (given, or read now) with clean errors. An id
+    that names a landed record (not a review item) reopens the record for review."""
     from pipelines.review.actions import InvalidCorrection
     from pipelines.review.documents import DocumentNotFound
+    from pipelines.review.reopen import item_or_reopen
     from pipelines.review.store import ConflictError, ReviewStore
 
     settings = _settings(kb, schemas)
     try:
-        item = ReviewStore(settings.kb_root).get(review_id)
+        item = item_or_reopen(settings, review_id, reviewer) if reviewer else ReviewStore(settings.kb_root).get(review_id)
         version = item.version if expected_version is None else expected_version
         return action(settings, item.review_id, version)
     except (KeyError, InvalidCorrection, ConflictError, DocumentNotFound, ValueError) as exc:
@@ -256,7 +259,7 @@ def accept_cmd(review_id: str, kb: str | None, schemas: str | None, reviewer: st
 
     name = _need_reviewer(reviewer)
     d = _decide(kb, schemas, review_id, expected_version,
-                lambda s, rid, v: actions.accept(s, rid, name, expected_version=v))
+                lambda s, rid, v: actions.accept(s, rid, name, expected_version=v), name)
     click.echo(f"accepted {d.review_id[:12]} (version {d.version}) by {d.reviewer}: record {d.record_id} landed in {d.schema}")
 
 
@@ -294,11 +297,19 @@ def _parse_spans(values: tuple[str, ...]) -> dict[str, tuple[int, int]]:
               help="Correct a field by typing its value (repeatable). A list of items is typed as JSON; "
                    "an empty value clears the field.")
 @click.option("--span", "spans", multiple=True, metavar="FIELD=START:END",
-              help="Correct a field by selecting document text at these character offsets (repeatable); "
-                   "with --set too, the typed value must be the selected text.")
+              help="Correct a field by selecting document text at these character offsets (repeatable, optional); "
+                   "with --set too, the typed value must be the selected text or its normalised form.")
+@click.option("--keep-open/--no-keep-open", "keep_open", default=True, show_default=True,
+              help="When a failed check the corrections do not fix stops the record from landing, save them anyway "
+                   "and leave the item open.")
 def correct_cmd(review_id: str, kb: str | None, schemas: str | None, reviewer: str | None,
-                expected_version: int | None, sets: tuple[str, ...], spans: tuple[str, ...]) -> None:
-    """Correct fields and land the corrected record."""
+                expected_version: int | None, sets: tuple[str, ...], spans: tuple[str, ...], keep_open: bool) -> None:
+    """Correct fields and land the corrected record.
+
+    REVIEW_ID may also be the record id of a landed record: it is reopened for review first.
+    A typed value printed once in the document gets that place as its evidence (no offsets
+    needed). Line-table cells: --set line_items.2.amount=41.50; remove an item: --set line_items.3=
+    """
     from pipelines.review import actions
 
     name = _need_reviewer(reviewer)
@@ -309,9 +320,25 @@ def correct_cmd(review_id: str, kb: str | None, schemas: str | None, reviewer: s
         actions.Correction(f, values.get(f, ""), *(where.get(f) or (None, None)))
         for f in list(values) + [f for f in where if f not in values]
     ]
-    d = _decide(kb, schemas, review_id, expected_version,
-                lambda s, rid, v: actions.correct(s, rid, name, corrections, expected_version=v))
-    click.echo(f"corrected {d.review_id[:12]} (version {d.version}) by {d.reviewer}: record {d.record_id} landed in {d.schema}")
+    blocked: list[str] = []
+
+    def act(s: Any, rid: str, v: int) -> Any:
+        try:
+            return actions.correct(s, rid, name, corrections, expected_version=v)
+        except actions.InvalidCorrection as exc:
+            # a check the corrections do not fix (e.g. line items that do not add up) must not
+            # throw the other fixes away: they are saved, the item stays open and says why
+            if keep_open and exc.issues and all(i.get("code") == "failed_check" for i in exc.issues):
+                blocked.append(str(exc))
+                return actions.correct(s, rid, name, corrections, expected_version=v, land=False)
+            raise
+
+    d = _decide(kb, schemas, review_id, expected_version, act, name)
+    if blocked:
+        click.echo(f"saved {d.review_id[:12]} (version {d.version}) by {d.reviewer}, NOT landed: {safe(blocked[0])}")
+        click.echo(f"  fix the rest, e.g. --set line_items.2.amount=VALUE or --set line_items.3= (remove an item)")
+    else:
+        click.echo(f"corrected {d.review_id[:12]} (version {d.version}) by {d.reviewer}: record {d.record_id} landed in {d.schema}")
     for c in d.corrections:
         click.echo(f"  {c['field']}: {_clip(_value_text(c.get('old')), 60)} -> {_clip(_value_text(c.get('new')), 60)}")
 
@@ -328,8 +355,25 @@ def reject_cmd(review_id: str, kb: str | None, schemas: str | None, reviewer: st
 
     name = _need_reviewer(reviewer)
     d = _decide(kb, schemas, review_id, expected_version,
-                lambda s, rid, v: actions.reject(s, rid, name, reason, expected_version=v))
+                lambda s, rid, v: actions.reject(s, rid, name, reason, expected_version=v), name)
     click.echo(f"rejected {d.review_id[:12]} (version {d.version}) by {d.reviewer}: {safe(d.reason)}")
+
+@review.command("reopen")
+@click.argument("record_id")
+@_kb_options
+@_decision_options
+def reopen_cmd(record_id: str, kb: str | None, schemas: str | None, reviewer: str | None,
+               expected_version: int | None) -> None:
+    """Put a landed record back in the review queue (then accept, correct or reject it)."""
+    from pipelines.review.reopen import reopen
+
+    name = _need_reviewer(reviewer)
+    try:
+        item = reopen(_settings(kb, schemas), record_id, name)
+    except (KeyError, ValueError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"review {item.review_id[:12]} [{item.status}, version {item.version}] for record {item.record_id}")
+
 
 from pipelines.review.serve_cli import serve  # noqa: E402  (the web app lives beside the CLI)
 

@@ -42,7 +42,9 @@ def _provenance(settings, table: str, record_id: str) -> dict[str, dict]:
 # ---- accept -----------------------------------------------------------------------------------
 
 
-def test_accept_lands_the_record_with_the_reviewers_provenance(review_kb):
+def test_accept_lands_the_record_keeping_each_fields_provenance(review_kb):
+    """Problem 8: accepting vouches for the record in the decision log; the KB record still
+    says which rule or extractor produced each value."""
     rid = item_id(review_kb, "meter_email")  # support_case, low confidence on account_number
     item = ReviewStore(review_kb.kb_root).get(rid)
     before = _count(review_kb, "support_case")
@@ -55,8 +57,10 @@ def test_accept_lands_the_record_with_the_reviewers_provenance(review_kb):
     assert df.batch_id[0] == f"review-{d.decision_id}" and df.document_id[0] == item.document_id
     assert _count(review_kb, "support_case") == before + 1 and _count(review_kb, "invoice") == invoices
     prov = _provenance(review_kb, "support_case", item.record_id)
-    assert {p["rule_id"] for p in prov.values()} == {"reviewer:alice"}
-    assert {p["method"] for p in prov.values()} == {"reviewer"} and {p["confidence"] for p in prov.values()} == {1.0}
+    proposed = item.fields
+    assert {n: (p["method"], p["rule_id"]) for n, p in prov.items()} == \
+        {n: (f["method"], f["rule_id"]) for n, f in proposed.items() if f.get("value") is not None}
+    assert "reviewer" not in {p["method"] for p in prov.values()}
     assert prov["account_number"]["evidence"] == "SVW-120377"  # the extraction's evidence is kept
     assert ReviewStore(review_kb.kb_root).get(rid).status == "accepted"
     assert ReviewStore(review_kb.kb_root).items(status="open", reason="low_confidence") == []
@@ -128,6 +132,57 @@ def test_a_second_correction_starts_from_the_first_ones_result(review_kb):
     assert df.priority[0] == "high" and df.customer_phone[0] == "+441632960741"  # alice's fix is kept
     prov = _provenance(review_kb, "support_case", item.record_id)
     assert prov["customer_phone"]["rule_id"] == "reviewer:bob"
+    assert prov["priority"]["rule_id"] == "reviewer:alice"  # alice's field keeps her name
+
+
+def test_a_correction_changes_the_provenance_of_the_fields_it_changed_only(review_kb):
+    """Problem 8: correcting one field left every other field as `reviewer:<name>`, 1.0."""
+    rid = item_id(review_kb, "meter_email")
+    item = ReviewStore(review_kb.kb_root).get(rid)
+    correct(review_kb, rid, "alice", [Correction("priority", "URGENT")], expected_version=0)
+    prov = _provenance(review_kb, "support_case", item.record_id)
+    assert prov["priority"]["rule_id"] == "reviewer:alice" and prov["priority"]["confidence"] == 1.0
+    others = {n: (p["method"], p["rule_id"], p["confidence"]) for n, p in prov.items() if n != "priority"}
+    assert others and others == {n: (f["method"], f["rule_id"], f["confidence"]) for n, f in item.fields.items()
+                                 if n != "priority" and f.get("value") is not None}
+
+
+def test_a_typed_value_printed_once_gets_its_evidence_without_offsets(review_kb):
+    """Problem 9: `--set` alone found no evidence; the value printed once is its own evidence."""
+    from pipelines.review.documents import load_document
+
+    rid = item_id(review_kb, "meter_email")
+    item = ReviewStore(review_kb.kb_root).get(rid)
+    text = load_document(review_kb, item.document_id).text
+    acct = item.fields["account_number"]["value"]
+    assert text.count(acct) == 1
+    d = correct(review_kb, rid, "alice", [Correction("account_number", acct)], expected_version=0)
+    c = d.corrections[0]
+    assert text[c["start"]:c["end"]] == acct and c["new"] == acct
+
+
+def test_cell_edits_fix_a_line_table_without_retyping_it(review_kb):
+    """Problem 7: a failed lines_add_up check needed the whole item list typed as JSON."""
+    rid = item_id(review_kb, "scan_invoice")
+    item = ReviewStore(review_kb.kb_root).get(rid)
+    lines = item.fields["line_items"]["value"]
+    with pytest.raises(InvalidCorrection, match="failed_check"):
+        correct(review_kb, rid, "bob", [Correction("customer_name", "Someone Else Ltd")], expected_version=0)
+    # the correction of another field is kept while the check still fails (the item stays open)
+    d = correct(review_kb, rid, "bob", [Correction("customer_name", "Someone Else Ltd")], expected_version=0, land=False)
+    assert d.status == "open" and d.after["customer_name"] == "Someone Else Ltd"
+    n = len(lines)
+    d2 = correct(review_kb, rid, "bob", [Correction(f"line_items.{n + 1}.description", "Extra item"),
+                                         Correction(f"line_items.{n + 1}.amount", "1.00"),
+                                         Correction("line_items.1.description", "First item renamed")],
+                 expected_version=1, land=False)
+    new = {c["field"]: c["new"] for c in d2.corrections}["line_items"]
+    assert len(new) == n + 1 and new[0]["description"] == "First item renamed" and new[-1]["amount"] == "1.00"
+    assert d2.after["customer_name"] == "Someone Else Ltd"  # the first fix is carried forward
+    d3 = correct(review_kb, rid, "bob", [Correction(f"line_items.{n + 1}", "")], expected_version=2, land=False)
+    assert len({c["field"]: c["new"] for c in d3.corrections}["line_items"]) == n
+    with pytest.raises(InvalidCorrection, match="no such|has"):
+        correct(review_kb, rid, "bob", [Correction("line_items.99.amount", "1")], expected_version=3, land=False)
 
 
 def test_a_value_selected_in_the_document_keeps_its_span_as_evidence(review_kb):
