@@ -450,3 +450,29 @@ def test_accept_and_reject_go_to_the_next_open_item(settings: Settings) -> None:
     assert nxt.startswith("/items/") and first not in nxt and "schema=invoice" in nxt
     empty = client.post(f"/items/{first}/reject", data={"csrf": csrf_of(page.data), "version": "1", "reason": ""})
     assert empty.status_code == 400 and b"needs a reason" in empty.data
+
+
+def test_a_landed_record_is_reopened_from_the_queue_page_and_corrected(settings: Settings) -> None:
+    """Problem 1 in the web app: a straight-through record gets a review page and can be corrected."""
+    from pipelines.land.query import run_query
+    from pipelines.pipeline import run
+
+    summary = run([ROOT / "data_samples" / "invoices" / "aquaflow_0142.pdf"], settings)
+    assert summary.outcomes["landed"] == 1
+    record_id = run_query(settings.kb_root, "SELECT record_id FROM invoice WHERE source_path LIKE '%aquaflow_0142.pdf'"
+                          ).record_id[0]
+    client = local_client(settings)
+    page = client.get("/queue")
+    assert b'id="reopen"' in page.data
+    missing = client.post("/records/reopen", data={"csrf": csrf_of(page.data), "record_id": "no-such-record"})
+    assert missing.status_code == 404
+    resp = client.post("/records/reopen", data={"csrf": csrf_of(page.data), "record_id": record_id})
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/items/")
+    review_id = resp.headers["Location"].split("/items/")[1]
+    item_page = client.get(f"/items/{review_id}")
+    assert item_page.status_code == 200 and b"reopened" in item_page.data
+    form = correction_form(csrf_of(item_page.data), 0, customer_name=("Reopened Web Customer", None, None))
+    saved = client.post(f"/items/{review_id}/correct", data=form)
+    assert saved.status_code in (200, 302), saved.data[:500]
+    df = run_query(settings.kb_root, f"SELECT customer_name FROM invoice WHERE record_id = '{record_id}'")
+    assert df.customer_name.tolist() == ["Reopened Web Customer"]

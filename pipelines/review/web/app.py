@@ -345,6 +345,22 @@ def _install_routes(app: Flask, ctx: _Context) -> None:
                                qs=_qs(filters), by_schema=sorted(by_schema.items()), by_reason=sorted(by_reason.items()),
                                statuses=STATUSES, status=filters.get("status", "open"), in_status=len(in_status))
 
+    @app.post("/records/reopen")
+    def reopen_record():
+        """A landed record back in the queue (reason `reopened`), then its item page."""
+        from pipelines.review.reopen import reopen
+
+        record_id = (request.form.get("record_id") or "").strip()
+        if not record_id or len(record_id) > 100:
+            abort(400, "give the record id of a landed record")
+        try:
+            item = reopen(settings, record_id, g.reviewer.name)
+        except KeyError:
+            abort(404, "no landed record with this id")
+        if not g.reviewer.may_see(item.schema):
+            abort(404, "no landed record with this id")
+        return redirect(url_for("item", review_id=item.review_id))
+
     @app.get("/items/<review_id>")
     def item(review_id: str):
         return render_item(get_item(review_id))
