@@ -98,6 +98,7 @@ class Mapper:
             raise PolicyError("; ".join(problems))
         self.llm: LLMExtractor | None = None
         self.decisions: dict[str, Any] = {}  # review_id -> a person's final decision (review/sticky.py)
+        self.ramp: dict[str, tuple[int, int]] = {}  # rule set id -> (to confirm, confirmed): review/trust.py
 
     @classmethod
     def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
@@ -108,7 +109,10 @@ class Mapper:
         """Load reviewers' final decisions so a re-run does not re-open what a person closed."""
         from pipelines.review.sticky import final_decisions
 
+        from pipelines.review.trust import ramp_state
+
         self.decisions = final_decisions(kb_root)
+        self.ramp = ramp_state(kb_root, self.book)
 
     def with_llm(self, kb_root: str | Path, batch_id: str) -> LLMExtractor | None:
         """Start this run's LLM step (its own budget and audit log); None when the LLM is off."""
@@ -166,6 +170,11 @@ class Mapper:
 
                 issues[r.record_id] = reapply(r, self.schemas[r.schema], decided)
                 kept[r.record_id] = status_of(decided)
+        for r in result.records:
+            if r.record_id not in kept and r.rule_set in self.ramp:
+                need, done = self.ramp[r.rule_set]
+                issues[r.record_id].append(Issue("trust_ramp", None, f"rule set {r.rule_set} is new: {done} of the "
+                                                 f"first {need} documents it maps are confirmed by a person"))
         outcome = REVIEW if any(issues.values()) else LANDED
         gaps = 0
         if self.llm is None and outcome == REVIEW:

@@ -37,6 +37,10 @@ class DocView:
         return fp.fingerprint(self.doc)
 
     @cached_property
+    def label_layout(self) -> str:
+        return fp.label_fingerprint(self.doc)
+
+    @cached_property
     def row_keys(self) -> set[str]:
         keys: set[str] = set()
         for el in self.doc.elements:
@@ -76,6 +80,7 @@ def matches(sel: Selector, view: DocView) -> bool:
         return False
     if sel.row_keys and not {k.lower() for k in sel.row_keys} <= view.row_keys:
         return False
-    if sel.layout and fp.similarity(sel.layout, view.layout) < fp.SAME_LAYOUT:
+    if sel.layout and fp.similarity(sel.layout, view.label_layout if sel.layout.startswith(fp.PREFIX2)
+                                    else view.layout) < fp.SAME_LAYOUT:
         return False
     return True

@@ -6,7 +6,13 @@ current rules plus the candidate and compared with:
   - values a person confirmed (the latest accept/correct decision's `after` values) and values
     that landed with high confidence: a candidate that changes one of those breaks it.
 The report says how many documents it would change, whether it reproduces the confirmed
-values (the corrected document's own among them) and what it would break.
+values (the corrected document's own among them) and what it would break. A candidate is
+refused (not ok) when, on any document it claims:
+  - it changes a value a person corrected or confirmed to anything else;
+  - it changes a landed high-confidence value today's rules reproduce;
+  - it leaves a required field empty that today's rules fill;
+  - on its own document, it does not reproduce every value the person corrected (a
+    line table excepted: those are learned when they can be, else left to the person).
 """
 
 from __future__ import annotations
@@ -89,8 +95,9 @@ def _values(fields: dict[str, Any], schema: Schema) -> dict[str, Any]:
 # ---- what the KB holds now ------------------------------------------------------------------
 
 
-def _kb_state(settings: Settings, schemas: dict[str, Schema]) -> tuple[dict, dict, dict]:
-    """(current values, confirmed values, source paths), each keyed by (schema, document_id)."""
+def _kb_state(settings: Settings, schemas: dict[str, Schema]) -> tuple[dict, dict, dict, dict]:
+    """(current values, confirmed values, source paths, values a person decided), each keyed
+    by (schema, document_id); confirmed includes the person's values."""
     from pipelines.land.kb import KnowledgeBase, TableNotFoundError
     from pipelines.review.store import ReviewStore
 
@@ -132,11 +139,13 @@ def _kb_state(settings: Settings, schemas: dict[str, Schema]) -> tuple[dict, dic
                 latest[d.review_id] = d
         elif d.action == "reject" and d.review_id in latest and d.version > latest[d.review_id].version:
             del latest[d.review_id]
+    person: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for d in latest.values():
         schema = schemas.get(d.schema)
         if schema is not None:
-            confirmed[(d.schema, d.document_id)].update(_values(d.after or {}, schema))
-    return current, confirmed, paths
+            person[(d.schema, d.document_id)].update(_values(d.after or {}, schema))
+            confirmed[(d.schema, d.document_id)].update(person[(d.schema, d.document_id)])
+    return current, confirmed, paths, person
 
 
 # ---- the backtest ---------------------------------------------------------------------------
@@ -156,11 +165,13 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
     schemas = load_schemas(settings.schemas_dir)
     book = book_with(settings, schemas, cand)
     old_book = load_rules(settings.mappings_dir, schemas)
-    current, confirmed, paths = _kb_state(settings, schemas)
+    current, confirmed, paths, person = _kb_state(settings, schemas)
     report = BacktestReport(cand.id, own_document=cand.source.get("document_id"))
     rs = cand.rule_set
-    own_fields = {c["field"] for c in [*(cand.source.get("corrections") or []), *(cand.source.get("confirmed") or [])]
-                  if c["field"] in {f for f in rs.fields}}
+    schema_of = schemas[rs.schema_name]
+    own_fields = {c["field"] for c in cand.source.get("corrections") or []
+                  if c["field"] in schema_of.fields and not isinstance(schema_of.fields[c["field"]].items, dict)}
+    own_fields |= {c["field"] for c in cand.source.get("confirmed") or [] if c["field"] in rs.fields}
     for doc, parent in stored_documents(settings):
         view = DocView(doc, parent)
         if not matches(rs.match, view):
@@ -189,18 +200,26 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
                     report.changes.append({"document_id": doc.id, "source_path": path, "field": f,
                                            "old": old.get(f), "new": new.get(f)})
             report.changed_documents += changed
-        before: dict[str, Any] | None = None
+        old_result = map_document(doc, schemas, old_book, parent)
+        before = _values(old_result.records[0].values(), schema) if old_result.records else {}
+        decided = person.get(key, {})
         for f, want in sorted(confirmed.get(key, {}).items()):
             report.confirmed_checked += 1
             if new.get(f) == want:
                 report.confirmed_reproduced += 1
                 continue
-            if before is None:  # what today's rules give: a value they miss too is not broken by the candidate
-                old_result = map_document(doc, schemas, old_book, parent)
-                before = _values(old_result.records[0].values(), schema) if old_result.records else {}
-            if before.get(f) == want:
+            # broken: the candidate moves a value away from what a person decided, or loses a
+            # value today's rules reproduce (a miss it shares with today's rules is no change)
+            if before.get(f) == want or (f in decided and new.get(f) != before.get(f)):
                 report.broken.append({"document_id": doc.id, "source_path": path, "field": f,
-                                      "confirmed": want, "new": new.get(f)})
+                                      "confirmed": want, "new": new.get(f),
+                                      "why": "changes a value a person decided" if f in decided
+                                      else "changes a landed value today's rules reproduce"})
+        for f, spec in schema.fields.items():
+            if spec.required and before.get(f) is not None and new.get(f) is None and f not in confirmed.get(key, {}):
+                report.broken.append({"document_id": doc.id, "source_path": path, "field": f,
+                                      "confirmed": before.get(f), "new": None,
+                                      "why": "empties a required field today's rules fill"})
         if doc.id == report.own_document:
             want = confirmed.get(key, {})
             report.own_reproduced = all(f in want and new.get(f) == want[f] for f in own_fields) if want else \

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from pipelines.document import Document
-from pipelines.map import locate
+from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert
 from pipelines.map.schema import FieldSpec

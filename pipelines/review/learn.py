@@ -27,7 +27,6 @@ import yaml
 
 from pipelines.config import Settings
 from pipelines.document import Document
-from pipelines.map import fingerprint as fp
 from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert, run_rule
@@ -35,6 +34,9 @@ from pipelines.map.rules import Example, FieldRule, RuleError, RuleSet, Selector
 from pipelines.map.schema import FieldSpec, Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.parse.dispatch import parse_bytes
+from pipelines.review.evidence import find_value
+from pipelines.review.identity import selector_for
+from pipelines.review.shapes import affix_transforms, typed_shape
 
 LEARNED_DIR = "learned"
 CANDIDATES_DIR = Path("_review") / "candidates"
@@ -117,30 +119,11 @@ def _target(value: Any, spec: FieldSpec) -> Any:
 
 
 def _spans_of(doc: Document, c: Correction, spec: FieldSpec, target: Any) -> list[tuple[int, int]]:
-    """Where the corrected value sits: the selection, else the typed text (unique first), else
-    column segments of lines whose text normalises to the value (a date typed as 2026-01-16)."""
+    """Where the corrected value sits: the selection, else every place the typed value (or
+    its normalised form, or its digits without a letter prefix) is printed."""
     if c.start is not None and c.end is not None and 0 <= c.start < c.end <= len(doc.text):
         return [(c.start, c.end)]
-    text = doc.text
-    raw = str(c.value).strip()
-    found = [(m.start(), m.end()) for m in re.finditer(re.escape(raw), text)] if raw else []
-    if not found and raw:
-        found = [(m.start(), m.end()) for m in re.finditer(re.escape(raw), text, re.IGNORECASE)]
-    if not found and raw and " " not in raw:  # "GB604118775" printed as "GB 604 1187 75"
-        spaced = r"[ \u00a0]?".join(re.escape(ch) for ch in raw)
-        found = [(m.start(), m.end()) for m in re.finditer(spaced, text, re.IGNORECASE)]
-    if found:
-        return found
-    out: list[tuple[int, int]] = []
-    idx = locate.doc_index(doc)
-    for line in idx.lines:
-        for a, b in locate.segments(text, line.start, line.end):
-            try:
-                if convert(text[a:b], spec, None) == target:
-                    out.append((a, b))
-            except (NormalizeError, ValueError):
-                continue
-    return out
+    return find_value(doc, str(c.value), spec, target)
 
 
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -257,7 +240,7 @@ def _transforms(raw: str, spec: FieldSpec, target: Any) -> list[list[Any]]:
     elif spec.type in ("amount", "number", "decimal"):
         options += [[], [{"decimal": ","}], [{"decimal": "."}]]
     else:
-        options += [[], ["collapse_spaces"], ["title"], [{"remove": " "}]]
+        options += [[], ["collapse_spaces"], ["title"], [{"remove": " "}], *affix_transforms(raw, target)]
     return options
 
 
@@ -297,80 +280,67 @@ def _example(doc: Document, rule: FieldRule, spec: FieldSpec, start: int, end: i
     return {"text": snippet, "expected": _jsonable(target)}
 
 
+def _ordered_labels(doc: Document, start: int, end: int) -> list[tuple[str, str]]:
+    """Label candidates; in running text ("Invoice 4711 is payable by ...") the nearest
+    stable words come first: a long or numbered phrase changes from one document to the next."""
+    labels = _labels(doc, start, end)
+    if labels and labels[0][1] == "right" and (any(ch.isdigit() for ch in labels[0][0]) or len(labels[0][0].split()) > 4):
+        short = [lab for lab in labels if lab[1] == "right" and lab[0] != labels[0][0] and labels[0][0].endswith(lab[0])]
+        labels = short + [lab for lab in labels if lab not in short]
+    return labels
+
+
+def _candidates(doc: Document, spec: FieldSpec, start: int, end: int, target: Any, rule_id: str) -> list[FieldRule]:
+    """Rules to try for the value at start:end, most general first."""
+    raw = doc.text[start:end]
+    shape = None if spec.type in NO_PATTERN_TYPES or spec.type == "list" else value_pattern(raw)
+    tried: list[FieldRule] = []
+    labels = _ordered_labels(doc, start, end)
+    ls = _line_bounds(doc.text, start)[0]
+    for transforms in _transforms(raw, spec, target):
+        for label, direction in labels:
+            base: dict[str, Any] = {"id": rule_id, "transforms": transforms}
+            if shape:
+                base["pattern"] = shape
+            tried.append(FieldRule(**base, anchor={"labels": [label], "direction": direction}))
+            value_re = shape.replace(r"(?<![\w/])", "").replace(r"(?![\w/])", "") if shape else r"[^\t\n]+?"
+            # below: the same tab column on the next line ("Deliver & invoice to" has no anchor form)
+            sep = r"[ \t:#.]*" if direction == "right" else r"[^\n]*\n" + r"[^\t\n]*\t" * doc.text[ls:start].count("\t")
+            end_re = "" if shape else r"(?=[\t\n\f]|$| {3})"
+            tried.append(FieldRule(id=rule_id, transforms=transforms,
+                                   regex=_label_regex(label) + sep + f"(?P<value>{value_re})" + end_re))
+        first = locate.doc_index(doc).lines[:1]
+        if first and first[0].start <= start < first[0].end:
+            tried.append(FieldRule(id=rule_id, transforms=transforms, element=[first[0].element.kind.value],
+                                   pattern=esc(raw) if not shape else shape))
+    # a date or amount inside a sentence: the words before it, then the value's typed shape
+    typed = typed_shape(raw, spec)
+    if typed:
+        for transforms in _transforms(raw, spec, target):
+            for label, direction in labels:
+                if direction != "right":
+                    continue
+                tried.append(FieldRule(id=rule_id, transforms=transforms, pattern=typed,
+                                       anchor={"labels": [label], "direction": "right"}))
+                tried.append(FieldRule(id=rule_id, transforms=transforms,
+                                       regex=_label_regex(label) + r"[ \t:#.,\-]*" + f"(?P<value>{typed})"))
+    return tried
+
+
 def propose_field(doc: Document, name: str, spec: FieldSpec, c: Correction, rule_id: str,
                   *, allow_constant: bool = True) -> FieldRule | None:
     """The first rule (most general first) that reproduces the corrected value on `doc`."""
     target = _target(c.value, spec)
-    tried: list[FieldRule] = []
-    spans = _spans_of(doc, c, spec, target)
-    for start, end in spans[:5]:
-        raw = doc.text[start:end]
-        shape = None if spec.type in NO_PATTERN_TYPES or spec.type == "list" else value_pattern(raw)
-        for transforms in _transforms(raw, spec, target):
-            for label, direction in _labels(doc, start, end):
-                base: dict[str, Any] = {"id": rule_id, "transforms": transforms}
-                if shape:
-                    base["pattern"] = shape
-                tried.append(FieldRule(**base, anchor={"labels": [label], "direction": direction}))
-                value_re = shape.replace(r"(?<![\w/])", "").replace(r"(?![\w/])", "") if shape else r"[^\t\n]+?"
-                # below: the same tab column on the next line ("Deliver & invoice to" has no anchor form)
-                ls = _line_bounds(doc.text, start)[0]
-                sep = r"[ \t:#.]*" if direction == "right" else r"[^\n]*\n" + r"[^\t\n]*\t" * doc.text[ls:start].count("\t")
-                end_re = "" if shape else r"(?=[\t\n\f]|$| {3})"
-                tried.append(FieldRule(id=rule_id, transforms=transforms,
-                                       regex=_label_regex(label) + sep + f"(?P<value>{value_re})" + end_re))
-            first = locate.doc_index(doc).lines[:1]
-            if first and first[0].start <= start < first[0].end:
-                tried.append(FieldRule(id=rule_id, transforms=transforms, element=[first[0].element.kind.value],
-                                       pattern=esc(raw) if not shape else shape))
-        for rule in tried:
+    for start, end in _spans_of(doc, c, spec, target)[:5]:
+        for rule in _candidates(doc, spec, start, end, target, rule_id):
             if _reproduces(rule, spec, doc, target):
                 ex = _example(doc, rule, spec, start, end, target)
                 return rule.model_copy(update={"examples": [Example(**ex)]}) if ex else rule
-        tried.clear()
     if allow_constant and name in CONSTANT_FIELDS:
         rule = FieldRule(id=rule_id, constant=target if not isinstance(target, (dt.date, Decimal)) else str(target))
         if _reproduces(rule, spec, doc, target):
             return rule
     return None
-
-
-# ---- selectors -----------------------------------------------------------------------------
-
-
-def _distinctive_phrases(doc: Document, corrections: list[Correction], proposed: dict[str, Any]) -> list[str]:
-    """Phrases naming the source: the issuer's name or VAT number as written, else the first line."""
-    view = DocView(doc)
-    values = {c.field: str(c.value) for c in corrections}
-    for f in ("issuer_name", "issuer_tax_id"):
-        v = values.get(f) or (proposed.get(f) or {}).get("value")
-        if isinstance(v, str) and len(v) >= 4:
-            m = re.search(re.escape(v), doc.text, re.IGNORECASE)
-            if m and view.has_phrase(m.group(0)):
-                return [m.group(0)]
-            if f == "issuer_tax_id":  # "GB604118775" printed as "GB 604 1187 75"
-                spaced = r"\s?".join(re.escape(ch) for ch in v.replace(" ", ""))
-                m = re.search(spaced, doc.text)
-                if m:
-                    return [m.group(0)]
-    idx = locate.doc_index(doc)
-    for line in idx.lines[:3]:
-        segs = locate.segments(doc.text, line.start, line.end)
-        if segs:
-            a, b = segs[0]
-            phrase = doc.text[a:b].strip()
-            if len(phrase.split()) >= 2 and not any(ch.isdigit() for ch in phrase) and view.has_phrase(phrase):
-                return [phrase]
-    return []
-
-
-def selector_for(doc: Document, parent: Document | None, corrections: list[Correction],
-                 proposed: dict[str, Any]) -> Selector:
-    view = DocView(doc, parent)
-    if view.sender_domain and (doc.metadata.get("email") or (parent is not None and parent.metadata.get("email"))):
-        return Selector(sender_domains=[view.sender_domain], media_types=[doc.media_type])
-    return Selector(media_types=[doc.media_type], keywords=_distinctive_phrases(doc, corrections, proposed),
-                    layout=fp.fingerprint(doc))
 
 
 def _slug(s: str) -> str:
@@ -413,30 +383,46 @@ def _claiming_rule_set(settings: Settings, schemas: dict[str, Schema], view: Doc
     return next((rs for rs in book.rule_sets if matches(rs.match, view)), None)
 
 
-def _corrections_of(decision: Any) -> list[Correction]:
-    out = []
-    for c in decision.corrections:
-        value = c.get("new")
-        if value is None or value == "":
-            value = c.get("text") or ""
-        out.append(Correction(c["field"], str(value), c.get("start"), c.get("end")))
-    return out
+def _corrections_of(decisions: list[Any]) -> list[Correction]:
+    """The corrections of an item's accept/correct decisions, the latest per field (a second
+    correction of the same field replaces the first; a later accept keeps them all)."""
+    latest: dict[str, Correction] = {}
+    for d in decisions:
+        if d.action == "reject":
+            latest.clear()
+            continue
+        for c in d.corrections:
+            value = c.get("new")
+            if value is None or value == "":
+                value = c.get("text") or ""
+            if isinstance(value, (list, dict)):
+                value = json.dumps(value, ensure_ascii=False)
+            latest[c["field"]] = Correction(c["field"], str(value), c.get("start"), c.get("end"))
+    return [c for c in latest.values() if c.value]
 
 
-def confirmed_flagged(item: Any, decision: Any, corrected: set[str]) -> list[Correction]:
-    """Values the review was about (flagged low confidence / conflict) that the reviewer kept
-    as proposed: their evidence spans teach as much as a correction does."""
-    flagged = {r.get("field") for r in item.reasons if r.get("code") in ("low_confidence", "conflict")}
+def confirmed_values(item: Any, decision: Any, corrected: set[str], doc: Document,
+                     schemas: dict[str, Schema]) -> list[Correction]:
+    """Every value the reviewer vouched for unchanged (accept, or the fields a correction left
+    alone) that no rule produced yet: it teaches as much as a correction. The extractor's
+    evidence span is kept; a value without one is located when it is printed once."""
+    schema = schemas.get(item.schema)
     after = decision.after or {}
     out = []
-    for name in sorted(f for f in flagged if f and f not in corrected):
-        prop = item.fields.get(name) or {}
+    for name, prop in sorted(item.fields.items()):
+        if name in corrected or schema is None or name not in schema.fields:
+            continue
+        value = prop.get("value")
+        if value is None or after.get(name) != value or prop.get("method") in ("rule", "default", "reviewer"):
+            continue
+        if isinstance(value, dict) or (isinstance(value, list) and not isinstance(schema.fields[name].items, dict)):
+            continue
         ev = prop.get("evidence") or {}
-        if prop.get("value") is None or after.get(name) != prop.get("value") or ev.get("start") is None:
-            continue
-        if isinstance(prop.get("value"), (list, dict)):
-            continue
-        out.append(Correction(name, str(prop["value"]), int(ev["start"]), int(ev["end"])))
+        text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+        start, end = ev.get("start"), ev.get("end")
+        if isinstance(value, list) or start is None or not (0 <= int(start) < int(end) <= len(doc.text)):
+            start = end = None
+        out.append(Correction(name, text, None if start is None else int(start), None if end is None else int(end)))
     return out
 
 
@@ -464,17 +450,17 @@ def propose(settings: Settings, review_id: str, corrections: list[Any] | None = 
     meta: dict[str, Any] = {}
     decision = _latest_decision(store, item.review_id, ("accept", "correct"))
     if corrections is None:
-        if decision is None or decision.action != "correct":
-            raise LearnError(f"review item {item.review_id[:12]} has no correction to learn from")
-        cs = _corrections_of(decision)
+        if decision is None:
+            raise LearnError(f"review item {item.review_id[:12]} has no accepted or corrected values to learn from")
+        cs = _corrections_of(store.decisions(item.review_id))
     else:
         cs = [Correction(c.field, str(c.value), c.start, c.end) for c in corrections]
+    doc = load_document(settings, item.document_id)
     confirmed: list[Correction] = []
     if decision is not None:
         meta = {"reviewer": decision.reviewer, "decided_at": decision.decided_at, "decision_id": decision.decision_id}
         if include_confirmed:
-            confirmed = confirmed_flagged(item, decision, {c.field for c in cs})
-    doc = load_document(settings, item.document_id)
+            confirmed = confirmed_values(item, decision, {c.field for c in cs}, doc, load_schemas(settings.schemas_dir))
     return propose_for_document(settings, doc, item.schema, cs, confirmed=confirmed,
                                 proposed=(item.proposed or {}).get("fields", {}),
                                 parent=_find_parent(settings, doc),
@@ -498,7 +484,8 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
     source["confirmed"] = [{"field": c.field, "value": c.value, "start": c.start, "end": c.end} for c in confirmed]
     view = DocView(doc, parent)
     existing = _existing_learned(settings, schemas, schema_name, view)
-    match = existing.match if existing is not None else selector_for(doc, parent, corrections, proposed)
+    values = {k: (v or {}).get("value") for k, v in proposed.items()} | {c.field: c.value for c in [*confirmed, *corrections]}
+    match = existing.match if existing is not None else selector_for(doc, parent, values)
     key = json.dumps({"schema": schema_name, "document": doc.id, "corrections": source["corrections"]}, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:8]
     tag = (match.sender_domains or match.keywords or [doc.name or "document"])[0]

@@ -18,6 +18,7 @@ from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import RuleBook, RuleError, RuleSet, load_rules
 from pipelines.map.schema import load_schemas
 from pipelines.review.backtest import BacktestReport, backtest
+from pipelines.review.trust import TRUST_RAMP, default_ramp
 from pipelines.review.learn import Candidate, _jsonable, dump_yaml, learned_dir, rule_set_dict
 
 
@@ -34,9 +35,10 @@ def _header(cand: Candidate, by: str, when: str) -> str:
 
 
 def promote(settings: Settings, cand: Candidate, promoted_by: str, report: BacktestReport | None = None,
-            *, force: bool = False) -> Path:
+            *, force: bool = False, trust_ramp: int | None = None) -> Path:
     """Write the candidate to <mappings>/learned/<id>.yaml; refuse when the backtest breaks
-    confirmed values or does not reproduce its own correction, unless `force`."""
+    confirmed values or does not reproduce its own correction, unless `force`. The rule set
+    starts in a trust ramp of `trust_ramp` documents (default: review/trust.py)."""
     if not promoted_by or not promoted_by.strip():
         raise PromotionRefused("promotion needs the name of the person promoting the rule")
     report = report if report is not None and report.candidate_id == cand.id else backtest(settings, cand)
@@ -52,7 +54,7 @@ def promote(settings: Settings, cand: Candidate, promoted_by: str, report: Backt
              "document_id": src.get("document_id"), "source_path": src.get("source_path"),
              "reviewer": src.get("reviewer"), "decided_at": src.get("decided_at"),
              "corrections": src.get("corrections") or [], "confirmed": src.get("confirmed") or [],
-             "backtest": report.summary()}
+             "backtest": report.summary(), TRUST_RAMP: default_ramp() if trust_ramp is None else max(0, trust_ramp)}
     if force and not report.ok:
         entry["forced"] = True
     # an extended rule set keeps the provenance of its earlier promotions

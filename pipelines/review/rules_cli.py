@@ -32,7 +32,8 @@ def _report_text(rep: Any) -> str:
              f"  own correction         {'reproduced' if rep.own_reproduced else 'NOT reproduced'}",
              f"  broken                 {len(rep.broken)}"]
     for b in rep.broken[:20]:
-        lines.append(f"    BROKEN {b['source_path']}: {b['field']} {b['confirmed']!r} -> {b['new']!r}")
+        lines.append(f"    BROKEN {b['source_path']}: {b['field']} {b['confirmed']!r} -> {b['new']!r}"
+                     + (f" ({b['why']})" if b.get("why") else ""))
     for c in rep.changes[:30]:
         lines.append(f"    change {c['source_path']}: {c['field']} {c['old']!r} -> {c['new']!r}")
     if len(rep.changes) > 30:
@@ -59,7 +60,8 @@ def register(rules_group: click.Group) -> None:
     @_mappings
     @_json
     def propose_cmd(review_id: str, kb: str | None, schemas: str | None, mappings: str | None, as_json: bool) -> None:
-        """Propose a rule set from a review item's latest correction; saves it as a candidate."""
+        """Propose a rule set from what a person accepted or corrected on a review item (every
+        value they vouched for); saves it as a candidate."""
         from pipelines.review.learn import LearnError, dump_yaml, propose, save_candidate
 
         s = _settings(kb, schemas, mappings)
@@ -99,11 +101,14 @@ def register(rules_group: click.Group) -> None:
     @click.argument("candidate_id")
     @click.option("--by", "promoted_by", required=True, help="Who promotes the rule (recorded in its provenance).")
     @click.option("--force", is_flag=True, help="Promote even if the backtest breaks confirmed values.")
+    @click.option("--trust-ramp", "trust_ramp", type=click.IntRange(min=0), default=None,
+                  help="Records of the new rule set that go to review until a person confirms them "
+                       "(default: env MAPPER_TRUST_RAMP, else 3; 0: none).")
     @_kb
     @_schemas
     @_mappings
-    def promote_cmd(candidate_id: str, promoted_by: str, force: bool, kb: str | None, schemas: str | None,
-                    mappings: str | None) -> None:
+    def promote_cmd(candidate_id: str, promoted_by: str, force: bool, trust_ramp: int | None, kb: str | None,
+                    schemas: str | None, mappings: str | None) -> None:
         """Backtest a candidate and write it to <mappings>/learned/ (refused if it breaks confirmed values)."""
         from pipelines.review.backtest import backtest
         from pipelines.review.promote import PromotionRefused, promote
@@ -113,7 +118,7 @@ def register(rules_group: click.Group) -> None:
         rep = backtest(s, cand)
         click.echo(_report_text(rep))
         try:
-            path = promote(s, cand, promoted_by, rep, force=force)
+            path = promote(s, cand, promoted_by, rep, force=force, trust_ramp=trust_ramp)
         except PromotionRefused as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"promoted to {path}; documents it affects are now stale: re-run them (mapper run) to apply it")

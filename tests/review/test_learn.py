@@ -114,11 +114,11 @@ def test_ambiguous_us_dates_read_month_first(docs: dict, settings: Settings) -> 
     assert fv is not None and fv.value.isoformat() == "2026-03-06"
 
 
-def test_selector_is_the_layout_plus_the_suppliers_name(docs: dict, settings: Settings) -> None:
+def test_selector_is_the_suppliers_identity_not_the_page(docs: dict, settings: Settings) -> None:
     doc = docs["kestrel_01.pdf"]
     cand = propose_for_document(settings, doc, "invoice", [Correction("issuer_name", "Kestrel Flow Controls Ltd")])
     sel = cand.rule_set.match
-    assert sel.keywords == ["KESTREL FLOW CONTROLS LTD"] and sel.layout and sel.media_types == ["application/pdf"]
+    assert sel.keywords == ["KESTREL FLOW CONTROLS LTD"] and sel.layout is None and sel.media_types == ["application/pdf"]
     assert all(matches(sel, DocView(d)) for d in docs.values())
     other = parse(REPO / "data_samples" / "invoices" / "hartwell_118204.pdf")
     assert not matches(sel, DocView(other))

@@ -107,7 +107,7 @@ def curve(tmp_path_factory: pytest.TempPathFactory) -> dict:
     cand = propose(settings, item.review_id)
     assert propose(settings, item.review_id).id == cand.id  # stable
     report = backtest(settings, cand)
-    path = promote(settings, cand, "bob", report)
+    path = promote(settings, cand, "bob", report, trust_ramp=0)  # the ramp has its own test (test_coaching.py)
 
     # 4. the rest of the layout, then the other suppliers again, with the learned rules
     run_batch(settings, rest, "b2-after")
