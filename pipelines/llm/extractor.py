@@ -114,6 +114,9 @@ class LLMExtractor:
         """Classify an unplaced document and fill its records' gaps; records gain issues
         (ungrounded, llm_failed, llm_budget, suspicious_content) where people must look."""
         suspicious = suspicious_spans(doc.text)
+        # hidden text is never sent or quoted, but an instruction hidden in it still says what the document is
+        orders = [doc.text[s:e] for s, e in suspicious[:1]] or [
+            h["text"] for h in doc.hidden_text if suspicious_spans(h["text"])][:1]
         if result.classification is None:
             result = self._classify(doc, result, suspicious)
             if result.classification is None:
@@ -128,10 +131,10 @@ class LLMExtractor:
             if not wanted:
                 continue
             self.stats.documents_considered += 1
-            if suspicious:
+            if orders:
                 self.stats.suspicious_documents += 1
                 record.issues.append(Issue("suspicious_content", None, "the document contains text addressed to an AI "
-                                           f"({doc.text[suspicious[0][0]:suspicious[0][1]].strip()[:80]!r}); a person should check it"))
+                                           f"({orders[0].strip()[:80]!r}); a person should check it"))
             self._fill(doc, schema, record, wanted, suspicious)
         return result
 
