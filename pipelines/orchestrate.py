@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,14 +76,23 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
 
     from pipelines.definitions import defs
 
+    from pipelines import run_guard
+
     batch_id = batch_id or new_batch_id()
     instance = dg.DagsterInstance.get()
+    # What a crashed earlier run left behind: its run still STARTED, its pool slot, its work files.
+    run_guard.reclaim_dead_runs(instance, _say)
+    run_guard.remove_stale_work(settings.kb_root, instance, _say)
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("MAPPER_DAGSTER_LOG", "WARNING")}}}}
     stages.register_batch(settings.kb_root, batch_id, [str(Path(p).resolve()) for p in paths],
                           follow_links=settings.follow_links)
     instance.add_dynamic_partitions("batches", [batch_id])
     job = defs().resolve_job_def("process_batch")
-    result = job.execute_in_process(instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet)
+    run_id, max_runtime = str(uuid.uuid4()), run_guard.max_runtime_seconds(instance)
+    watch = run_guard.Watch(instance, run_id, Path(settings.kb_root), batch_id, max_runtime, _say)
+    result = watch.run(lambda: job.execute_in_process(
+        instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet, run_id=run_id,
+        tags=run_guard.process_tags(max_runtime)))
     out = BatchResult(batch_id, result.success, str(settings.kb_root), result.run_id)
     out.held = stages.hold_status(settings.kb_root, batch_id)
     judged = stages.batch_summary(settings.kb_root, batch_id)
@@ -89,6 +100,11 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     out.kept_decisions = judged.get("kept_decisions") or {}
     _fill_from_catalog(out, settings.kb_root)
     return out
+
+
+def _say(message: str) -> None:
+    """Progress and waits go to stderr: stdout may be `--json`."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _fill_from_catalog(out: BatchResult, kb_root: Path) -> None:
