@@ -54,6 +54,7 @@ from pipelines.map.schema import Schema
 from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
+from pipelines.map.extract.contracts import contract_fields
 from pipelines.map.extract.context import Ctx
 from pipelines.map.extract.headers import header_candidates
 from pipelines.map.extract.index import doc_index
@@ -142,6 +143,13 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
             record.fields[name] = fv
         if issue is not None:
             record.issues.append(issue)
+    # Agreements state their parties, date, term and law in prose: the contract finders decide.
+    for name, found in contract_fields(doc, schema, ctx.locale).items():
+        record.issues = [i for i in record.issues if i.field != name]
+        if found is None:
+            record.fields.pop(name, None)
+        else:
+            record.fields[name] = found
     record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields}
     return record
 
