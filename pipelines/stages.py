@@ -6,14 +6,16 @@ Same work as `pipeline.run` (and the same functions: `parse_files`, `map_documen
 
     register_batch  <kb>/_batches/<batch_id>.json      the batch's input files
     ingest          <kb>/_work/<batch_id>/raw.json     files found, stored by SHA-256
-    parse           <kb>/_work/<batch_id>/parsed.pkl   Documents (cached by content hash)
-    extract         <kb>/_work/<batch_id>/extracted.pkl  map results per document
-    judge           <kb>/_work/<batch_id>/validated.pkl  outcomes + summary.json + hold.json
+    parse           <kb>/_work/<batch_id>/parsed.jsonl   Documents (cached by content hash)
+    extract         <kb>/_work/<batch_id>/extracted.jsonl  map results per document
+    judge           <kb>/_work/<batch_id>/validated.jsonl  outcomes + summary.json + hold.json
     land            the KB tables, review queue and catalog; landed.json
 
-Stage files are streams of pickles (one item per input file), so memory stays flat.
-Parsed documents are cached under `<kb>/_cache/parsed/` by the SHA-256 of their bytes:
-re-running a batch re-parses only documents whose bytes changed.
+Stage files are JSON lines (one item per input file, so memory stays flat) written and checked
+by a typed codec (pipelines/codec.py, handoff.py): a work folder holds data, never code.
+Parsed documents are cached under `<kb>/_cache/parsed/` by the SHA-256 of their bytes and
+everything else the parse depends on (parse/cache.py): re-running a batch re-parses only
+documents whose bytes, parser or OCR engine changed.
 
 The stopgap: when a batch's share of documents going to review or quarantine jumps well
 above the recent level, `judge` marks it held and `land` refuses it until a person
@@ -25,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import statistics
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -42,11 +43,13 @@ from pipelines.config import Settings
 from pipelines.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import SkippedLink, iter_inputs
+from pipelines import handoff
+from pipelines.handoff import Extracted
 from pipelines.parse import cache as parse_cache
 from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
 
-WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", "_cache/parsed/v1"
-# Failures that may not recur on a retry are not cached.
+WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", parse_cache.CACHE_DIR
+PARSED, EXTRACTED, VALIDATED = "parsed.jsonl", "extracted.jsonl", "validated.jsonl"
 
 
 class BatchHeldError(RuntimeError):
@@ -73,9 +76,10 @@ def _dump_stream(path: Path, items: Iterable[Any]) -> int:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     n = 0
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for item in items:
-                pickle.dump(item, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(handoff.dumps(item))
+                fh.write("\n")
                 n += 1
         os.replace(tmp, path)
     except BaseException:
@@ -88,11 +92,11 @@ def _load_stream(path: Path) -> Iterator[Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run the previous stage for this batch first")
     with path.open("rb") as fh:
-        while True:
+        for n, line in enumerate(fh, 1):
             try:
-                yield pickle.load(fh)
-            except EOFError:
-                return
+                yield handoff.loads(line.decode("utf-8"))
+            except (ValueError, TypeError) as exc:
+                raise handoff.HandoffError(f"{path}, item {n}: {exc}") from exc
 
 
 def work_dir(kb_root: str | Path, batch_id: str) -> Path:
@@ -216,8 +220,9 @@ def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[
     def docs() -> Iterator[Document]:
         todo = []
         for e in raw["files"]:
-            hit = parse_cache.cache_path(kb, e["sha256"], e["path"])
-            cached = parse_cache.read(hit) if use_cache and hit.is_file() else None
+            hit = parse_cache.cache_path(kb, parse_cache.cache_key(e["sha256"], e["path"], settings.limits))
+            cached = parse_cache.read(hit, parse_cache.cache_key(e["sha256"], e["path"], settings.limits)) \
+                if use_cache and hit.is_file() else None
             if cached is not None:
                 stats["cached"] += 1
                 yield _repath(cached, e["path"])
@@ -235,7 +240,7 @@ def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[
             stats["quarantined"] += doc.status is Status.QUARANTINED
             yield doc
 
-    _dump_stream(work_dir(kb, batch_id) / "parsed.pkl", counted())
+    _dump_stream(work_dir(kb, batch_id) / PARSED, counted())
     return stats
 
 
@@ -244,19 +249,11 @@ def parse_files_cached(paths: list[str], settings: Settings, store: RawStore) ->
 
     kb = Path(settings.kb_root)
     for doc in parse_files(paths, workers=settings.workers, limits=settings.limits, store=store):
-        parse_cache.write(kb, doc)
+        parse_cache.write(kb, doc, settings.limits)
         yield doc
 
 
 # ---- stage 3: extract ----------------------------------------------------------------------
-
-
-@dataclass
-class Extracted:
-    """One input file: its document tree and, per document (depth first), the map result."""
-
-    document: Document
-    results: list[tuple[Document, Any]]  # (document, MapResult | None when quarantined)
 
 
 def _with_parents(doc: Document, parent: Document | None = None) -> Iterator[tuple[Document, Document | None]]:
@@ -272,7 +269,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
     stats: dict[str, Any] = {"documents": 0, "attachments": 0, "records": 0, "unclassified": 0}
 
     def items() -> Iterator[Extracted]:
-        for doc in _load_stream(work_dir(settings.kb_root, batch_id) / "parsed.pkl"):
+        for doc in _load_stream(work_dir(settings.kb_root, batch_id) / PARSED):
             results = []
             stats["documents"] += 1
             for d, parent in _with_parents(doc):
@@ -291,7 +288,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
 
     llm = mapper.with_llm(settings.kb_root, batch_id)
     try:
-        _dump_stream(work_dir(settings.kb_root, batch_id) / "extracted.pkl", items())
+        _dump_stream(work_dir(settings.kb_root, batch_id) / EXTRACTED, items())
     finally:
         if llm is not None:
             llm.flush()  # the audit trail is kept even when the stage fails
@@ -353,7 +350,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
     mapper.remember_decisions(settings.kb_root)
 
     def items() -> Iterator[list[DocOutcome]]:
-        for ex in _load_stream(wd / "extracted.pkl"):
+        for ex in _load_stream(wd / EXTRACTED):
             summary.inputs += 1
             outcomes = []
             for d, result in ex.results:
@@ -365,7 +362,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
                 outcomes.append(oc)
             yield outcomes
 
-    _dump_stream(wd / "validated.pkl", items())
+    _dump_stream(wd / VALIDATED, items())
     scope = _scope(settings.kb_root, batch_id)
     missing = _read_json(wd / "raw.json", {}).get("missing", [])
     summary.llm = _read_json(wd / "llm.json")
@@ -445,7 +442,7 @@ def land(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]:
     landed: dict[str, int] = {}
     review: dict[str, int] = {}
     inputs = 0
-    for outcomes in _load_stream(wd / "validated.pkl"):
+    for outcomes in _load_stream(wd / VALIDATED):
         inputs += 1
         for oc in outcomes:
             documents[oc.outcome] += 1

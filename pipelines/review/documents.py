@@ -1,7 +1,8 @@
 """The parsed document behind a review item or a backtest.
 
 Parsed documents are cached by the staged pipeline under `<kb>/_cache/parsed/` (stages.py),
-one pickled tree per top-level file, attachments inside their parent. The direct pipeline
+one typed-JSON tree per top-level file, attachments inside their parent (parse/cache.py; an
+entry is used only when it is well formed and holds the document its key names). The direct pipeline
 (`pipeline.run`) does not fill that cache, but every original is kept by content hash in
 the raw store, so a document missing from the cache is parsed again from its original —
 parsing is deterministic, so the text offsets match the evidence recorded at the time — and
@@ -20,7 +21,6 @@ from pipelines.ingest.raw_store import RawStore
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
 from pipelines.parse import cache as parse_cache
-from pipelines.parse.cache import CACHE_DIR
 
 _MAX_PARENT_DEPTH = 32  # guards against a cycle in a damaged catalog
 
@@ -54,7 +54,7 @@ def stored_documents(settings: Settings, *, reparse: bool = True) -> Iterator[tu
     (nothing to map) are skipped."""
     kb = Path(settings.kb_root)
     seen: set[str] = set()
-    for path in sorted((kb / CACHE_DIR).glob("*/*.pkl")):
+    for path in parse_cache.entries(kb):
         root = parse_cache.read(path)
         if root is not None and root.id not in seen:
             yield from _walk(root, None, seen)
@@ -107,7 +107,7 @@ def _ancestry(catalog: dict[str, dict], document_id: str) -> list[str]:
 
 
 def _from_cache(kb: Path, doc_id: str) -> Document | None:
-    for path in sorted((kb / CACHE_DIR / doc_id[:2]).glob(f"{doc_id}.*.pkl")):
+    for path in parse_cache.entries(kb, doc_id):
         doc = parse_cache.read(path)
         if doc is not None and doc.id == doc_id:
             return doc
@@ -128,5 +128,5 @@ def _from_raw(settings: Settings, doc_id: str, catalog: dict[str, dict]) -> Docu
     if doc.id != doc_id:  # the store's bytes do not hash to their name: never trust them
         return None
     if not row.get("parent_id"):
-        parse_cache.write(settings.kb_root, doc)
+        parse_cache.write(settings.kb_root, doc, settings.limits)
     return doc

@@ -4,7 +4,6 @@ the document behind an item from the parse cache or the raw store)."""
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,8 @@ import pytest
 
 from pipelines.document import Document
 from pipelines.land.query import run_query
-from pipelines.parse.cache import cache_path
+from pipelines.parse.cache import cache_key, cache_path
+from pipelines.parse.cache import read as read_cached
 from pipelines.review.documents import DocumentNotFound, load_document, stored_documents
 from pipelines.review.store import ConflictError, Decision, ReviewStore, check_reviewer
 from tests.review.conftest import REVIEW_SAMPLES, item_id
@@ -198,13 +198,13 @@ def test_decisions_survive_the_pipeline_reprocessing_the_document(review_kb):
 
 def test_load_document_reparses_the_raw_original_and_caches_it(review_kb):
     item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "scan_invoice"))
-    cached = list((Path(review_kb.kb_root) / "_cache").rglob("*.pkl"))
+    cached = [p for p in (Path(review_kb.kb_root) / "_cache").rglob("*") if p.is_file()]
     assert cached == []  # the direct pipeline did not fill the cache
     doc = load_document(review_kb, item.document_id)
     assert doc.id == item.document_id and doc.source_path == item.source_path
     ev = item.fields["invoice_number"]["evidence"]
     assert doc.text[ev["start"]:ev["end"]] == ev["text"]  # same offsets as when the evidence was recorded
-    assert cache_path(Path(review_kb.kb_root), doc.id, doc.source_path).is_file()
+    assert cache_path(Path(review_kb.kb_root), cache_key(doc.id, doc.source_path, review_kb.limits)).is_file()
 
 
 def test_load_document_uses_the_parse_cache_when_the_original_is_gone(review_kb):
@@ -243,11 +243,12 @@ def test_load_document_says_when_a_document_is_nowhere(review_kb):
 
 def test_a_damaged_cache_entry_falls_back_to_the_raw_original(review_kb):
     item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "meter_csv"))
-    target = cache_path(Path(review_kb.kb_root), item.document_id, item.source_path)
+    key = cache_key(item.document_id, item.source_path, review_kb.limits)
+    target = cache_path(Path(review_kb.kb_root), key)
     target.parent.mkdir(parents=True)
-    target.write_bytes(b"not a pickle")
+    target.write_bytes(b"not a cache entry")
     assert load_document(review_kb, item.document_id).id == item.document_id
-    assert isinstance(pickle.loads(target.read_bytes()), Document)  # rewritten with the good parse
+    assert isinstance(read_cached(target, key), Document)  # rewritten with the good parse
 
 
 def test_stored_documents_yields_every_document_and_attachment_once_with_its_parent(review_kb):
