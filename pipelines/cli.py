@@ -19,6 +19,9 @@ _settings = settings_from
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """AI data mapper: documents in, validated records in a Parquet knowledge base out."""
+    from pipelines.cli_output import guard_terminal
+
+    guard_terminal()  # document text never reaches the terminal as control characters
 
 
 def _table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> str:
@@ -146,9 +149,10 @@ def print_summary(summary: Any) -> None:
 @main.command()
 @click.argument("sql")
 @kb_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              help="csv: for spreadsheets (cells quoted; text starting with = + - @ tab CR gets a leading ').")
 def query(sql: str, kb: str | None, fmt: str) -> None:
-    """Run DuckDB SQL over the KB; each schema is a view (e.g. SELECT * FROM invoice)."""
+    """Run one read-only SELECT over the KB; each schema is a view (e.g. SELECT * FROM invoice)."""
     from pipelines.land.query import run_query
 
     settings = _settings(kb, None, None)
@@ -157,7 +161,9 @@ def query(sql: str, kb: str | None, fmt: str) -> None:
     except Exception as exc:  # duckdb errors carry a useful message
         raise click.ClickException(str(exc)) from exc
     if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
+        from pipelines.cli_output import to_safe_csv
+
+        click.echo(to_safe_csv(df), nl=False)
     elif fmt == "json":
         click.echo(df.to_json(orient="records", date_format="iso", default_handler=str))
     else:
