@@ -34,12 +34,13 @@ MARKDOWN = "text/markdown"
 PYTHON = "text/x-python"
 SQL = "application/sql"
 TEXT = "text/plain"
+XML = "application/xml"
 BINARY = "application/octet-stream"
 
 EXTENSIONS = {
     PDF: ".pdf", DOCX: ".docx", PPTX: ".pptx", XLSX: ".xlsx", ODT: ".odt", EPUB: ".epub",
     MSG: ".msg", EML: ".eml", RTF: ".rtf", HTML: ".html", JSON: ".json", CSV: ".csv",
-    MARKDOWN: ".md", PYTHON: ".py", SQL: ".sql", TEXT: ".txt",
+    MARKDOWN: ".md", PYTHON: ".py", SQL: ".sql", TEXT: ".txt", XML: ".xml",
 }
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -107,6 +108,8 @@ _HTML_TAGS = re.compile(
 _HTML_CLOSE = re.compile(r"</(p|div|span|table|tr|td|li|h[1-6]|a|b|strong|em|ul|ol|font|title|section|article)>", re.I)
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
 _MD_STRONG = re.compile(r"^(#{1,6} \S|```|~~~|\s*[-*] \[[ xX]\] )|\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|^\s*\|?\s*:?-{3,}:?\s*\|", re.M)
+# an XML declaration, or a root start tag (with a namespace prefix or attributes, or closed later)
+_XML_START = re.compile(r"<\?xml[\s?]|<[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?[\s/>]")
 _JSON_EXTS = (".json", ".jsonl", ".ndjson", ".geojson")
 
 
@@ -194,6 +197,8 @@ def _text_kind(text: str, ext: str) -> str:
         return SQL
     if _looks_like_html(head):
         return HTML
+    if _XML_START.match(stripped) and (truncated or stripped.rstrip().endswith(">")):
+        return XML
     if ext in (".csv", ".tsv", ".tab") or _looks_like_csv(head, truncated):
         return CSV
     if ext in (".md", ".markdown") or _looks_like_markdown(head):

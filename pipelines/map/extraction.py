@@ -16,6 +16,7 @@ class Evidence:
     end: int
     text: str
     page: int | None = None
+    path: str | None = None  # XML documents: the element's path (e.g. /rsm:CrossIndustryInvoice/.../ram:ID)
 
 
 @dataclass(slots=True)

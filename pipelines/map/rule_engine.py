@@ -10,10 +10,11 @@ from typing import Any
 
 from pipelines.document import Document, Kind
 from pipelines.map.extract import locate
+from pipelines.map import xpath_finder
 from pipelines.map.address import find_addresses
 from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize
-from pipelines.map.rules import FieldRule, RuleSet
+from pipelines.map.rules import FieldRule, RuleSet, XPathRows
 from pipelines.map.schema import FieldSpec, Schema
 
 
@@ -140,8 +141,11 @@ def _page_at(doc: Document, offset: int) -> int | None:
     return doc.text.count("\f", 0, offset) + 1 if doc.pages else None
 
 
-def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None = None) -> FieldValue | None:
+def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None = None,
+             namespaces: dict[str, str] | None = None) -> FieldValue | None:
     """Try one rule; the first candidate that converts cleanly wins."""
+    if rule.xpath is not None:
+        return _run_xpath_rule(rule, spec, doc, locale, namespaces or {})
     if rule.constant is not None:
         return FieldValue(convert(rule.constant, spec, rule, locale), "rule", rule.confidence, rule.id, None, str(rule.constant))
     if rule.keywords is not None:
@@ -199,6 +203,46 @@ def run_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | N
         except NormalizeError:
             continue
         return FieldValue(value, "rule", rule.confidence, rule.id, _evidence(doc, hit), hit.text)
+    return None
+
+
+def _xpath_evidence(doc: Document, hit: xpath_finder.XHit) -> Evidence:
+    return Evidence(doc.id, hit.start, hit.end, doc.text[hit.start:hit.end], None, hit.path)
+
+
+def _run_xpath_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Locale | None,
+                    namespaces: dict[str, str]) -> FieldValue | None:
+    negate = bool(rule.negate_when) and xpath_finder.holds(doc, rule.negate_when or "", namespaces)
+    if isinstance(rule.xpath, XPathRows):
+        sub = spec.items if isinstance(spec.items, dict) else {}
+        items: list[dict[str, Any]] = []
+        hits: list[xpath_finder.XHit] = []
+        for row in xpath_finder.find_rows(doc, rule.xpath, namespaces):
+            item: dict[str, Any] = {}
+            for name, hit in row.items():
+                try:
+                    item[name] = convert(hit.value, sub[name], None, locale_for(sub[name], rule, locale))
+                except NormalizeError:
+                    continue
+                if negate and name in rule.xpath.negate and isinstance(item[name], Decimal):
+                    item[name] = -abs(item[name])
+                hits.append(hit)
+            if item:
+                items.append(item)
+        if not items:
+            return None
+        start, end = min(h.start for h in hits), max(h.end for h in hits)
+        path = xpath_finder.common_path([h.path for h in hits])
+        return FieldValue(items, "rule", rule.confidence, rule.id, Evidence(doc.id, start, end, doc.text[start:end], None, path), None)
+    assert rule.xpath is not None
+    for hit in xpath_finder.find(doc, rule.xpath, namespaces):
+        try:
+            value = convert(hit.value, spec, rule, locale)
+        except NormalizeError:
+            continue
+        if negate and isinstance(value, Decimal):
+            value = -abs(value)  # a credit note's amounts are written positive in the XML
+        return FieldValue(value, "rule", rule.confidence, rule.id, _xpath_evidence(doc, hit), hit.value)
     return None
 
 
@@ -273,7 +317,7 @@ def apply_rule_set(rs: RuleSet, doc: Document, schema: Schema, record: Record, l
             if rule.key is not None:
                 continue
             try:
-                fv = run_rule(rule, spec, doc, locale)
+                fv = run_rule(rule, spec, doc, locale, rs.namespaces)
             except NormalizeError as exc:
                 record.issues.append(Issue("invalid_value", name, f"rule {rule.id}: {exc}"))
                 continue

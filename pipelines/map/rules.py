@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.map.schema import Schema
@@ -66,9 +67,18 @@ class Selector(Strict):
     media_types: list[str] = Field(default_factory=list)
     layout: str | None = None  # layout fingerprint (see map/fingerprint.py)
     row_keys: list[str] = Field(default_factory=list)  # data rows must carry these keys
+    xml_roots: list[str] = Field(default_factory=list)  # XML root element, Clark notation "{namespace}Name"
 
 
-FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address", "element")
+class XPathRows(Strict):
+    """A list field from XML: one item per `each` node; sub-field -> XPath relative to it."""
+
+    each: str
+    fields: dict[str, str | list[str]]
+    negate: list[str] = Field(default_factory=list)  # sub-fields negated when the rule's negate_when holds
+
+
+FINDERS = ("anchor", "regex", "table", "email_header", "key", "keywords", "constant", "address", "element", "xpath")
 Transform = str | dict[str, Any]
 TRANSFORM_NAMES = {"upper", "lower", "title", "strip", "collapse_spaces", "date_format", "dayfirst", "monthfirst",
                    "decimal", "lookup", "replace", "remove", "prefix", "suffix", "negate", "split",
@@ -87,6 +97,10 @@ class FieldRule(Strict):
     constant: Any = None
     address: Literal["lines", "postcode"] | None = None
     element: list[str] | None = None  # text of the first element of these kinds (e.g. [title, heading])  # a postal address found by its postcode
+    # XML documents (e-invoices): an XPath to an element or attribute, several whose texts are
+    # joined with ", ", or rows for a list field; prefixes are the rule set's `namespaces`.
+    xpath: str | list[str] | XPathRows | None = None
+    negate_when: str | None = None  # XPath condition (e.g. a credit note's type code): the value is negated
     skip_quoted: bool = True  # ignore quoted replies and forwarded text in emails
     pattern: str | None = None  # the found text must contain this; the match becomes the value
     transforms: list[Transform] = Field(default_factory=list)
@@ -123,6 +137,7 @@ class RuleSet(Strict):
     priority: int = 0
     records: Literal["one", "per_row"] = "one"
     match: Selector = Field(default_factory=Selector)
+    namespaces: dict[str, str] = Field(default_factory=dict)  # prefix -> namespace URI for xpath rules
     fields: dict[str, list[FieldRule]] = Field(default_factory=dict)
     use_generic: bool = True  # fill fields the rules leave empty with the generic extractor
     provenance: dict[str, Any] = Field(default_factory=dict)
@@ -132,6 +147,13 @@ class RuleSet(Strict):
     def _has_selector(self) -> RuleSet:
         if self.match == Selector():
             raise ValueError("rule set needs at least one 'match' selector, or it would claim every document")
+        for rules in self.fields.values():
+            for rule in rules:
+                for expr in _xpaths(rule):
+                    try:
+                        etree.XPath(expr, namespaces=self.namespaces)
+                    except etree.XPathSyntaxError as exc:
+                        raise ValueError(f"rule {rule.id!r}: bad XPath {expr!r}: {exc}") from exc
         return self
 
     @field_validator("fields", mode="before")
@@ -141,6 +163,20 @@ class RuleSet(Strict):
         if isinstance(v, dict):
             return {k: (r if isinstance(r, list) else [r]) for k, r in v.items()}
         return v
+
+
+def _xpaths(rule: FieldRule) -> list[str]:
+    x = rule.xpath
+    out = [rule.negate_when] if rule.negate_when else []
+    if isinstance(x, str):
+        out.append(x)
+    elif isinstance(x, list):
+        out.extend(x)
+    elif isinstance(x, XPathRows):
+        out.append(x.each)
+        for sub in x.fields.values():
+            out.extend([sub] if isinstance(sub, str) else sub)
+    return out
 
 
 class Classifier(Strict):
@@ -256,4 +292,9 @@ def _check_against_schema(path: Path, rs: RuleSet, schemas: dict[str, Schema]) -
                 unknown = set(rule.table.columns) - set(sub)
                 if unknown:
                     errors.append(f"{path}: rule {rule.id!r}: table columns {sorted(unknown)} are not sub-fields of {name!r}")
+            if isinstance(rule.xpath, XPathRows):
+                sub = spec.items if isinstance(spec.items, dict) else {}
+                unknown = (set(rule.xpath.fields) | set(rule.xpath.negate)) - set(sub)
+                if unknown:
+                    errors.append(f"{path}: rule {rule.id!r}: xpath fields {sorted(unknown)} are not sub-fields of {name!r}")
     return errors

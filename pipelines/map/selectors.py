@@ -80,6 +80,8 @@ def matches(sel: Selector, view: DocView) -> bool:
         return False
     if sel.row_keys and not {k.lower() for k in sel.row_keys} <= view.row_keys:
         return False
+    if sel.xml_roots and doc.metadata.get("xml_root") not in sel.xml_roots:
+        return False
     if sel.layout and fp.similarity(sel.layout, view.label_layout if sel.layout.startswith(fp.PREFIX2)
                                     else view.layout) < fp.SAME_LAYOUT:
         return False

@@ -40,6 +40,7 @@ PARSER_MODULES: dict[str, str] = {
     mt.ODT: "pipelines.parse.odt",
     mt.EPUB: "pipelines.parse.epub",
     mt.RTF: "pipelines.parse.rtf",
+    mt.XML: "pipelines.parse.xml",  # e-invoices (CII, UBL) structurally; other XML as plain text
     # Scans and photos: OCR (refused with NEEDS_OCR and the install hint when no engine is installed)
     "image/png": "pipelines.parse.image",
     "image/jpeg": "pipelines.parse.image",

@@ -103,11 +103,30 @@ def parse(data: bytes, builder: TextBuilder, ctx: ParseContext) -> None:
             if i:
                 builder.page_break()
             emit_page(builder, number, result.blocks)
+        _add_attachments(pdf, ctx)
     finally:
         pdf.close()
         if gc_was_enabled:
             gc.enable()
     _check_text_layers(builder, textless, n)
+
+
+def _add_attachments(pdf: pdfium.PdfDocument, ctx: ParseContext) -> None:
+    """Embedded files (PDF/A-3 associated files such as a Factur-X / ZUGFeRD XML, or any other
+    attachment) become child documents, like an email's attachments, under the same limits."""
+    for i in range(pdf.count_attachments()):
+        ctx.check_time()
+        att = pdf.get_attachment(i)
+        try:
+            name = att.get_name() or f"attachment-{i + 1}"
+            data = bytes(att.get_data())
+        except pdfium.PdfiumError as exc:
+            ctx.doc.warnings.append(f"embedded file {i + 1} could not be read: {exc}")
+            continue
+        if len(data) > ctx.limits.max_bytes:
+            ctx.doc.warnings.append(f"embedded file {name!r} is {len(data):,} bytes (limit {ctx.limits.max_bytes:,}); not read")
+            continue
+        ctx.add_child(data, name.replace("/", "_").replace("\\", "_"))
 
 
 def _render(pdf: pdfium.PdfDocument, index: int) -> tuple[Any, float]:
