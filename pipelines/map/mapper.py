@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.document import Document
+from pipelines.map import einvoice
 from pipelines.map.classify import Classification, classify
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.extract import extract_generic
@@ -23,6 +24,36 @@ class MapResult:
 
 
 def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: Document | None = None) -> MapResult:
+    xml = einvoice.embedded_einvoice(doc)
+    if xml is not None:
+        hybrid = _map_hybrid(doc, xml, schemas, book)
+        if hybrid is not None:
+            return hybrid
+    elif einvoice.is_embedded(doc, parent) and _map_hybrid(parent, doc, schemas, book) is not None:  # type: ignore[arg-type]
+        # The PDF's record carries this XML's values; the XML adds none of its own.
+        c = Classification("invoice", "one", "einvoice:embedded")
+        return MapResult(doc, c, [])
+    result = _map_one(doc, schemas, book, parent)
+    if doc.metadata.get("einvoice"):
+        for rec in result.records:
+            rec.issues.extend(einvoice.xsd_issues(doc))
+    return result
+
+
+def _map_hybrid(pdf: Document, xml: Document, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:
+    """A PDF with an embedded e-invoice: the XML's record, cross-checked with the page
+    (None when no rule set maps the XML: the PDF is then read as any other)."""
+    inner = _map_one(xml, schemas, book, None)
+    if inner.classification is None or inner.classification.rule_set is None or len(inner.records) != 1:
+        return None
+    schema = schemas[inner.classification.schema]
+    xml_record = inner.records[0]
+    xml_record.issues.extend(einvoice.xsd_issues(xml))
+    record = einvoice.cross_check(pdf, xml_record, extract_generic(pdf, schema))
+    return MapResult(pdf, inner.classification, [record])
+
+
+def _map_one(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: Document | None) -> MapResult:
     view = DocView(doc, parent)
     found = classify(view, book, schemas)
     if not found:

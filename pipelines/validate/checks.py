@@ -2,7 +2,8 @@
 
 Allowed: field names, numbers and strings, + - * /, comparisons, and/or/not, and the
 functions `abs`, `len`, `sum_of(list_field, 'sub_field')`. A check whose fields are not all
-present is skipped: missing values are reported by the required-field check instead.
+present is skipped: missing values are reported by the required-field check instead (an
+`or` skips only the alternatives whose fields are missing).
 `==` between numbers honours the check's tolerance.
 """
 
@@ -78,9 +79,22 @@ def evaluate(expr: str, values: dict[str, Any], tolerance: float = 0.0) -> bool 
             return -ev(node.operand)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return not ev(node.operand)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # An alternative whose fields are missing does not count; the check is skipped
+            # only when no alternative can be evaluated.
+            known = []
+            for v in node.values:
+                try:
+                    known.append(bool(ev(v)))
+                except Skip:
+                    continue
+                if known[-1]:
+                    return True
+            if not known:
+                raise Skip
+            return False
         if isinstance(node, ast.BoolOp):
-            results = [ev(v) for v in node.values]
-            return all(results) if isinstance(node.op, ast.And) else any(results)
+            return all(ev(v) for v in node.values)
         if isinstance(node, ast.Compare):
             left = ev(node.left)
             for op, comp in zip(node.ops, node.comparators):
