@@ -26,3 +26,13 @@ def test_dates_and_line_sums():
 def test_unsafe_expressions_are_refused(expr):
     with pytest.raises(CheckSyntaxError):
         evaluate(expr, {"a": 1, "x": [1]})
+
+
+def test_or_skips_only_the_alternatives_whose_fields_are_missing():
+    from pipelines.validate.checks import evaluate
+
+    expr = "a == b or a + c == b"
+    assert evaluate(expr, {"a": 1, "b": 1}) is True
+    assert evaluate(expr, {"a": 1, "b": 2}) is False  # c missing: only the first alternative counts
+    assert evaluate(expr, {"a": 1, "b": 2, "c": 1}) is True
+    assert evaluate(expr, {"b": 2}) is None
