@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pipelines.map.extraction import Issue, Record
+from pipelines.map.extraction import Evidence, Issue, Record
 from pipelines.map.schema import Schema
 
 
@@ -58,6 +58,15 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _evidence_json(ev: Evidence, document_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"page": ev.page, "start": ev.start, "end": ev.end, "text": ev.text}
+    if ev.document_id != document_id:  # read from another document: a hybrid PDF's embedded XML
+        out["document_id"] = ev.document_id
+    if ev.path:
+        out["path"] = ev.path  # the XML element the value came from
+    return out
+
+
 def proposed_json(record: Record) -> str:
     """The proposed record with each field's provenance, as reviewers will see it."""
     return json.dumps({
@@ -65,8 +74,7 @@ def proposed_json(record: Record) -> str:
         "classifier": record.classifier,
         "fields": {name: {"value": _jsonable(fv.value), "method": fv.method, "rule_id": fv.rule_id,
                           "confidence": fv.confidence,
-                          "evidence": None if fv.evidence is None else {"page": fv.evidence.page, "start": fv.evidence.start,
-                                                                        "end": fv.evidence.end, "text": fv.evidence.text}}
+                          "evidence": None if fv.evidence is None else _evidence_json(fv.evidence, record.document_id)}
                    for name, fv in record.fields.items()},
     }, ensure_ascii=False, sort_keys=True)
 

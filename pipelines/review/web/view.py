@@ -61,6 +61,8 @@ def evidence_spans(proposed: dict, text_len: int) -> dict[str, tuple[int, int]]:
         ev = (fv or {}).get("evidence") if isinstance(fv, dict) else None
         if not ev:
             continue
+        if ev.get("document_id"):
+            continue  # read from another document (a hybrid PDF's XML): its offsets are not this text's
         s, e = ev.get("start"), ev.get("end")
         if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= text_len:
             out[name] = (s, e)
