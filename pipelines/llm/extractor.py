@@ -25,6 +25,7 @@ from pipelines.llm.budget import RunBudget
 from pipelines.llm.cache import AnswerCache, cache_key
 from pipelines.llm.chunk import relevant_text
 from pipelines.llm.client import CallResult, Endpoint, LLMClient
+from pipelines.llm.field_fit import SETTLED, FieldEvidence, llm_confidence, same_value, settle
 from pipelines.llm.grounding import find_quote, ground_value
 from pipelines.llm.injection import overlaps, suspicious_spans
 from pipelines.llm.policy import Policy
@@ -38,7 +39,7 @@ from pipelines.map.schema import Schema
 from pipelines.validate.validator import validate
 
 GAP_CODES = {"missing_required", "invalid_value", "low_confidence", "conflict"}
-SETTLED_METHODS = {"rule", "reviewer"}  # values a person coached; the LLM never replaces them
+SETTLED_METHODS = SETTLED  # values a person coached; the LLM never replaces them
 
 
 def _check_fields(expr: str) -> set[str]:
@@ -164,6 +165,7 @@ class LLMExtractor:
             record.issues.append(Issue(code, None, f"{what}; fields left for a person: {', '.join(wanted)}"))
             return
         grounded, rejected = [], []
+        where = FieldEvidence(doc, schema)
         for name in wanted:
             ans = getattr(call.answer, name, None)
             if ans is None or not (ans.value or "").strip():
@@ -172,16 +174,23 @@ class LLMExtractor:
             g = ground_value(doc.text, schema.fields[name], value, quote, min_score=self.policy.min_quote_score)
             if g.ok and g.span and overlaps((g.span.start, g.span.end), suspicious):
                 g.ok, g.reason = False, "its quote comes from text addressed to an AI"
-            if not g.ok or g.span is None:
+            fit = where.fit(name, g.value, g.span.start, g.span.end) if g.ok and g.span else None
+            if fit is not None and not fit.ok:
+                g.ok, g.reason = False, f"its quote is no evidence for {name}: {fit.reason}"
+            if not g.ok or g.span is None or fit is None:
                 rejected.append(name)
                 record.issues.append(Issue("ungrounded", name, f"the LLM proposed {value[:80]!r} but {g.reason}"))
                 continue
             grounded.append(name)
-            record.fields[name] = FieldValue(
-                g.value, "llm", round(self.policy.confidence * g.span.score, 3), rule_id=f"llm:{ep.name}:{ep.model}",
+            corroboration = fit.corroboration
+            current = record.fields.get(name)
+            if current is not None and current.method != "llm" and same_value(current.value, g.value):
+                corroboration = max(corroboration or 0.0, current.confidence)  # the record's own reading agrees
+            proposed = FieldValue(
+                g.value, "llm", llm_confidence(self.policy.confidence * g.span.score, corroboration, schema),
+                rule_id=f"llm:{ep.name}:{ep.model}",
                 evidence=Evidence(doc.id, g.span.start, g.span.end, g.span.text, doc.page_at(g.span.start)), raw=value)
-            # The rules' own complaints about this field are answered now.
-            record.issues = [i for i in record.issues if i.field != name]
+            settle(record, name, proposed)
         self.stats.fields_filled += len(grounded)
         self.stats.fields_rejected += len(rejected)
         if self.audit.rows:

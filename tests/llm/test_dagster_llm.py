@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.land.query import run_query
-from tests.llm.test_extractor import GOOD, INVOICE, answering
+from tests.llm.test_extractor import GOOD, LABELLED, answering
 from tests.support.openai_server import OpenAIServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_mapper_run_with_endpoint_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "in"
     corpus.mkdir()
-    (corpus / "kestrel.txt").write_text(INVOICE, encoding="utf-8")
+    (corpus / "kestrel.txt").write_text(LABELLED, encoding="utf-8")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("MAPPER_LLM_POLICY", str(REPO / "llm_policy.yaml"))
     monkeypatch.setenv("MAPPER_LLM_API_KEY", "sk-test")

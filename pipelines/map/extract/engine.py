@@ -92,11 +92,12 @@ def _document_locale(doc: Document, base: Locale) -> Locale:
     return replace(base, **changes) if changes else base
 
 
-def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Record:
-    """One record for the whole document (index 0), from the schema alone."""
-    record = Record(schema.name, doc.id, doc.source_path, index=0)
+def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Ctx | None:
+    """Every field's candidates from the finders (labels, headers, types, company/title zones),
+    before any choosing; None for a document without text. The LLM step uses it to check that a
+    quote sits where a field's label, zone or type puts it (pipelines/llm/field_fit.py)."""
     if doc.status is not Status.PARSED or not doc.text.strip():
-        return record
+        return None
     ctx = Ctx(doc, schema, _document_locale(doc, locale or Locale()), doc_index(doc))
     ctx.party_fields = frozenset(role_fields(schema, ISSUER_CUES) + role_fields(schema, CUSTOMER_CUES))
     ctx.address_fields = frozenset(n for n, s in schema.fields.items()
@@ -106,6 +107,15 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
     type_candidates(ctx)
     company_candidates(ctx)
     title_candidates(ctx)
+    return ctx
+
+
+def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Record:
+    """One record for the whole document (index 0), from the schema alone."""
+    record = Record(schema.name, doc.id, doc.source_path, index=0)
+    ctx = candidate_context(doc, schema, locale=locale)
+    if ctx is None:
+        return record
     column_runs(ctx)
     role_penalties(ctx)
     apply_claims(ctx)
@@ -154,4 +164,4 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
     return record
 
 
-__all__ = ["extract_generic"]
+__all__ = ["candidate_context", "extract_generic"]
