@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 from pipelines.document import Document, Element, Kind, Status
 from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize
+from pipelines.map.row_parts import Plan, plan_row
 from pipelines.map.schema import FieldSpec, Schema
 
 CONF_KEY_MAP = 0.97  # the key was mapped by someone
@@ -341,13 +343,14 @@ def extract_rows(doc: Document, schema: Schema, *, key_map: Mapping[str, str] | 
     index = build_key_index(schema)
     required = {n for n, s in schema.fields.items() if s.required}
     records: list[Record] = []
-    cache: dict[tuple[str, ...], dict[str, tuple[str, float]]] = {}
+    cache: dict[tuple[str, ...], Plan] = {}
     for n, row in enumerate(_rows(doc)):
         keys = tuple(str(k) for k in row.record)
-        mapping = cache.get(keys)
-        if mapping is None:
-            mapping = map_keys(list(keys), schema, key_map, index)
-            cache[keys] = mapping
+        plan = cache.get(keys)
+        if plan is None:
+            plan = cache[keys] = plan_row(list(keys), schema, map_keys(list(keys), schema, key_map, index), index, norm_key)
+        mapping = plan.mapping
+        region = plan.region(row.record)  # the row's own country reads its phone and postcode
         # a row belongs to this schema by its own keys; the dict-of-dicts key only completes it
         own = {f for k, (f, _) in mapping.items() if k != "_key"}
         fields_hit = {f for f, _ in mapping.values()}
@@ -363,9 +366,10 @@ def extract_rows(doc: Document, schema: Schema, *, key_map: Mapping[str, str] | 
                 continue
             raw = row.record.get(key)
             if len(parts[fname]) > 1:
-                pieces = [str(row.record[k]).strip() for k in parts[fname]
+                order, sep = plan.joins.get(fname, (parts[fname], ", "))
+                pieces = [str(row.record[k]).strip() for k in order
                           if row.record.get(k) is not None and str(row.record[k]).strip()]
-                raw = ", ".join(pieces) if pieces else None
+                raw = sep.join(pieces) if pieces else None
                 done.add(fname)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
@@ -376,9 +380,13 @@ def extract_rows(doc: Document, schema: Schema, *, key_map: Mapping[str, str] | 
                 if "date_formats" in hints and not isinstance(hints["date_formats"], str):
                     hints["date_formats"] = tuple(hints["date_formats"])
                 loc = Locale(**{**{f: getattr(base, f) for f in Locale.__dataclass_fields__}, **hints})
+            if region and spec.type in ("phone", "postcode"):
+                loc = replace(loc, default_region=region)
             try:
                 value = _value_of(raw, spec, loc)
             except (NormalizeError, ValueError, TypeError, ArithmeticError) as exc:
+                if spec.on_invalid == "drop" and not spec.required:
+                    continue
                 rec.issues.append(Issue("invalid_value", fname, f"key {key!r}: {raw!r} is not a valid {spec.type}: {exc}"))
                 continue
             rec.fields[fname] = FieldValue(value, "generic", conf, None,

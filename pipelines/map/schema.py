@@ -52,6 +52,9 @@ class FieldSpec(BaseModel):
     max_length: int | None = None
     scale: int = 2  # decimals kept for decimal/amount in Parquet
     locale: dict[str, Any] = Field(default_factory=dict)  # normalisation hints (dayfirst, decimal, ...)
+    # a value in a data row (SQL, CSV, JSON) that cannot be read as this type: "review" sends the
+    # record to a person; "drop" leaves the field empty so a contact detail cannot hold up the row
+    on_invalid: Literal["review", "drop"] = "review"
 
     @model_validator(mode="after")
     def _check(self) -> FieldSpec:

@@ -73,6 +73,10 @@ def test_sql_rows(customer: Schema) -> None:
     b = recs[1]
     assert b.values()["customer_since"] == date(2021, 2, 1)
     assert "phone" not in b.fields
+    assert b.issues == []  # the schema drops an unreadable phone (on_invalid: drop): the row can land
+    strict = customer.model_copy(update={"fields": {**customer.fields, "phone": customer.fields["phone"].model_copy(
+        update={"on_invalid": "review"})}})
+    b = grounded(doc, extract_rows(doc, strict))[1]
     assert [(i.code, i.field) for i in b.issues] == [("invalid_value", "phone")]
     assert "not a phone" in b.issues[0].message
 
