@@ -11,6 +11,7 @@ is audited; the run's budget is the stopgap; failures send the document to revie
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,11 +152,13 @@ class LLMExtractor:
             return
         redactor = Redactor(self.policy.redact, names=names_from_document(doc) if "name" in self.policy.redact else ())
         field_text = prompts.field_lines(schema, wanted, prompts.examples_for(self.book, schema.name))
+        model = prompts.extraction_model(schema, wanted)
+        # the response model's JSON schema travels too (tool parameters, or pasted into md_json prompts)
         overhead = sum(len(m["content"]) for m in prompts.extraction_messages(schema, field_text, doc.name, ""))
+        overhead += len(json.dumps(model.model_json_schema(), indent=2))
         passages = relevant_text(doc, schema, wanted, max(500, self.policy.max_chars_per_call - overhead))
         messages = prompts.extraction_messages(schema, redactor.redact(field_text), redactor.redact(doc.name),
                                                redactor.redact(passages.text))
-        model = prompts.extraction_model(schema, wanted)
         self.stats.fields_requested += len(wanted)
         self.stats.chars_in_documents += passages.full_chars
         call = self._call(ep, messages, model, doc, schema, "extract", wanted, redactor, passages.full_chars)
