@@ -101,20 +101,36 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
         from pipelines.orchestrate import run_batch
 
         summary = run_batch(targets, settings, batch_id=batch_id)
-    if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
+    ui = None if direct else dagster_ui_command(settings)
+    if as_json:  # stdout is JSON only; failures still exit non-zero with their reason on stderr
+        click.echo(json.dumps(summary.as_dict() | ({"dagster_ui": ui} if ui else {}), indent=2, default=str))
     else:
         print_summary(summary)
     if not direct:
-        if summary.held.get("held"):
+        if summary.held.get("held") and not as_json:
             click.echo(f"\nBATCH HELD by the stopgap: {summary.held.get('reason', '')} - release it in the Dagster UI "
                        "(job release_batch) after review.")
-        click.echo(f"Dagster run {summary.run_id} ({'succeeded' if summary.success else 'FAILED'}); "
-                   "see it with: DAGSTER_HOME=.dagster_home .venv/bin/dg dev")
+        if not as_json:
+            click.echo(f"Dagster run {summary.run_id} ({'succeeded' if summary.success else 'FAILED'}); see it with:\n  {ui}")
         if not summary.success:
             raise click.ClickException("the Dagster run failed; open the UI for the failing step and its logs")
     if not summary.reconciles:
         raise click.ClickException("counts do not reconcile: some input has no outcome")
+
+
+def dagster_ui_command(settings: Any) -> str:
+    """A command that opens the Dagster UI on this run's instance and KB, from any folder
+    (Dagster needs an absolute DAGSTER_HOME; `dg` finds the project from the working folder)."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    from pipelines.orchestrate import PROJECT_ROOT
+
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    dg = Path(sys.executable).parent / "dg"
+    return (f"cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME={shlex.quote(str(home))} "
+            f"MAPPER_KB={shlex.quote(str(Path(settings.kb_root).resolve()))} {shlex.quote(str(dg))} dev")
 
 
 def print_summary(summary: Any) -> None:

@@ -4,12 +4,13 @@ from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.evaluate import evaluate_paths, format_report
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_data_samples_meet_quality_floors():
-    settings = Settings(kb_root=ROOT / "kb-unused", schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings", workers=0)
+def test_data_samples_meet_quality_floors(tmp_path):
+    settings = Settings(kb_root=tmp_path / "kb-unused", schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS, workers=0)
     report = evaluate_paths([str(ROOT / "data_samples")], settings)
     print(format_report(report))
     overall = report.schema_score()

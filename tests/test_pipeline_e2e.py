@@ -10,13 +10,14 @@ from pipelines.cli import main
 from pipelines.config import Settings
 from pipelines.land.query import run_query
 from pipelines.pipeline import run
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_samples"
 
 
 def _settings(kb: Path) -> Settings:
-    return Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings", workers=1)
+    return Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS, workers=1)
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -67,7 +68,7 @@ def test_cli_run_and_query(tmp_path):
     kb = tmp_path / "kb"
     runner = CliRunner()
     result = runner.invoke(main, ["run", str(corpus), "--kb", str(kb), "--schemas", str(ROOT / "schemas"),
-                                  "--mappings", str(ROOT / "mappings"), "--workers", "0"])
+                                  "--mappings", str(MAPPINGS), "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert "counts reconcile: yes" in result.output and "LLM: off" in result.output
     q = runner.invoke(main, ["query", "SELECT count(*) AS n FROM invoice", "--kb", str(kb), "--format", "csv"])
@@ -83,7 +84,7 @@ def test_every_command_has_help():
 
 
 def test_shipped_rule_examples_pass():
-    result = CliRunner().invoke(main, ["rules", "test", "--schemas", str(ROOT / "schemas"), "--mappings", str(ROOT / "mappings")])
+    result = CliRunner().invoke(main, ["rules", "test", "--schemas", str(ROOT / "schemas"), "--mappings", str(MAPPINGS)])
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,7 +54,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path
     """KB, inbox and copies of the schemas and rules in tmp; env points the defaults at them."""
     ws = {name: tmp_path / name for name in ("kb", "inbox", "corpus")}
     ws["schemas"] = Path(shutil.copytree(REPO / "schemas", tmp_path / "schemas"))
-    ws["mappings"] = Path(shutil.copytree(REPO / "mappings", tmp_path / "mappings"))
+    ws["mappings"] = Path(shutil.copytree(MAPPINGS, tmp_path / "mappings"))
     for key, env in (("kb", "MAPPER_KB"), ("schemas", "MAPPER_SCHEMAS"), ("mappings", "MAPPER_MAPPINGS"),
                      ("inbox", "MAPPER_INBOX")):
         monkeypatch.setenv(env, str(ws[key]))

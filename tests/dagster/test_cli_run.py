@@ -1,5 +1,8 @@
 """`mapper run` goes through the Dagster code location and records the run in DAGSTER_HOME."""
 
+import json
+import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -7,6 +10,7 @@ import dagster as dg
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +25,7 @@ def test_mapper_run_materialises_the_asset_graph_in_the_instance(tmp_path, monke
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
     kb = tmp_path / "kb"
     result = CliRunner().invoke(main, ["run", str(corpus), "--kb", str(kb), "--batch-id", "t1", "--workers", "0",
-                                       "--schemas", str(ROOT / "schemas"), "--mappings", str(ROOT / "mappings")])
+                                       "--schemas", str(ROOT / "schemas"), "--mappings", str(MAPPINGS)])
     assert result.exit_code == 0, result.output
     assert "counts reconcile: yes (3 documents = 2 landed + 0 review + 1 quarantined)" in result.output
     assert (home / "dagster.yaml").exists()  # created from the repository's config
@@ -31,3 +35,24 @@ def test_mapper_run_materialises_the_asset_graph_in_the_instance(tmp_path, monke
     keys = {k.to_user_string() for k in instance.get_asset_keys()}
     assert {"raw_documents", "parsed_documents", "extracted_records", "validated_records", "knowledge_base"} <= keys
     assert list((kb / "invoice").rglob("*.parquet")) and list((kb / "customer").rglob("*.parquet"))
+
+    # The printed hint works as printed: absolute paths to this instance, KB, project and dg.
+    hint = result.output.split("see it with:\n", 1)[1].splitlines()[0].strip()
+    words = shlex.split(hint)
+    assert words[0] == "cd" and Path(words[1]) == ROOT and words[2] == "&&"
+    env = dict(w.split("=", 1) for w in words[3:5])
+    assert Path(env["DAGSTER_HOME"]) == home.resolve() and Path(env["MAPPER_KB"]) == kb.resolve()
+    assert Path(words[5]).is_absolute() and os.access(words[5], os.X_OK) and words[6:] == ["dev"]
+    assert dg.DagsterInstance.from_config(env["DAGSTER_HOME"]).get_run_by_id(runs[0].run_id) is not None
+
+
+def test_mapper_run_json_prints_json_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(ROOT / "data_samples/code/customers.sql", corpus)
+    result = CliRunner().invoke(main, ["run", str(corpus), "--kb", str(tmp_path / "kb"), "--json", "--workers", "0",
+                                       "--schemas", str(ROOT / "schemas"), "--mappings", str(MAPPINGS)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    assert out["success"] and out["reconciles"] and out["inputs"] == 1 and "dev" in out["dagster_ui"]

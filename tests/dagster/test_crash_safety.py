@@ -17,6 +17,7 @@ import dagster as dg
 
 from tests.dagster.conftest import REPO, write_corpus
 from tests.support.openai_server import OpenAIServer, RecordedRequest, Reply
+from tests.support.shipped import MAPPINGS
 
 
 def _start(corpus: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -50,7 +51,7 @@ def test_a_killed_run_frees_its_pool_slot_and_the_next_run_says_what_it_waits_fo
         return Reply.slow(600, Reply.status(500)) if len(first) == 1 else Reply.status(400, headers={})
 
     env = dict(os.environ, DAGSTER_HOME=str(home), MAPPER_KB=str(kb), MAPPER_SCHEMAS=str(REPO / "schemas"),
-               MAPPER_MAPPINGS=str(REPO / "mappings"), MAPPER_LLM_POLICY=str(REPO / "llm_policy.yaml"),
+               MAPPER_MAPPINGS=str(MAPPINGS), MAPPER_LLM_POLICY=str(REPO / "llm_policy.yaml"),
                MAPPER_LLM_MODEL="m", MAPPER_LLM_API_KEY="x", MAPPER_DAGSTER_LOG="ERROR")
     with OpenAIServer(script) as server:
         env["MAPPER_LLM_BASE_URL"] = server.base_url
@@ -96,7 +97,7 @@ def test_a_run_past_its_deadline_is_stopped_and_marked_failed(tmp_path):
     write_corpus(tmp_path / "a", invoices=0, junk=1)
     home, kb = tmp_path / "home", tmp_path / "kb"
     env = dict(os.environ, DAGSTER_HOME=str(home), MAPPER_KB=str(kb), MAPPER_SCHEMAS=str(REPO / "schemas"),
-               MAPPER_MAPPINGS=str(REPO / "mappings"), MAPPER_LLM_POLICY=str(REPO / "llm_policy.yaml"),
+               MAPPER_MAPPINGS=str(MAPPINGS), MAPPER_LLM_POLICY=str(REPO / "llm_policy.yaml"),
                MAPPER_LLM_MODEL="m", MAPPER_LLM_API_KEY="x", MAPPER_DAGSTER_LOG="ERROR")
     with OpenAIServer(default=Reply.slow(600, Reply.status(500))) as server:
         env["MAPPER_LLM_BASE_URL"] = server.base_url

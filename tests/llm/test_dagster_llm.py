@@ -11,6 +11,7 @@ from pipelines.cli import main
 from pipelines.land.query import run_query
 from tests.llm.test_extractor import GOOD, LABELLED, answering
 from tests.support.openai_server import OpenAIServer
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,7 @@ def test_mapper_run_with_endpoint_from_environment(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("MAPPER_LLM_API_KEY", "sk-test")
     kb = tmp_path / "kb"
     args = ["run", str(corpus), "--kb", str(kb), "--workers", "0",
-            "--schemas", str(REPO / "schemas"), "--mappings", str(REPO / "mappings")]
+            "--schemas", str(REPO / "schemas"), "--mappings", str(MAPPINGS)]
     with OpenAIServer(answering(GOOD)) as server:  # ignores tools: `mode: auto` falls back to markdown JSON
         monkeypatch.setenv("MAPPER_LLM_BASE_URL", server.base_url)
         monkeypatch.setenv("MAPPER_LLM_MODEL", "local-model")

@@ -22,6 +22,7 @@ from pipelines.map.rules import load_rules
 from pipelines.map.schema import load_schemas
 from pipelines.pipeline import Mapper, run
 from tests.support.openai_server import OpenAIServer, RecordedRequest, Reply
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,11 +68,11 @@ def _policy(server: OpenAIServer, **kw: Any) -> Policy:
 
 def _mapper(policy: Policy) -> Mapper:
     schemas = load_schemas(REPO / "schemas")
-    return Mapper(schemas, load_rules(REPO / "mappings", schemas), policy=policy)
+    return Mapper(schemas, load_rules(MAPPINGS, schemas), policy=policy)
 
 
 def _settings(tmp: Path) -> Settings:
-    return Settings(kb_root=tmp / "kb", schemas_dir=REPO / "schemas", mappings_dir=REPO / "mappings", workers=0)
+    return Settings(kb_root=tmp / "kb", schemas_dir=REPO / "schemas", mappings_dir=MAPPINGS, workers=0)
 
 
 GOOD = {"invoice_number": ("KF/2026/0412", "Job ticket: KF/2026/0412"),

@@ -16,6 +16,7 @@ from pipelines.map.rules import load_rules
 from pipelines.map.schema import load_schemas
 from pipelines.pipeline import Mapper, run
 from tests.llm.test_extractor import INVOICE
+from tests.support.shipped import MAPPINGS
 
 pytestmark = pytest.mark.live_llm
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def test_real_endpoint_fills_a_gap_with_evidence(tmp_path: Path) -> None:
     doc.write_text(INVOICE, encoding="utf-8")
     schemas = load_schemas(REPO / "schemas")
     policy = Policy(endpoints={"default": EndpointSpec(base_url_env="MAPPER_LLM_BASE_URL", model_env="MAPPER_LLM_MODEL")})
-    mapper = Mapper(schemas, load_rules(REPO / "mappings", schemas), policy=policy)
+    mapper = Mapper(schemas, load_rules(MAPPINGS, schemas), policy=policy)
     summary = run([doc], Settings(kb_root=tmp_path / "kb", workers=0), mapper=mapper)
     assert summary.llm and summary.llm["calls"] == 1 and summary.llm["failed"] == 0
     assert summary.llm["fields_filled"] >= 1

@@ -10,6 +10,7 @@ from pipelines.llm.policy import PolicyError, Route, check_against_schemas, load
 from pipelines.map.rules import load_rules
 from pipelines.map.schema import load_schemas
 from pipelines.pipeline import Mapper
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = load_schemas(REPO / "schemas")
@@ -55,7 +56,7 @@ def test_a_typo_in_a_route_is_an_error_not_a_silent_fallback(tmp_path: Path) -> 
     policy.routes[0] = Route(schema="customer", deny_fields=["emial"])
     assert "'emial' matches no field of customer" in check_against_schemas(policy, SCHEMAS)[0]
     with pytest.raises(PolicyError, match="emial"):
-        Mapper(SCHEMAS, load_rules(REPO / "mappings", SCHEMAS), policy=policy)
+        Mapper(SCHEMAS, load_rules(MAPPINGS, SCHEMAS), policy=policy)
 
 
 def test_a_named_policy_file_that_is_missing_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.evaluate import PEER_FIELDS, FieldScore, Report, evaluate_paths, format_report
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPARE = Path(__file__).resolve().parents[2].parent / "shared" / "peer_cases" / "invoice2data" / "compare"
@@ -61,7 +62,7 @@ def _settings(mappings: Path) -> Settings:
 def generic_mappings(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped mappings without the peer vendors' rule sets."""
     target = tmp_path_factory.mktemp("mappings") / "mappings"
-    shutil.copytree(ROOT / "mappings", target, ignore=shutil.ignore_patterns("peer_vendors"))
+    shutil.copytree(MAPPINGS, target, ignore=shutil.ignore_patterns("peer_vendors"))
     assert not (target / "peer_vendors").exists()
     return target
 
@@ -124,14 +125,14 @@ def test_generic_only_on_peer_folder_as_is(generic_mappings: Path):
 
 
 def test_coached_on_checked_values(checked_corpus: Path):
-    report = evaluate_paths([str(checked_corpus)], _settings(ROOT / "mappings"))
+    report = evaluate_paths([str(checked_corpus)], _settings(MAPPINGS))
     text = _show("coached (mappings/ incl. peer_vendors/), checked values (12 text documents)", report)
     assert report.documents == len(DOCUMENTS) + 1  # AzureInterior.pdf embeds its UBL invoice XML (a child document)
     _assert_floor(report, COACHED_CHECKED_FLOOR, text, per_field=COACHED_CHECKED_FLOOR)
 
 
 def test_coached_on_peer_folder_as_is():
-    report = evaluate_paths([str(COMPARE)], _settings(ROOT / "mappings"))
+    report = evaluate_paths([str(COMPARE)], _settings(MAPPINGS))
     text = _show("coached, peer folder as is (incl. PNGs, peer values unchanged)", report)
     assert _accuracy(report.schema_score("invoice")) >= COACHED_AS_IS_FLOOR, text
     # Every miss is a PNG (no OCR) or one of the documents whose peer values CHECKED corrects.
@@ -146,7 +147,7 @@ def test_each_peer_document_is_claimed_by_its_vendor_rule_set(checked_corpus: Pa
     from pipelines.parse.run import parse_files
     from pipelines.pipeline import Mapper
 
-    mapper = Mapper.from_dirs(ROOT / "schemas", ROOT / "mappings")
+    mapper = Mapper.from_dirs(ROOT / "schemas", MAPPINGS)
     claimed = {}
     for doc in parse_files([checked_corpus / n for n in DOCUMENTS], workers=0):
         records = [r for oc in mapper.outcomes(doc) for r in oc.records]

@@ -4,6 +4,7 @@ import pytest
 
 from pipelines.map.rules import RuleError, load_rules
 from pipelines.map.schema import load_schemas
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = load_schemas(ROOT / "schemas")
@@ -68,5 +69,5 @@ def test_duplicate_rule_ids_across_files_are_refused(tmp_path):
 
 
 def test_shipped_mappings_load():
-    book = load_rules(ROOT / "mappings", SCHEMAS)
+    book = load_rules(MAPPINGS, SCHEMAS)
     assert book.classifiers or book.rule_sets

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pipelines.document import Kind, Reason, Status
 from pipelines.parse import ocr, ocr_engines
 from pipelines.parse.dispatch import parse_bytes
+from tests.support.shipped import MAPPINGS
 
 _spec = importlib.util.spec_from_file_location("conftest_pdf", Path(__file__).with_name("conftest_pdf.py"))
 pdfs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
@@ -329,7 +330,7 @@ def test_shipped_scan_parses_and_maps_to_an_invoice_with_ocr_evidence() -> None:
     assert_grounded(doc)
     assert "HCS/118477" in doc.text
     assert doc.pages[0].has_text_layer is False and doc.metadata["ocr"]["mean_confidence"] > 0.7
-    outcome = Mapper.from_dirs(ROOT / "schemas", ROOT / "mappings").decide(doc)
+    outcome = Mapper.from_dirs(ROOT / "schemas", MAPPINGS).decide(doc)
     (rec,) = outcome.records
     assert rec.schema == "invoice"
     values = rec.values()

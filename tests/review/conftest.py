@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import Settings
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data_samples"
@@ -29,7 +30,7 @@ LANDING_SAMPLES = ("invoices/aquaflow_0142.pdf", "emails/2026-01-19_old-bell_bil
 
 
 def settings_for(kb: Path) -> Settings:
-    return Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings", raw_dir=None, workers=0)
+    return Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS, raw_dir=None, workers=0)
 
 
 @pytest.fixture(scope="session")
@@ -45,10 +46,11 @@ def built_review_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def review_kb(built_review_kb: Path, tmp_path: Path) -> Settings:
-    """Settings for a private copy of the built KB (schemas and mappings of the repository)."""
+    """Settings for a private copy of the built KB and of the shipped mappings (schemas of the repository)."""
     kb = tmp_path / "kb"
     shutil.copytree(built_review_kb, kb)
-    return settings_for(kb)
+    mappings = Path(shutil.copytree(MAPPINGS, tmp_path / "mappings"))  # a test may promote rules into it
+    return Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=mappings, raw_dir=None, workers=0)
 
 
 def item_id(settings: Settings, sample: str, schema: str | None = None) -> str:

@@ -23,6 +23,7 @@ from pipelines.review.rules_cli import register
 from pipelines.review.store import ReviewStore
 
 from tests.review.conftest import run_stages
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 FIX = REPO / "tests" / "fixtures" / "learning_supplier"
@@ -39,7 +40,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A KB with three landed invoices of known suppliers and two Kestrel invoices in review,
     the first corrected by a reviewer."""
     tmp = tmp_path_factory.mktemp("base")
-    settings = Settings(kb_root=tmp / "kb", schemas_dir=REPO / "schemas", mappings_dir=REPO / "mappings", workers=0)
+    settings = Settings(kb_root=tmp / "kb", schemas_dir=REPO / "schemas", mappings_dir=MAPPINGS, workers=0)
     run_batch(settings, OTHERS + KESTREL, "b1")
     store = ReviewStore(settings.kb_root)
     item = store.items(source="kestrel_01")[0]
@@ -62,7 +63,7 @@ def _doc_text(settings: Settings, doc_id: str) -> str:
 def settings(base: Path, tmp_path: Path) -> Settings:
     """A private copy of the KB and of mappings/ per test (promotion writes into it)."""
     shutil.copytree(base / "kb", tmp_path / "kb")
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings")
+    shutil.copytree(MAPPINGS, tmp_path / "mappings")
     return Settings(kb_root=tmp_path / "kb", schemas_dir=REPO / "schemas", mappings_dir=tmp_path / "mappings", workers=0)
 
 

@@ -18,6 +18,7 @@ from pipelines.parse.dispatch import parse_bytes
 from pipelines.review.learn import (
     Correction, LearnError, dump_yaml, propose_for_document, rule_set_dict, value_pattern,
 )
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 FIX = REPO / "tests" / "fixtures" / "learning_supplier"
@@ -39,7 +40,7 @@ def docs() -> dict:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings")
+    shutil.copytree(MAPPINGS, tmp_path / "mappings")
     return Settings(kb_root=tmp_path / "kb", schemas_dir=REPO / "schemas", mappings_dir=tmp_path / "mappings", workers=0)
 
 

@@ -34,6 +34,7 @@ from pipelines.review.promote import promote
 from pipelines.review.store import ReviewStore
 
 from tests.review.conftest import run_stages
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "learning_supplier"
@@ -71,7 +72,7 @@ def printed(doc_text: str, field: str, value: str) -> tuple[int, int] | None:
 @pytest.fixture(scope="module")
 def curve(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("learning")
-    shutil.copytree(REPO / "mappings", tmp / "mappings")
+    shutil.copytree(MAPPINGS, tmp / "mappings")
     settings = Settings(kb_root=tmp / "kb", schemas_dir=REPO / "schemas", mappings_dir=tmp / "mappings", workers=0)
     expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
     kestrel = sorted(FIXTURES.glob("kestrel_*.pdf"))

@@ -21,6 +21,7 @@ from pipelines.review.web import create_app
 from pipelines.review.web.auth import (
     AuthConfig, AuthConfigError, Reviewer, check_bind, is_loopback, load_auth, token_digest,
 )
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 KESTREL = ROOT / "tests" / "fixtures" / "learning_supplier"
@@ -41,7 +42,7 @@ def build_learning_kb(root: Path) -> Path:
     (inbox / SCRIPT_NAME).write_text(SCRIPT_TEXT, encoding="utf-8")
     kb = root / "kb"
     paths = [KESTREL / "kestrel_01.pdf", KESTREL / "kestrel_02.pdf", inbox / SCRIPT_NAME]
-    summary = run(paths, Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings",
+    summary = run(paths, Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS,
                                   raw_dir=None, workers=0), batch_id="web")
     assert summary.outcomes["review"] == 3, summary.as_dict()
     return kb
@@ -50,7 +51,7 @@ def build_learning_kb(root: Path) -> Path:
 def private_settings(built: Path, tmp: Path) -> Settings:
     """A private copy of the built KB and of mappings/ (promotion writes there)."""
     shutil.copytree(built, tmp / "kb")
-    shutil.copytree(ROOT / "mappings", tmp / "mappings")
+    shutil.copytree(MAPPINGS, tmp / "mappings")
     return Settings(kb_root=tmp / "kb", schemas_dir=ROOT / "schemas", mappings_dir=tmp / "mappings",
                     raw_dir=None, workers=0)
 

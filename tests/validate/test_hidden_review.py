@@ -12,6 +12,7 @@ from docx.shared import Pt, RGBColor
 from pipelines.config import Settings
 from pipelines.land.query import run_query
 from pipelines.pipeline import run
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +49,7 @@ def test_hidden_runs_are_no_evidence_and_send_the_document_to_review(tmp_path: P
     _invoice(src / "plain.docx", doctored=False)
     _invoice(src / "doctored.docx", doctored=True)
     kb = tmp_path / "kb"
-    settings = Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings", workers=1)
+    settings = Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS, workers=1)
     summary = run([src], settings, batch_id="b1")
     assert summary.review_reasons.get("hidden_text") == 1
     docs = run_query(kb, "SELECT source_path, outcome, reason FROM documents")

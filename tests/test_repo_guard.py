@@ -1,0 +1,40 @@
+"""The session guard of tests/conftest.py: a test run that writes into the repository's kb/,
+mappings/ or .dagster_home/ fails and names the file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+PROBE = '''
+from pathlib import Path
+
+def test_writes_into_the_repository():
+    target = Path({target!r})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("left behind by a test")
+'''
+
+
+def test_a_run_that_writes_into_the_repository_fails(tmp_path: Path):
+    kb_existed = (REPO / "kb").exists()
+    target = REPO / "kb" / f"guard-probe-{uuid.uuid4().hex}.txt"
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(PROBE.format(target=str(target)))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+                               "--rootdir", str(tmp_path), str(probe)],
+                              cwd=REPO, capture_output=True, text=True, timeout=300)
+    finally:
+        if kb_existed:
+            target.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(REPO / "kb", ignore_errors=True)
+    assert "1 passed" in proc.stdout  # the test itself passed ...
+    assert proc.returncode == 1, proc.stdout  # ... but the run failed
+    assert "changed the repository's working state" in proc.stdout and target.name in proc.stdout
