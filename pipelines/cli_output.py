@@ -64,7 +64,7 @@ def csv_safe(value: Any) -> Any:
 
 
 def to_safe_csv(df: pd.DataFrame) -> str:
-    """The frame as CSV for spreadsheets: formula-looking text defused, every cell quoted."""
+    """The frame as CSV for spreadsheets: formula-looking text defused, every text cell quoted."""
     safe = df.map(csv_safe)
     safe.columns = [csv_safe(str(c)) for c in df.columns]
-    return safe.to_csv(index=False, quoting=csv.QUOTE_ALL)
+    return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)

@@ -8,6 +8,7 @@ changes or deletes anything under those folders the run fails and names what cha
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,16 @@ def _snapshot() -> dict[str, tuple[int, int] | None]:
     return out
 
 
+# A developer's shell may point these at the checkout's own KB, rules or Dagster instance.
+_USER_ENV = ("MAPPER_KB", "MAPPER_MAPPINGS", "MAPPER_SCHEMAS", "MAPPER_RAW", "MAPPER_INBOX")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_KEY] = _snapshot()
+    for name in _USER_ENV:
+        os.environ.pop(name, None)
+    if Path(os.environ.get("DAGSTER_HOME") or REPO / ".dagster_home").resolve().is_relative_to(REPO):
+        os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="mapper-test-dagster-home-")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -42,7 +42,7 @@ def test_csv_export_defuses_formulas_and_keeps_numbers(tmp_path: Path):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
         assert cell == terminal_safe("'" + value if value[0] in "=+-@\t\r" else value)
     assert {r["total"] for r in rows} == {"-12.50"}  # a negative number is a number, not a formula
-    assert all(line.startswith('"') for line in res.output.splitlines())  # every cell quoted
+    assert all(line.startswith('"') for line in res.output.splitlines())  # text cells quoted
 
 
 def test_no_escape_sequence_reaches_the_terminal_from_query_results(tmp_path: Path):

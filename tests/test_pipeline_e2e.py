@@ -63,7 +63,8 @@ def test_rerun_is_idempotent(tmp_path):
     assert not list(kb.rglob(".tmp-*"))
 
 
-def test_cli_run_and_query(tmp_path):
+def test_cli_run_and_query(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))  # never the checkout's instance
     corpus = _corpus(tmp_path)
     kb = tmp_path / "kb"
     runner = CliRunner()

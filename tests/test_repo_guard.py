@@ -38,3 +38,16 @@ def test_a_run_that_writes_into_the_repository_fails(tmp_path: Path):
     assert "1 passed" in proc.stdout  # the test itself passed ...
     assert proc.returncode == 1, proc.stdout  # ... but the run failed
     assert "changed the repository's working state" in proc.stdout and target.name in proc.stdout
+
+
+def test_tests_see_the_shipped_rules_not_a_persons_promoted_ones(tmp_path: Path):
+    from tests.support.shipped import MAPPINGS, copy_shipped
+
+    src = tmp_path / "checkout" / "mappings"
+    (src / "learned").mkdir(parents=True)
+    (src / "suppliers").mkdir()
+    (src / "learned" / "learned-invoice-x.yaml").write_text("id: learned-invoice-x\n")  # promoted by a person
+    (src / "suppliers" / "a.yaml").write_text("id: supplier-a\n")
+    copy = copy_shipped(src, tmp_path / "copy")
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == ["suppliers", "suppliers/a.yaml"]
+    assert not (MAPPINGS / "learned").exists() and (MAPPINGS / "classifiers.yaml").is_file()

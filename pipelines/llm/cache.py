@@ -1,4 +1,7 @@
-"""Answers stored by (model, prompt, schema version, document hash): unchanged documents cost no call."""
+"""Answers stored by (model, prompt, schema version, document hash): unchanged documents cost no call.
+
+Each entry holds its own key and is used only under that key (a copied or renamed file is a miss).
+An answer from the cache is still only a claim: it goes through the same grounding as a fresh one."""
 
 from __future__ import annotations
 
@@ -29,14 +32,17 @@ class AnswerCache:
     def get(self, key: str) -> dict[str, Any] | None:
         p = self._path(key)
         try:
-            return json.loads(p.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            entry = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("value"), dict):
+            return None
+        return entry["value"]
 
     def put(self, key: str, answer: dict[str, Any]) -> None:
         p = self._path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(answer, fh, ensure_ascii=False)
+            json.dump({"key": key, "value": answer}, fh, ensure_ascii=False)
         os.replace(tmp, p)

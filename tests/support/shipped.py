@@ -18,12 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 LEARNED = "learned"
 
 
-def _copy_shipped_mappings() -> Path:
+def copy_shipped(src: Path, dest: Path) -> Path:
+    """`src` (a mappings folder) copied to `dest` without its top-level `learned/`."""
+    shutil.copytree(src, dest, ignore=lambda d, names: [LEARNED] if Path(d) == src and LEARNED in names else [])
+    return dest
+
+
+def _shipped_mappings() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="mapper-test-mappings-"))
     atexit.register(shutil.rmtree, tmp, True)
-    target = tmp / "mappings"
-    shutil.copytree(REPO / "mappings", target, ignore=lambda d, names: [LEARNED] if Path(d) == REPO / "mappings" else [])
-    return target
+    return copy_shipped(REPO / "mappings", tmp / "mappings")
 
 
-MAPPINGS = _copy_shipped_mappings()
+MAPPINGS = _shipped_mappings()
