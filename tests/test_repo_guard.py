@@ -51,3 +51,13 @@ def test_tests_see_the_shipped_rules_not_a_persons_promoted_ones(tmp_path: Path)
     copy = copy_shipped(src, tmp_path / "copy")
     assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == ["suppliers", "suppliers/a.yaml"]
     assert not (MAPPINGS / "learned").exists() and (MAPPINGS / "classifiers.yaml").is_file()
+
+
+def test_no_test_reads_the_checkouts_mappings_directly():
+    """Only tests/support/shipped.py copies the repository's mappings/; others use MAPPINGS."""
+    import re
+
+    direct = re.compile(r'(ROOT|REPO)\s*/\s*"mappings"(?!\s*/\s*"learned")')
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "tests").rglob("*.py")
+                 if p.name != "shipped.py" and direct.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -14,6 +14,7 @@ from pipelines.map.rules import RuleError, load_rules
 from pipelines.map.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import Mapper
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures" / "einvoice"
@@ -21,7 +22,7 @@ FIX = ROOT / "tests" / "fixtures" / "einvoice"
 
 @pytest.fixture(scope="module")
 def mapper() -> Mapper:
-    return Mapper.from_dirs(ROOT / "schemas", ROOT / "mappings")
+    return Mapper.from_dirs(ROOT / "schemas", MAPPINGS)
 
 
 def _outcomes(mapper: Mapper, name: str, data: bytes | None = None):

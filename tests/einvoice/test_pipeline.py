@@ -8,6 +8,7 @@ from pathlib import Path
 from pipelines.config import Settings
 from pipelines.land.query import run_query
 from pipelines.pipeline import run
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures" / "einvoice"
@@ -19,7 +20,7 @@ def test_inbox_of_einvoices_lands_and_reconciles(tmp_path):
     for name in ("cii_invoice.xml", "ubl_credit_note.xml", "hybrid_agrees.pdf", "hybrid_page_mismatch.pdf"):
         shutil.copy(FIX / name, inbox / name)
     kb = tmp_path / "kb"
-    settings = Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings", workers=1)
+    settings = Settings(kb_root=kb, schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS, workers=1)
     summary = run([inbox], settings, batch_id="e1")
     assert summary.reconciles and summary.inputs == 4 and summary.attachments == 2
     assert summary.outcomes == {"landed": 3, "review": 1}

@@ -12,6 +12,7 @@ from pipelines.pipeline import run
 from pipelines.review.store import ReviewStore
 from pipelines.review.web import create_app
 from pipelines.review.web.auth import AuthConfig, Reviewer
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures" / "einvoice"
@@ -21,7 +22,7 @@ def test_review_page_shows_xml_values_beside_the_page(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(FIX / "hybrid_page_mismatch.pdf", inbox / "hybrid_page_mismatch.pdf")
-    settings = Settings(kb_root=tmp_path / "kb", schemas_dir=ROOT / "schemas", mappings_dir=ROOT / "mappings",
+    settings = Settings(kb_root=tmp_path / "kb", schemas_dir=ROOT / "schemas", mappings_dir=MAPPINGS,
                         raw_dir=None, workers=0)
     run([inbox], settings, batch_id="r1")
     [item] = ReviewStore(settings.kb_root).items(status=None)

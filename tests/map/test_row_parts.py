@@ -12,6 +12,7 @@ from pipelines.map.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import Mapper
 from pipelines.validate.validator import validate
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 DUMPS = ROOT / "tests" / "fixtures" / "code_records"
@@ -69,6 +70,6 @@ def test_country_column_is_understood_by_content() -> None:
 
 
 def test_benchmark_landed_f1_over_the_floor() -> None:
-    res = run([DUMPS], Mapper.from_dirs(ROOT / "schemas", ROOT / "mappings"))
+    res = run([DUMPS], Mapper.from_dirs(ROOT / "schemas", MAPPINGS))
     assert overall(res["landed"]).prf()[2] >= 0.9
     assert res["rows_landed"] == res["rows"] == 30
