@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,12 @@ def _start(corpus: Path, env: dict[str, str]) -> subprocess.Popen[str]:
 def _until(cond, timeout: float, what: str, procs=()) -> None:
     end = time.monotonic() + timeout
     while not cond():
+        ended = [p for p in procs if p.poll() is not None]
+        if ended:
+            for p in procs:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+            raise AssertionError(f"a run ended (exit {ended[0].returncode}) before {what}: {ended[0].stderr.read()[-3000:]}")
         if time.monotonic() > end:
             for p in procs:
                 os.killpg(p.pid, signal.SIGKILL)
@@ -44,11 +51,10 @@ def test_a_killed_run_frees_its_pool_slot_and_the_next_run_says_what_it_waits_fo
     for name in ("a", "b", "c"):
         write_corpus(tmp_path / name, invoices=0, junk=1)  # unclassifiable notes: the LLM is asked
     home, kb = tmp_path / "home", tmp_path / "kb"
-    first = []
+    released = threading.Event()
 
-    def script(req: RecordedRequest) -> Reply:  # the first call stalls (run A); later ones fail fast
-        first.append(req)
-        return Reply.slow(600, Reply.status(500)) if len(first) == 1 else Reply.status(400, headers={})
+    def script(req: RecordedRequest) -> Reply:  # calls stall (run A, and its retries) until A is killed
+        return Reply.status(400, headers={}) if released.is_set() else Reply.slow(600, Reply.status(500))
 
     env = dict(os.environ, DAGSTER_HOME=str(home), MAPPER_KB=str(kb), MAPPER_SCHEMAS=str(REPO / "schemas"),
                MAPPER_MAPPINGS=str(MAPPINGS), MAPPER_LLM_POLICY=str(REPO / "llm_policy.yaml"),
@@ -77,6 +83,7 @@ def test_a_killed_run_frees_its_pool_slot_and_the_next_run_says_what_it_waits_fo
 
         os.killpg(a.pid, signal.SIGKILL)
         a.wait()
+        released.set()  # from now on the endpoint fails fast, so run C finishes
         assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.STARTED  # nobody told Dagster
 
         c = _start(tmp_path / "c", env)
