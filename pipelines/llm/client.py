@@ -36,6 +36,8 @@ from instructor.core import (
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
+from pipelines.llm.health import EndpointHealth
+
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -43,6 +45,7 @@ MODES: dict[str, instructor.Mode] = {
     "md_json": instructor.Mode.MD_JSON,
 }
 _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+IGNORED_TO_SWITCH = 2  # auto mode: calls in a row whose answer ignored tools before md_json is the default
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Endpoint:
     azure_api_version: str | None = None   # set -> AzureOpenAI(azure_endpoint=base_url, azure_deployment=model)
     price_in_per_1k: float = 0.0
     price_out_per_1k: float = 0.0
+    breaker_failures: int = 3     # transport failures in a row after which the run stops calling
 
     def __post_init__(self) -> None:
         if self.mode != "auto" and self.mode not in MODES:
@@ -102,14 +106,18 @@ class _Failure(Exception):
 
 
 class LLMClient:
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, *, deadline: float | None = None) -> None:
+        """`deadline`: a time.monotonic() value after which this client sends nothing (the run's)."""
         self.endpoint = endpoint
         self._local = threading.local()   # per-thread request counter (hooks run in the caller's thread)
-        # Remembered after the first conclusive auto call: "tools" or "md_json".
+        # auto: "tools" once the endpoint answered with a tool call; "md_json" once it ignored tools
+        # on IGNORED_TO_SWITCH calls in a row and never honoured them. Until then each call decides.
         self._resolved_mode: str | None = None if endpoint.mode == "auto" else endpoint.mode
+        self._ignored = 0
         self._key_error: str | None = None
+        self.health = EndpointHealth(max(1, endpoint.breaker_failures), deadline)
         self._openai = self._make_openai()
-        self._instructors: dict[str, Any] = {}
+        self._instructors: dict[tuple[str, bool], Any] = {}
 
     @property
     def mode(self) -> str:
@@ -141,9 +149,12 @@ class LLMClient:
         return openai.OpenAI(base_url=ep.base_url, **common)
 
     def _instructor(self, mode: str) -> Any:
-        if mode not in self._instructors:
-            self._instructors[mode] = instructor.from_openai(self._openai, mode=MODES[mode])
-        return self._instructors[mode]
+        degraded = self.health.degraded   # after a transport failure: no SDK retries inside a call
+        key = (mode, degraded)
+        if key not in self._instructors:
+            base = self._openai.with_options(max_retries=0) if degraded else self._openai
+            self._instructors[key] = instructor.from_openai(base, mode=MODES[mode])
+        return self._instructors[key]
 
     def close(self) -> None:
         self._openai.close()
@@ -162,42 +173,47 @@ class LLMClient:
         mode = self._resolved_mode or "tools"
         if self._key_error:
             return CallResult(None, 0, 0, 0.0, mode, 0, self._key_error)
+        refusal = self.health.refusal()
+        if refusal:
+            return CallResult(None, 0, 0, 0.0, mode, 0, f"unavailable: {refusal}")
         try:
-            if self._resolved_mode is None:
-                parsed, completion = self._auto(messages, response_model, usage)
-                mode = self._resolved_mode or "tools"
+            if self.endpoint.mode == "auto" and self._resolved_mode != "md_json":
+                parsed, completion, mode = self._auto(messages, response_model, usage)
             else:
                 parsed, completion = self._call(mode, messages, response_model, usage)
         except _Failure as f:
+            self.health.record(f.kind)
             return CallResult(None, usage.prompt, usage.completion, _ms(start), self._resolved_mode or mode,
                               self._local.requests, str(f), _raw_output(f.completion))
+        self.health.record(None)
         return CallResult(parsed, usage.prompt, usage.completion, _ms(start), mode,
                           self._local.requests, None, _raw_output(completion))
 
     def _auto(self, messages: list[dict[str, str]], response_model: type[BaseModel],
-              usage: _Usage) -> tuple[BaseModel, Any]:
-        """Try TOOLS; an endpoint that ignores or rejects tools gets MD_JSON from now on."""
+              usage: _Usage) -> tuple[BaseModel, Any, str]:
+        """Try TOOLS; when this answer ignores or rejects tools, MD_JSON for this call. One odd
+        answer does not decide the run: md_json is remembered only after IGNORED_TO_SWITCH calls
+        in a row ignored tools on an endpoint that never honoured them."""
         try:
             result = self._call("tools", messages, response_model, usage, probe=True)
         except _Failure as f:
-            if f.kind == "tools_ignored":
-                self._resolved_mode = "md_json"
-                return self._call("md_json", messages, response_model, usage)
-            if f.kind == "bad_request":
-                # Some servers reject `tools` outright (HTTP 400). Only remember MD_JSON
-                # if it is accepted: the 400 may be about something else (prompt too long).
-                self._resolved_mode = "md_json"
-                try:
-                    return self._call("md_json", messages, response_model, usage)
-                except _Failure as again:
-                    if again.kind == "bad_request":
-                        self._resolved_mode = None
-                    raise
+            if f.kind in ("tools_ignored", "bad_request"):
+                # A 400 may be about tools or about something else (prompt too long): md_json decides.
+                parsed, completion = self._call("md_json", messages, response_model, usage)
+                self._ignored += 1
+                if self._ignored >= IGNORED_TO_SWITCH:
+                    self._resolved_mode = "md_json"
+                return parsed, completion, "md_json"
             if _has_tool_calls(f.completion):
                 self._resolved_mode = "tools"   # it answered with tools, only the content was wrong
             raise
         self._resolved_mode = "tools"
-        return result
+        return (*result, "tools")
+
+    def _timeout(self) -> dict[str, float]:
+        """No request may outlast the run's deadline."""
+        remaining = self.health.remaining()
+        return {} if remaining is None else {"timeout": max(0.5, min(self.endpoint.timeout_s, remaining))}
 
     def _call(self, mode: str, messages: list[dict[str, str]], response_model: type[BaseModel],
               usage: _Usage, *, probe: bool = False) -> tuple[BaseModel, Any]:
@@ -217,6 +233,7 @@ class LLMClient:
                 max_retries=retrying,
                 temperature=ep.temperature,
                 max_tokens=ep.max_output_tokens,
+                **self._timeout(),
             )
         except InstructorRetryException as e:
             usage.add(e.total_usage)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ class LLMStats:
     cache_hits: int = 0
     failed: int = 0
     budget_refused: int = 0
+    unavailable: int = 0  # calls not sent: the endpoint's breaker was open or the run's deadline passed
     classified: int = 0
     fields_requested: int = 0
     fields_filled: int = 0
@@ -91,7 +93,7 @@ class LLMStats:
 @dataclass
 class _Call:
     answer: BaseModel | None
-    outcome: str  # ok | cached | failed | budget
+    outcome: str  # ok | cached | failed | budget | unavailable
     error: str | None = None
 
 
@@ -109,6 +111,8 @@ class LLMExtractor:
         self.budget = RunBudget(self.policy.budget)
         self.audit = AuditLog(self.batch_id)
         self._clients: dict[str, LLMClient] = {}
+        limit = self.policy.budget.max_seconds_per_run
+        self.deadline = time.monotonic() + limit if limit else None  # shared by every endpoint of the run
 
     # ---- the step ----------------------------------------------------------------------
 
@@ -142,7 +146,7 @@ class LLMExtractor:
 
     def _client(self, ep: Endpoint) -> LLMClient:
         if ep.name not in self._clients:
-            self._clients[ep.name] = LLMClient(ep)
+            self._clients[ep.name] = LLMClient(ep, deadline=self.deadline)
         return self._clients[ep.name]
 
     def _fill(self, doc: Document, schema: Schema, record: Record, wanted: list[str], suspicious: list[tuple[int, int]]) -> None:
@@ -163,8 +167,9 @@ class LLMExtractor:
         self.stats.chars_in_documents += passages.full_chars
         call = self._call(ep, messages, model, doc, schema, "extract", wanted, redactor, passages.full_chars)
         if call.answer is None:
-            code = "llm_budget" if call.outcome == "budget" else "llm_failed"
-            what = "the run's LLM budget is spent" if code == "llm_budget" else f"the LLM call failed ({call.error})"
+            code = {"budget": "llm_budget", "unavailable": "llm_unavailable"}.get(call.outcome, "llm_failed")
+            what = {"llm_budget": "the run's LLM budget is spent",
+                    "llm_unavailable": f"the LLM endpoint is not called ({call.error})"}.get(code, f"the LLM call failed ({call.error})")
             record.issues.append(Issue(code, None, f"{what}; fields left for a person: {', '.join(wanted)}"))
             return
         grounded, rejected = [], []
@@ -250,6 +255,10 @@ class LLMExtractor:
             self.audit.add(**base, cache_hit=False, attempts=0, outcome="budget", error=refusal)
             return _Call(None, "budget", refusal)
         res: CallResult = self._client(ep).complete(messages, model)
+        if res.error_kind == "unavailable":  # the breaker is open or the deadline passed: nothing was sent
+            self.stats.unavailable += 1
+            self.audit.add(**base, cache_hit=False, attempts=0, outcome="unavailable", error=res.error)
+            return _Call(None, "unavailable", res.error.split(": ", 1)[-1] if res.error else None)
         cost = res.estimated_cost(ep)
         self.budget.spend(res.prompt_tokens + res.completion_tokens, cost)
         self.stats.calls += 1
@@ -290,5 +299,5 @@ def summary_line(stats: dict[str, Any] | None, off_fields: int) -> str:
         return (f"LLM: off (no endpoint configured); rules-only extraction. {off_fields} field(s) left for review "
                 "that the LLM could have tried (set MAPPER_LLM_BASE_URL, see README).")
     return (f"LLM: {stats['calls']} call(s), {stats['cache_hits']} cached, {stats['failed']} failed, "
-            f"{stats['budget_refused']} refused by the budget; {stats['fields_filled']} field(s) filled with evidence, "
+            f"{stats['budget_refused']} refused by the budget, {stats.get('unavailable', 0)} not sent (endpoint unavailable); {stats['fields_filled']} field(s) filled with evidence, "
             f"{stats['fields_rejected']} rejected as ungrounded; {stats['prompt_tokens'] + stats['completion_tokens']} tokens.")

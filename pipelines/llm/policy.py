@@ -46,6 +46,7 @@ class EndpointSpec(Strict):
     azure_api_version: str | None = None
     price_in_per_1k: float = Field(0.0, ge=0)
     price_out_per_1k: float = Field(0.0, ge=0)
+    breaker_failures: int = Field(3, ge=1)  # transport failures in a row: no more calls this run
 
     def resolve(self, name: str) -> Endpoint | None:
         """The endpoint as configured in this environment, or None when it has no URL."""
@@ -57,7 +58,7 @@ class EndpointSpec(Strict):
                         timeout_s=self.timeout_s, max_retries=self.max_retries, reask_retries=self.reask_retries,
                         temperature=self.temperature, max_output_tokens=self.max_output_tokens,
                         azure_api_version=self.azure_api_version, price_in_per_1k=self.price_in_per_1k,
-                        price_out_per_1k=self.price_out_per_1k)
+                        price_out_per_1k=self.price_out_per_1k, breaker_failures=self.breaker_failures)
 
 
 class Route(Strict):
@@ -83,6 +84,7 @@ class Budget(Strict):
     max_calls_per_run: int | None = Field(500, ge=0)
     max_tokens_per_run: int | None = Field(500_000, ge=0)
     max_cost_per_run: float | None = Field(5.0, ge=0)  # in the currency of the endpoint prices
+    max_seconds_per_run: float | None = Field(1800.0, gt=0)  # no LLM call starts later than this into a run
 
 
 class Policy(Strict):

@@ -65,17 +65,32 @@ def test_tools_happy_path_when_the_server_honours_tools():
     assert res.raw_output is not None and '"INV-7"' in res.raw_output
 
 
-def test_auto_mode_falls_back_to_md_json_and_remembers_it():
-    with OpenAIServer([Reply.json(GOOD)] * 3) as server:   # ignores tools
+def test_auto_mode_falls_back_per_call_and_remembers_md_json_after_two_ignored():
+    with OpenAIServer([Reply.json(GOOD)] * 5) as server:   # ignores tools
         client = LLMClient(_endpoint(server))
         assert client.mode == "auto"
         first = client.complete(MSGS, Invoice)
+        assert client.mode == "auto"   # one answer without a tool call decides nothing for the run
         second = client.complete(MSGS, Invoice)
+        third = client.complete(MSGS, Invoice)
     assert first.parsed == Invoice(**GOOD) and (first.mode, first.attempts) == ("md_json", 2)
-    assert second.parsed == Invoice(**GOOD) and (second.mode, second.attempts) == ("md_json", 1)
-    assert [r.wants_tools for r in server.requests] == [True, False, False]
+    assert (second.mode, second.attempts) == ("md_json", 2)
+    assert third.parsed == Invoice(**GOOD) and (third.mode, third.attempts) == ("md_json", 1)
+    assert [r.wants_tools for r in server.requests] == [True, False, True, False, False]
     assert "```json codeblock" in server.requests[1].user_text   # instructor's MD_JSON prompt
     assert client.mode == "md_json"
+
+
+def test_one_answer_without_a_tool_call_does_not_switch_the_run():
+    # A tools endpoint whose first answer is plain text: that call falls back, the next ones use tools.
+    script = [Reply.text("I cannot use tools for this."), Reply.json(GOOD), Reply.json(GOOD), Reply.json(GOOD)]
+    with OpenAIServer(script, honour_tools=True) as server:
+        client = LLMClient(_endpoint(server))
+        first = client.complete(MSGS, Invoice)
+        later = [client.complete(MSGS, Invoice) for _ in range(2)]
+    assert first.parsed == Invoice(**GOOD) and first.mode == "md_json"
+    assert [(r.mode, r.attempts) for r in later] == [("tools", 1), ("tools", 1)]
+    assert client.mode == "tools"
 
 
 def test_auto_mode_keeps_tools_when_honoured():
@@ -91,7 +106,7 @@ def test_auto_mode_falls_back_when_tools_are_rejected_with_400():
     with OpenAIServer(script) as server:
         client = LLMClient(_endpoint(server))
         res = client.complete(MSGS, Invoice)
-    assert res.parsed == Invoice(**GOOD) and res.attempts == 2 and client.mode == "md_json"
+    assert res.parsed == Invoice(**GOOD) and res.attempts == 2 and res.mode == "md_json"
 
 
 def test_auto_mode_re_asks_in_tools_when_the_tool_answer_is_invalid():
