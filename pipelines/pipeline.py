@@ -170,7 +170,14 @@ class Mapper:
 
                 issues[r.record_id] = reapply(r, self.schemas[r.schema], decided)
                 kept[r.record_id] = status_of(decided)
+        guarded = {rs.id: rs.review_fields for rs in self.book.rule_sets if rs.review_fields}
         for r in result.records:
+            for f in guarded.get(r.rule_set or "", []) if r.record_id not in kept else []:
+                fv = r.fields.get(f)
+                if fv is None or fv.method != "rule":
+                    how = "no value" if fv is None else f"the {fv.method} value"
+                    issues[r.record_id].append(Issue("unlearned_field", f, f"a person corrected {f} on this source and "
+                                                     f"no rule of {r.rule_set} reads it: {how} needs a check"))
             if r.record_id not in kept and r.rule_set in self.ramp:
                 need, done = self.ramp[r.rule_set]
                 issues[r.record_id].append(Issue("trust_ramp", None, f"rule set {r.rule_set} is new: {done} of the "

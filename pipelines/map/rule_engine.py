@@ -278,8 +278,11 @@ def _run_table_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Loc
     sub = spec.items if isinstance(spec.items, dict) else {}
     items: list[dict[str, Any]] = []
     spans: list[locate.Hit] = []
+    skip = [p.lower() for p in rule.table.skip]
     for table in locate.find_table_rows(doc, rule.table.columns, min_columns=min(2, len(rule.table.columns))):
         for row in table:
+            if skip and any(ph in hit.text.lower() for hit in row.values() for ph in skip):
+                continue  # a subtotal or carried-forward row the rule was taught to leave out
             item: dict[str, Any] = {}
             for col, hit in row.items():
                 sub_spec = sub.get(col)
@@ -292,12 +295,28 @@ def _run_table_rule(rule: FieldRule, spec: FieldSpec, doc: Document, locale: Loc
                 spans.append(hit)
             if _looks_like_item(item, sub):
                 items.append(item)
+    items = _without_running_totals(items)
     if not items:
         return None
     start = min(h.start for h in spans)
     end = max(h.end for h in spans)
     ev = Evidence(doc.id, start, end, doc.text[start:end], spans[0].page)
     return FieldValue(items, "rule", rule.confidence, rule.id, ev, None)
+
+
+def _without_running_totals(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Carried-forward, brought-forward and page-subtotal rows, in any language: a row without
+    quantity and unit price whose amount is the sum of the items before it."""
+    out: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for it in items:
+        amount = it.get("amount")
+        if (out and isinstance(amount, Decimal) and amount == total
+                and it.get("quantity") is None and it.get("unit_price") is None):
+            continue
+        out.append(it)
+        total += amount if isinstance(amount, Decimal) else Decimal(0)
+    return out
 
 
 def _looks_like_item(item: dict[str, Any], sub: dict[str, FieldSpec]) -> bool:

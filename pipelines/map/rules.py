@@ -49,6 +49,7 @@ class TableFinder(Strict):
     columns: dict[str, list[str]] = Field(default_factory=dict)
     column: list[str] = Field(default_factory=list)
     row: Literal["first", "last"] = "first"
+    skip: list[str] = Field(default_factory=list)  # rows with a cell containing one of these are not items
 
 
 class Example(Strict):
@@ -140,6 +141,9 @@ class RuleSet(Strict):
     namespaces: dict[str, str] = Field(default_factory=dict)  # prefix -> namespace URI for xpath rules
     fields: dict[str, list[FieldRule]] = Field(default_factory=dict)
     use_generic: bool = True  # fill fields the rules leave empty with the generic extractor
+    # fields a person had to correct on this source that no rule here reads: a value for them
+    # from anywhere but a rule goes to a person (the generic extractor got it wrong here before)
+    review_fields: list[str] = Field(default_factory=list)
     provenance: dict[str, Any] = Field(default_factory=dict)
     source_file: str = ""
 

@@ -46,7 +46,7 @@ MAX_LIST_JSON_CHARS = 20_000  # a whole list of line items typed as JSON
 MAX_LIST_ITEMS = 500
 # Issues a reviewer's word settles; anything else (missing_required, invalid_value,
 # failed_check, ...) must be fixed by a correction before the record can land.
-OVERRIDABLE = frozenset({"low_confidence", "conflict", "trust_ramp", "reopened"})
+OVERRIDABLE = frozenset({"low_confidence", "conflict", "trust_ramp", "reopened", "unlearned_field"})
 
 
 @dataclass

@@ -85,6 +85,8 @@ def canon(value: Any, spec: FieldSpec | None) -> Any:
             return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, str):
+        return " ".join(value.split())  # the same words: the same value, however they were spaced
     return value
 
 
@@ -170,7 +172,7 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
     rs = cand.rule_set
     schema_of = schemas[rs.schema_name]
     own_fields = {c["field"] for c in cand.source.get("corrections") or []
-                  if c["field"] in schema_of.fields and not isinstance(schema_of.fields[c["field"]].items, dict)}
+                  if c["field"] in schema_of.fields and c["field"] not in rs.review_fields}
     own_fields |= {c["field"] for c in cand.source.get("confirmed") or [] if c["field"] in rs.fields}
     for doc, parent in stored_documents(settings):
         view = DocView(doc, parent)

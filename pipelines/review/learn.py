@@ -37,6 +37,7 @@ from pipelines.parse.dispatch import parse_bytes
 from pipelines.review.evidence import find_value
 from pipelines.review.identity import selector_for
 from pipelines.review.shapes import affix_transforms, typed_shape
+from pipelines.review.tables import propose_table
 
 LEARNED_DIR = "learned"
 CANDIDATES_DIR = Path("_review") / "candidates"
@@ -100,6 +101,8 @@ def rule_set_dict(rs: RuleSet) -> dict[str, Any]:
     out["priority"] = rs.priority
     out["match"] = rs.match.model_dump(exclude_defaults=True)
     out["use_generic"] = rs.use_generic
+    if rs.review_fields:
+        out["review_fields"] = list(rs.review_fields)
     fields: dict[str, Any] = {}
     for name, rules in rs.fields.items():
         fields[name] = [_jsonable(r.model_dump(exclude_defaults=True, exclude_none=True)) for r in rules]
@@ -133,9 +136,14 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
     return a, b
 
 
+_VALUE_IN_LABEL = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}|"
+                             r"[^\W\d_]{3,}\.?\s+\d{1,2},\s+\d{4}|\d[\d,.]*[.,]\d{2}\b")
+
+
 def _clean_label(s: str) -> str:
+    """A label is words (a date, a year or an amount inside means it is a value, not a label)."""
     s = re.sub(r"[\s:#=.\-–—]+$", "", s).strip()
-    return s if re.search(r"[^\W\d_]{2,}", s) else ""
+    return s if re.search(r"[^\W\d_]{2,}", s) and not _VALUE_IN_LABEL.search(s) else ""
 
 
 def _labels(doc: Document, start: int, end: int) -> list[tuple[str, str]]:
@@ -208,7 +216,7 @@ def value_pattern(raw: str) -> str | None:
         elif tok.isspace():
             out.append(r"\s?")
         elif tok.isalpha():
-            if i == 0 and len(tok) <= 5 and tok.isupper():
+            if i == 0 and 2 <= len(tok) <= 5 and tok.isupper():
                 out.append(esc(tok))
             else:
                 out.append("[A-Z]+" if tok.isupper() else "[A-Za-z]+")
@@ -313,6 +321,15 @@ def _candidates(doc: Document, spec: FieldSpec, start: int, end: int, target: An
         if first and first[0].start <= start < first[0].end:
             tried.append(FieldRule(id=rule_id, transforms=transforms, element=[first[0].element.kind.value],
                                    pattern=esc(raw) if not shape else shape))
+    # a value at the start of its line, followed by a label ("Vintry Housing   Rechnung Nr.: ...")
+    le = _line_bounds(doc.text, start)[1]
+    after = locate.segments(doc.text, end, le) if not doc.text[ls:start].strip() else []
+    if after:
+        lab = _clean_label(re.split(r"[:#]", doc.text[after[0][0]:after[0][1]])[0])
+        if lab:
+            for transforms in _transforms(raw, spec, target):
+                tried.append(FieldRule(id=rule_id, transforms=transforms,
+                                       regex=r"(?m)^[ \t]*(?P<value>[^\t\n]+?)(?:\t|[ ]{2,})[ \t]*" + _label_regex(lab)))
     # a date or amount inside a sentence: the words before it, then the value's typed shape
     typed = typed_shape(raw, spec)
     if typed:
@@ -506,14 +523,23 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
         if spec is None:
             skipped.append({"field": c.field, "reason": "not a field of the schema"})
             continue
-        if spec.type == "list" and isinstance(spec.items, dict):
-            skipped.append({"field": c.field, "reason": "line tables are not learned from one value"})
-            continue
         rule_id = f"{cand_id}.{c.field}"
         if rule_id in used_ids:
             rule_id = f"{rule_id}-{digest[:4]}"
         try:
-            rule = propose_field(doc, c.field, spec, c, rule_id)
+            if spec.type == "list" and isinstance(spec.items, dict):
+                from pipelines.review.actions import InvalidCorrection, normalise
+
+                try:
+                    items = normalise(c.field, c.value, spec)
+                except InvalidCorrection as exc:
+                    raise ValueError(str(exc)) from exc
+                rule = propose_table(doc, spec, items, rule_id)
+                if rule is None:
+                    skipped.append({"field": c.field, "reason": "no table header above the items names their columns"})
+                    continue
+            else:
+                rule = propose_field(doc, c.field, spec, c, rule_id)
         except (NormalizeError, ValueError) as exc:
             skipped.append({"field": c.field, "reason": f"value does not normalise: {exc}"})
             continue
@@ -528,6 +554,10 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
         # the newest correction wins; earlier rules stay as fallbacks
         rules.insert(0, rule.model_copy(update={"priority": top + 1 if rules else 0, "provenance": prov}))
         used_ids.add(rule_id)
+    learned_fields = {c.field for c in corrections if c.field in fields and any(
+        (r.provenance or {}).get("value") == c.value for r in fields[c.field])}
+    unlearned = sorted({c.field for c in corrections if c.field in schema.fields and c.field not in learned_fields}
+                       | set(existing.review_fields if existing else []) - learned_fields)
     learned = [c for c in [*corrections, *confirmed] if c.field in fields and any(
         (r.provenance or {}).get("value") == c.value for r in fields[c.field])]
     if not learned:
@@ -537,7 +567,7 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
         "id": cand_id, "schema": schema_name, "priority": existing.priority if existing else LEARNED_PRIORITY,
         "description": existing.description if existing else
         f"Learned from review corrections on {doc.name or doc.source_path}.",
-        "match": match.model_dump(exclude_defaults=True), "use_generic": True,
+        "match": match.model_dump(exclude_defaults=True), "use_generic": True, "review_fields": unlearned,
         "provenance": dict(existing.provenance) if existing else ({"extends": base.id} if base is not None else {}),
         "fields": {k: [r.model_dump(exclude_defaults=True, exclude_none=True) for r in v] for k, v in fields.items()},
     })
