@@ -102,7 +102,9 @@ class Mapper:
 
     @classmethod
     def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
-        schemas = load_schemas(schemas_dir)
+        from pipelines.map.learned_aliases import with_learned_aliases
+
+        schemas = with_learned_aliases(load_schemas(schemas_dir), mappings_dir)
         return cls(schemas, load_rules(mappings_dir, schemas))
 
     def remember_decisions(self, kb_root: str | Path) -> None:

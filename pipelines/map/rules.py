@@ -258,6 +258,8 @@ def load_rules(directory: str | Path, schemas: dict[str, Schema]) -> RuleBook:
                 errors.extend(_errors(path, exc, c if isinstance(c, dict) else {}))
         if "classifiers" in data and set(data) <= {"classifiers"}:
             continue
+        if set(data) == {"aliases"}:
+            continue  # learned label aliases (map/learned_aliases.py), not a rule set
         body = {k: v for k, v in data.items() if k != "classifiers"}
         try:
             rs = RuleSet.model_validate({**body, "source_file": str(path)})

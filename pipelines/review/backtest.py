@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipelines.config import Settings
+from pipelines.map.learned_aliases import with_learned_aliases
 from pipelines.map.mapper import map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.map.schema import FieldSpec, Schema, load_schemas
@@ -164,7 +165,7 @@ def book_with(settings: Settings, schemas: dict[str, Schema], cand: Candidate) -
 def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
     from pipelines.review.documents import stored_documents
 
-    schemas = load_schemas(settings.schemas_dir)
+    schemas = with_learned_aliases(load_schemas(settings.schemas_dir), settings.mappings_dir)
     book = book_with(settings, schemas, cand)
     old_book = load_rules(settings.mappings_dir, schemas)
     current, confirmed, paths, person = _kb_state(settings, schemas)

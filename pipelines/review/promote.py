@@ -69,6 +69,10 @@ def promote(settings: Settings, cand: Candidate, promoted_by: str, report: Backt
     target = Path(cand.merged_into) if cand.merged_into else learned_dir(settings) / f"{cand.id}.yaml"
     text = _header(cand, promoted_by, when) + dump_yaml(rule_set_dict(rs))
     _write_checked(settings, target, text, rs.id)
+    from pipelines.review.aliases import adopt_after_backtest
+
+    pairs = [(a["field"], a["label"]) for a in src.get("aliases") or [] if a.get("field") and a.get("label")]
+    cand.alias_outcomes = adopt_after_backtest(settings, rs.schema_name, pairs, promoted_by, src) if pairs else []
     return target
 
 

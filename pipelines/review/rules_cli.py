@@ -122,6 +122,10 @@ def register(rules_group: click.Group) -> None:
         except PromotionRefused as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"promoted to {path}; documents it affects are now stale: re-run them (mapper run) to apply it")
+        for a in cand.alias_outcomes:
+            what = "adopted" if a["adopted"] else f"NOT adopted, it would break {len(a['broken'])} value(s)"
+            click.echo(f"label alias {a['label']!r} for {a['field']}: {what} (backtest over {a['documents']} stored "
+                       f"documents, {a['changed']} value(s) changed)")
 
 
 __all__ = ["register"]

@@ -257,3 +257,37 @@ def test_truth_is_consistent() -> None:
     assert sum(i["amount"] for i in t["line_items"]) == t["subtotal_amount"]
     assert t["total_amount"] == t["subtotal_amount"] + t["tax_amount"] and isinstance(t["issue_date"], dt.date)
     assert isinstance(t["subtotal_amount"], Decimal)
+
+
+# ---- corrections teach the generic extractor -------------------------------------------------------
+
+
+def test_the_label_next_to_a_correction_becomes_an_alias_for_every_supplier(private, docs) -> None:
+    """A reviewer's selection next to "Dated" teaches the generic extractor that label for
+    issue_date (after a backtest over every stored document), stored as data."""
+    from pipelines.map.extract.engine import extract_generic
+    from pipelines.map.learned_aliases import aliases_path, load_learned, with_learned_aliases
+    from pipelines.map.schema import load_schemas as schemas_of
+
+    settings, _, truth = private
+    first = names(truth)[0]
+    item = _item(settings, first)
+    assert "dated" not in {a.lower() for a in INVOICE.fields["issue_date"].aliases}
+    other = parse_bytes(b"INVOICE 7781\nLinthorpe Glass Ltd\nDated:   4 May 2026\nTotal:   120.00 GBP\n", name="o.txt")
+    before = extract_generic(other, INVOICE).fields.get("issue_date")
+    assert before is None or before.confidence < INVOICE.min_confidence  # a guess: it would go to review
+    text = docs[first].text
+    printed = truth[first]["issue_date"].strftime("%d %B %Y")
+    start = text.index(printed)
+    actions.correct(settings, item.review_id, "rita", [actions.Correction("issue_date", "", start, start + len(printed))],
+                    expected_version=0, land=False)
+    cand = propose(settings, item.review_id)
+    assert {"field": "issue_date", "label": "Dated"} in cand.source["aliases"]
+    promote(settings, cand, "rita", trust_ramp=0)
+    outcome = {a["label"]: a for a in cand.alias_outcomes}
+    assert outcome["Dated"]["adopted"] and outcome["Dated"]["documents"] >= 4, cand.alias_outcomes
+    assert [e["label"] for e in load_learned(settings.mappings_dir)["invoice"]["issue_date"]] == ["Dated"]
+    assert aliases_path(settings.mappings_dir).read_text(encoding="utf-8").startswith("# Label aliases")
+    taught = with_learned_aliases(schemas_of(ROOT / "schemas"), settings.mappings_dir)["invoice"]
+    fv = extract_generic(other, taught).fields.get("issue_date")
+    assert fv is not None and fv.value == dt.date(2026, 5, 4) and fv.confidence >= INVOICE.min_confidence
