@@ -13,12 +13,10 @@ A learned rule set for the same source already under `<mappings>/learned/` is ex
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,9 @@ from pipelines.map.rules import FieldRule, RuleError, RuleSet, load_rules
 from pipelines.map.schema import Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.review.identity import selector_for
-from pipelines.review.learn_field import CONSTANT_FIELDS, Correction, esc, propose_field, value_pattern  # noqa: F401
+from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the learning API)
+    CONSTANT_FIELDS, Correction, _jsonable, esc, propose_field, value_pattern,
+)
 from pipelines.review.tables import propose_table
 
 LEARNED_DIR = "learned"
@@ -58,18 +58,6 @@ class Candidate:
 
 
 # ---- the YAML form of a rule set ---------------------------------------------------------
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
 
 
 def rule_set_dict(rs: RuleSet) -> dict[str, Any]:
