@@ -4,21 +4,26 @@ import dagster as dg
 
 from pipelines import stages
 from pipelines.defs.assets import HELD_CHECK, GROUP
+from pipelines.defs.inputs import INPUTS
 from pipelines.defs.resources import MapperResource
 
+# The inputs are observed in the same run, before extraction: the batch records the rule,
+# schema and policy versions it really used (stale later only if they change after it ran).
+_BATCH = dg.AssetSelection.groups(GROUP) | dg.AssetSelection.assets(*INPUTS)
+
 process_batch = dg.define_asset_job(
-    "process_batch", selection=dg.AssetSelection.groups(GROUP),
+    "process_batch", selection=_BATCH,
     description="Ingest, parse, extract, validate and land one ingestion batch.",
 )
 
 reprocess_document = dg.define_asset_job(
-    "reprocess_document", selection=dg.AssetSelection.groups(GROUP),
+    "reprocess_document", selection=_BATCH,
     description="Re-run one document of a batch: set ops.raw_documents.config.document to its path or id.",
 )
 
 observe_inputs = dg.define_asset_job(
-    "observe_inputs", selection=dg.AssetSelection.assets("mapping_rules", "canonical_schemas", "llm_policy"),
-    description="Observe rules and schemas so a change shows downstream records as stale.",
+    "observe_inputs", selection=dg.AssetSelection.assets(*INPUTS),
+    description="Observe rules and schemas now (the inputs_observer sensor does this by itself).",
 )
 
 
