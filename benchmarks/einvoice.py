@@ -47,6 +47,7 @@ def fixture_gold() -> dict[str, dict[str, Any]]:
         "ubl_invoice.xml": gold(invoice_data(number="KM-2025-0315")),
         "ubl_credit_note.xml": gold(invoice_data(number="KM-GS-2025-008", type_code="381"), -1),
         "hybrid_agrees.pdf": gold(invoice_data(number="KM-2025-0316")),
+        "zugferd1_invoice.xml": gold(invoice_data(number="KM-2025-0317")),
     }
 
 

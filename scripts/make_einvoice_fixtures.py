@@ -18,6 +18,7 @@ from typing import Any
 
 from facturx import generate_from_binary, xml_check_xsd
 from facturx.generate_xml import generate_cii_xml, generate_ubl_xml
+from lxml import etree
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -61,6 +62,61 @@ def _xml(data: dict[str, Any], ubl: bool) -> bytes:
                  f"<cbc:CustomizationID>{PEPPOL}</cbc:CustomizationID>"
                  f"<cbc:ProfileID>{PEPPOL_PROCESS}</cbc:ProfileID>".encode(), out, count=1)
     xml_check_xsd(out)
+    return out
+
+
+def zugferd1_xml(data: dict[str, Any]) -> bytes:
+    """The same invoice in ZUGFeRD 1.0 (COMFORT), the CrossIndustryDocument predecessor of
+    Factur-X that German senders still use; the library writes only 2.x, so it is built here."""
+    from lxml.builder import ElementMaker
+
+    rsm = ElementMaker(namespace="urn:ferd:CrossIndustryDocument:invoice:1p0", nsmap={
+        "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0", "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"})
+    ram = ElementMaker(namespace="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12")
+    udt = ElementMaker(namespace="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15")
+
+    def day(iso: str) -> Any:
+        return udt.DateTimeString(iso.replace("-", ""), format="102")
+
+    def party(tag: str, p: dict[str, Any]) -> Any:
+        return getattr(ram, tag)(ram.Name(p["name"]), ram.PostalTradeAddress(
+            ram.PostcodeCode(p["postcode"]), ram.LineOne(p["addr_l1"]), ram.CityName(p["city"]), ram.CountryID(p["country_code"])),
+            ram.SpecifiedTaxRegistration(ram.ID(p["vat_identifier"], schemeID="VA")))
+
+    cur = data["BT-5"]
+    lines = [ram.IncludedSupplyChainTradeLineItem(
+        ram.AssociatedDocumentLineDocument(ram.LineID(line["BT-126"])),
+        ram.SpecifiedSupplyChainTradeAgreement(ram.NetPriceProductTradePrice(ram.ChargeAmount(line["BT-146"], currencyID=cur))),
+        ram.SpecifiedSupplyChainTradeDelivery(ram.BilledQuantity(line["BT-129"], unitCode=line["BT-130"])),
+        ram.SpecifiedSupplyChainTradeSettlement(
+            ram.ApplicableTradeTax(ram.TypeCode("VAT"), ram.CategoryCode(line["BT-151"]), ram.ApplicablePercent(line["BT-152"])),
+            ram.SpecifiedTradeSettlementMonetarySummation(ram.LineTotalAmount(line["BT-131"], currencyID=cur))),
+        ram.SpecifiedTradeProduct(ram.Name(line["BT-153"]))) for line in data["BG-25"]]
+    vat = data["BG-23"][0]
+    root = rsm.CrossIndustryDocument(
+        rsm.SpecifiedExchangedDocumentContext(ram.GuidelineSpecifiedDocumentContextParameter(
+            ram.ID("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort"))),
+        rsm.HeaderExchangedDocument(ram.ID(data["BT-1"]), ram.Name("RECHNUNG"), ram.TypeCode(data["BT-3"]),
+                                    ram.IssueDateTime(day(data["BT-2"]))),
+        rsm.SpecifiedSupplyChainTradeTransaction(
+            ram.ApplicableSupplyChainTradeAgreement(party("SellerTradeParty", data["BG-4"]), party("BuyerTradeParty", data["BG-7"])),
+            ram.ApplicableSupplyChainTradeDelivery(ram.ActualDeliverySupplyChainEvent(ram.OccurrenceDateTime(day(data["BT-72"])))),
+            ram.ApplicableSupplyChainTradeSettlement(
+                ram.InvoiceCurrencyCode(cur),
+                ram.SpecifiedTradeSettlementPaymentMeans(ram.TypeCode(data["BT-81"]),
+                                                         ram.PayeePartyCreditorFinancialAccount(ram.IBANID(data["BT-84"]))),
+                ram.ApplicableTradeTax(ram.CalculatedAmount(vat["BT-117"], currencyID=cur), ram.TypeCode("VAT"),
+                                       ram.BasisAmount(vat["BT-116"], currencyID=cur), ram.CategoryCode(vat["BT-118"]),
+                                       ram.ApplicablePercent(vat["BT-119"])),
+                ram.SpecifiedTradePaymentTerms(ram.Description(data["BT-20"]), ram.DueDateDateTime(day(data["BT-9"]))),
+                ram.SpecifiedTradeSettlementMonetarySummation(*[
+                    getattr(ram, tag)(data[bt], currencyID=cur) for tag, bt in (
+                        ("LineTotalAmount", "BT-106"), ("TaxBasisTotalAmount", "BT-109"), ("TaxTotalAmount", "BT-110"),
+                        ("GrandTotalAmount", "BT-112"), ("DuePayableAmount", "BT-115"))])),
+            *lines))
+    out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    xml_check_xsd(out, flavor="zugferd")
     return out
 
 
@@ -111,6 +167,7 @@ def main() -> None:
         "cii_invoice.xml": _xml(invoice_data(number="KM-2025-0314"), ubl=False),
         "cii_credit_note.xml": _xml(invoice_data(number="KM-GS-2025-007", type_code="381"), ubl=False),
         "ubl_invoice.xml": _xml(invoice_data(number="KM-2025-0315"), ubl=True),
+        "zugferd1_invoice.xml": zugferd1_xml(invoice_data(number="KM-2025-0317")),
         "ubl_credit_note.xml": _xml(invoice_data(number="KM-GS-2025-008", type_code="381"), ubl=True),
     }
     hybrid = invoice_data(number="KM-2025-0316")

@@ -31,6 +31,12 @@ def test_cii_and_ubl_recognised_with_profile_version_and_xsd():
     assert ubl["xsd"] == "valid" and ubl["xsd_file"].endswith("UBL-CreditNote-2.1.xsd")
 
 
+def test_zugferd1_recognised_and_checked_against_its_xsd():
+    info = _parse("zugferd1_invoice.xml").metadata["einvoice"]
+    assert (info["syntax"], info["version"], info["standard"], info["xsd"]) == ("cii", "ZUGFeRD 1.0", "ZUGFeRD 1.0", "valid")
+    assert info["profile"].endswith(":comfort")
+
+
 def test_xml_failing_its_xsd_is_marked_invalid():
     data = (FIX / "cii_invoice.xml").read_bytes().replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:Kind>380</ram:Kind>", 1)
     info = _parse("broken.xml", data).metadata["einvoice"]
