@@ -19,6 +19,8 @@ def provenance_rows(record: Record) -> list[dict[str, Any]]:
             "field": name, "method": fv.method, "rule_id": fv.rule_id,
             "page": ev.page if ev else None, "start": ev.start if ev else None, "end": ev.end if ev else None,
             "evidence": ev.text if ev else None, "confidence": float(fv.confidence),
+            "document_id": ev.document_id if ev and ev.document_id != record.document_id else None,
+            "path": ev.path if ev else None,
         })
     return out
 

@@ -134,6 +134,9 @@ class Schema(BaseModel):
 PROVENANCE_TYPE = pa.list_(pa.struct([
     ("field", pa.string()), ("method", pa.string()), ("rule_id", pa.string()), ("page", pa.int32()),
     ("start", pa.int64()), ("end", pa.int64()), ("evidence", pa.string()), ("confidence", pa.float64()),
+    # set when the evidence lies in another document than the record's (a hybrid PDF's embedded
+    # XML), and for XML the element's path: start/end are offsets into that document's text
+    ("document_id", pa.string()), ("path", pa.string()),
 ]))
 STANDARD_COLUMNS_HEAD = [
     pa.field("record_id", pa.string(), nullable=False),

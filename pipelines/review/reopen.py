@@ -52,6 +52,7 @@ def _proposed(schema: str, row: dict[str, Any], field_names: list[str]) -> dict[
         ev = None
         if p.get("start") is not None:
             ev = {"page": p.get("page"), "start": p["start"], "end": p["end"], "text": p.get("evidence")}
+            ev |= {k: p[k] for k in ("document_id", "path") if p.get(k)}  # read from an embedded XML
         fields[name] = {"value": to_jsonable(value), "method": p.get("method") or "rule",
                         "rule_id": p.get("rule_id"), "confidence": p.get("confidence") or 0.0, "evidence": ev}
     return {"schema": schema, "record_id": row["record_id"], "rule_set": row.get("rule_set"),

@@ -30,5 +30,11 @@ def test_inbox_of_einvoices_lands_and_reconciles(tmp_path):
     review = run_query(kb, "SELECT source_path, reasons FROM review")
     assert [Path(p).name for p in review.source_path] == ["hybrid_page_mismatch.pdf"]
     assert {r["code"] for r in review.reasons[0]} == {"einvoice_page_mismatch"}
+    # provenance of the hybrid PDF's record: the XML element's path and span, in the XML child
+    prov = run_query(kb, "SELECT p.document_id, p.path, p.evidence, i.document_id AS record_doc FROM invoice i, "
+                         "unnest(provenance) AS t(p) WHERE i.source_path LIKE '%hybrid_agrees.pdf' AND p.field = 'total_amount'")
+    xml_id = run_query(kb, "SELECT document_id FROM documents WHERE name = 'factur-x.xml' AND source_path LIKE '%hybrid_agrees%'").document_id[0]
+    assert prov.document_id[0] == xml_id != prov.record_doc[0]
+    assert prov.path[0].endswith("ram:GrandTotalAmount") and prov.evidence[0] == "1067.43"
     docs = run_query(kb, "SELECT name, outcome, n_records FROM documents WHERE parent_id IS NOT NULL")
     assert set(docs.name) == {"factur-x.xml"} and set(docs.outcome) == {"landed"} and set(docs.n_records) == {0}
