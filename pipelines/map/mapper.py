@@ -29,10 +29,9 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
         hybrid = _map_hybrid(doc, xml, schemas, book)
         if hybrid is not None:
             return hybrid
-    elif einvoice.is_embedded(doc, parent) and _map_hybrid(parent, doc, schemas, book) is not None:  # type: ignore[arg-type]
+    elif einvoice.is_embedded(doc, parent) and (inner := _map_xml(doc, schemas, book)) and inner.classification:
         # The PDF's record carries this XML's values; the XML adds none of its own.
-        c = Classification("invoice", "one", "einvoice:embedded")
-        return MapResult(doc, c, [])
+        return MapResult(doc, Classification(inner.classification.schema, "one", "einvoice:embedded_in_parent"), [])
     result = _map_one(doc, schemas, book, parent)
     if doc.metadata.get("einvoice"):
         for rec in result.records:
@@ -43,14 +42,22 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
 def _map_hybrid(pdf: Document, xml: Document, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:
     """A PDF with an embedded e-invoice: the XML's record, cross-checked with the page
     (None when no rule set maps the XML: the PDF is then read as any other)."""
-    inner = _map_one(xml, schemas, book, None)
-    if inner.classification is None or inner.classification.rule_set is None or len(inner.records) != 1:
+    inner = _map_xml(xml, schemas, book)
+    if inner is None or inner.classification is None:
         return None
     schema = schemas[inner.classification.schema]
     xml_record = inner.records[0]
     xml_record.issues.extend(einvoice.xsd_issues(xml))
     record = einvoice.cross_check(pdf, xml_record, extract_generic(pdf, schema))
     return MapResult(pdf, inner.classification, [record])
+
+
+def _map_xml(xml: Document, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:
+    """An e-invoice XML mapped on its own by a rule set into one record (None: no rule set maps it)."""
+    inner = _map_one(xml, schemas, book, None)
+    if inner.classification is None or inner.classification.rule_set is None or len(inner.records) != 1:
+        return None
+    return inner
 
 
 def _map_one(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: Document | None) -> MapResult:

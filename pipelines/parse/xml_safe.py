@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -123,7 +124,7 @@ def _element_spans(text: str, data: bytes) -> list[tuple[int, int]]:
     return out
 
 
-def _byte_to_char(text: str, data: bytes):  # type: ignore[no-untyped-def]
+def _byte_to_char(text: str, data: bytes) -> Callable[[int], int]:
     """A function from UTF-8 byte offsets to character offsets."""
     if len(data) == len(text):
         return lambda b: b
