@@ -21,24 +21,38 @@ from pipelines.map.extraction import FieldValue, Issue, Record
 
 MISMATCH = "einvoice_page_mismatch"
 INVALID = "einvoice_invalid"
+CONFLICT = "einvoice_conflict"
 # Fields whose disagreement with the page sends the document to a person: what is paid, to whom.
 CROSS_CHECKED = ("invoice_number", "total_amount", "subtotal_amount", "tax_amount", "amount_due", "iban", "currency")
 AGREED_CONFIDENCE = 0.995  # the XML's value, and the page shows it too
 
 
+def embedded_einvoices(doc: Document) -> list[Document]:
+    """The e-invoice XMLs a PDF carries (normally one; some senders add a second syntax)."""
+    if doc.media_type != PDF:
+        return []
+    return [c for c in doc.children if c.status is Status.PARSED and c.metadata.get("einvoice")]
+
+
 def embedded_einvoice(doc: Document) -> Document | None:
     """The e-invoice XML a PDF carries (the first one), if any."""
-    if doc.media_type != PDF:
-        return None
-    for child in doc.children:
-        if child.status is Status.PARSED and child.metadata.get("einvoice"):
-            return child
-    return None
+    found = embedded_einvoices(doc)
+    return found[0] if found else None
 
 
 def is_embedded(doc: Document, parent: Document | None) -> bool:
-    """Whether `doc` is the e-invoice XML of its parent PDF (its data lands with the PDF)."""
-    return parent is not None and embedded_einvoice(parent) is doc
+    """Whether `doc` is an e-invoice XML of its parent PDF (its data lands with the PDF)."""
+    return parent is not None and any(x is doc for x in embedded_einvoices(parent))
+
+
+def conflicts(first: Record, other: Record, name: str) -> list[Issue]:
+    """A second embedded XML must describe the same invoice as the first."""
+    out = []
+    for field in ("invoice_number", "total_amount", "iban"):
+        a, b = first.fields.get(field), other.fields.get(field)
+        if a is not None and b is not None and not _same(a.value, b.value):
+            out.append(Issue(CONFLICT, field, f"the embedded XMLs disagree: {a.value} vs {b.value} in {name}"))
+    return out
 
 
 def xsd_issues(doc: Document) -> list[Issue]:

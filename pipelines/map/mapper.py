@@ -48,6 +48,10 @@ def _map_hybrid(pdf: Document, xml: Document, schemas: dict[str, Schema], book: 
     schema = schemas[inner.classification.schema]
     xml_record = inner.records[0]
     xml_record.issues.extend(einvoice.xsd_issues(xml))
+    for other in einvoice.embedded_einvoices(pdf)[1:]:
+        more = _map_xml(other, schemas, book)
+        if more is not None:
+            xml_record.issues.extend(einvoice.conflicts(xml_record, more.records[0], other.name or "?"))
     record = einvoice.cross_check(pdf, xml_record, extract_generic(pdf, schema))
     return MapResult(pdf, inner.classification, [record])
 

@@ -112,3 +112,18 @@ def test_bad_xpath_in_a_rule_set_is_reported_with_the_rule(tmp_path):
         "fields:\n  invoice_number: {id: bad_number, xpath: '/x:Invoice/x:ID['}\n", encoding="utf-8")
     with pytest.raises(RuleError, match="bad_number"):
         load_rules(tmp_path, load_schemas(ROOT / "schemas"))
+
+
+def test_a_pdf_with_two_embedded_xmls_lands_one_record_and_flags_a_conflict(mapper):
+    from facturx import generate_from_binary
+
+    page = (FIX / "page_only.pdf").read_bytes()
+    same = (FIX / "cii_invoice.xml").read_bytes().replace(b"KM-2025-0314", b"KM-2025-0316")
+    ubl = (FIX / "ubl_invoice.xml").read_bytes().replace(b"KM-2025-0315", b"KM-2025-0316")
+    for second, outcome in ((ubl, "landed"), (ubl.replace(b">1067.43<", b">1167.43<"), "review")):
+        pdf = generate_from_binary(page, same, check_xsd=False, attachments={"ubl.xml": {"filedata": second}})
+        doc, outcomes = _outcomes(mapper, "two.pdf", pdf)
+        assert len(doc.children) == 2
+        assert [len(oc.records) for oc in outcomes] == [1, 0, 0]  # the PDF's record only
+        assert outcomes[0].outcome == outcome, outcomes[0].reason
+    assert {i.code for i in outcomes[0].issues[outcomes[0].records[0].record_id]} == {"einvoice_conflict"}
