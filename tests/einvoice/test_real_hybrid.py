@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import Mapper
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER = ROOT.parent / "shared" / "peer_cases" / "invoice2data" / "compare"
@@ -22,7 +23,7 @@ def test_real_ubl_hybrid_lands_straight_through_with_the_expected_values():
     doc = parse_bytes(pdf_path.read_bytes(), name=pdf_path.name)
     [xml] = [c for c in doc.children if c.metadata.get("einvoice")]
     assert xml.metadata["einvoice"]["syntax"] == "ubl" and xml.metadata["einvoice"]["xsd"] == "valid"
-    outcomes = list(Mapper.from_dirs(ROOT / "schemas", ROOT / "mappings").outcomes(doc))
+    outcomes = list(Mapper.from_dirs(ROOT / "schemas", MAPPINGS).outcomes(doc))
     top = outcomes[0]
     assert top.document is doc and top.outcome == "landed", top.reason
     [rec] = top.records
