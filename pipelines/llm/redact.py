@@ -10,7 +10,9 @@ wins. One Redactor keeps one mapping, so the same value gets the same placeholde
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
@@ -21,7 +23,15 @@ KINDS = ("email", "phone", "iban", "card", "postcode", "name")
 _PRIORITY = {k: i for i, k in enumerate(("email", "iban", "card", "phone", "postcode", "name"))}
 
 _EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?![\w-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,32}")
+_IBAN = re.compile(r"\b[A-Za-z]{2} ?\d{2}(?:[ \u00a0.-]{0,2}[A-Za-z0-9]){11,32}")  # any case, spaced or not
+# "jane dot doe at example dot com", "jane[at]example[.]com", "jane (at) example (dot) co (dot) uk"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+(?i:dot)\s+|\.)"
+_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+(?i:at)\s+|@)"
+_TLDS = ("com|org|net|edu|gov|info|biz|io|co|uk|de|fr|nl|be|es|it|eu|ie|at|ch|us|ca|au|nz|dk|se|no|fi|pl|pt|"
+         "cz|lu|in|jp|cn|br|mx|za|ae|sg|hk|email|online|site|tech|app|dev|me|tv")
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.@-])[A-Za-z0-9][\w+-]*(?:{_DOT}[A-Za-z0-9][\w+-]*)*{_AT}[A-Za-z0-9][\w-]*(?:{_DOT}[A-Za-z0-9][\w-]*)*"
+    rf"{_DOT}(?i:{_TLDS})(?![\w-])")
 _CARD = re.compile(r"(?<![\w-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-])")
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d+\)?){2,6}")
 _PHONE_LABEL = re.compile(r"\b(?:tel|telephone|phone|mob|mobile|cell|fax|call|ring|whatsapp|sms)\b[^\n\d]{0,20}$", re.I)
@@ -71,6 +81,37 @@ _AFTER_TITLE = "(?:" + "|".join(rf"(?<={t}{d} )" for t in ("Mr", "Mrs", "Ms", "M
 _ORG_AFTER = re.compile(rf"(?: (?:{_TOK}|&))* (?:Ltd|Limited|plc|PLC|LLP|Inc|LLC|GmbH|AG|Co)\b")  # not across a tab (column)
 
 
+def _load_given_names() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "given_names.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip().casefold() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def _plain(word: str) -> str:
+    """Case and accents folded: "Jürgen" -> "jurgen"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+
+
+_GIVEN = _load_given_names()
+_CAP_WORD = re.compile(rf"(?<![\w@.'’-])[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?")
+_SURNAME = re.compile(rf"[ \t]+(?:[{_UP}]\.[ \t]*)?((?:(?:van|von|de|der|den|da|di|du|le|la|del|mac|mc)[ \t]+)*"
+                      rf"(?:[{_UP}]['’])?[{_UP}][{_LO}]+(?:['’-][{_UP}]?[{_LO}]+)?)(?![\w@])")
+
+
+def prose_names(text: str) -> Iterable[tuple[int, int]]:
+    """Names in running prose: a known given name followed by a capitalised surname ("Sarah
+    Jennings", "Tom van der Berg"), not an organisation ("Tom Baxter Ltd") or a label."""
+    for m in _CAP_WORD.finditer(text):
+        if _plain(m.group()) not in _GIVEN:
+            continue
+        tail = _SURNAME.match(text, m.end())
+        if tail is None or tail.group(1).casefold() in _NOT_NAME:
+            continue
+        if _ORG_AFTER.match(text, tail.end()):
+            continue
+        yield m.start(), tail.end()
+
+
 def _clean_name(raw: str) -> str | None:
     """A personal name from a candidate, or None (organisations, greetings, lone initials)."""
     raw = re.sub(rf"^{_TITLE}\s+", "", " ".join(raw.split()))
@@ -96,6 +137,7 @@ def names_from_document(doc: Any) -> list[str]:
                 raws += [n for n, _ in split_addresses(str(v))]
         for pat in (_SALUTATION, _SIGNOFF, _LABELLED, _KEYED, _TITLED, _ANGLE):
             raws += [m.group(1) for m in pat.finditer(d.text)]
+        raws += [d.text[a:b] for a, b in prose_names(d.text)]
         for raw in raws:
             if raw and (name := _clean_name(raw)):
                 found.setdefault(name)
@@ -103,6 +145,9 @@ def names_from_document(doc: Any) -> list[str]:
 
 
 def _iban_ok(compact: str) -> bool:
+    compact = compact.upper()
+    if not compact[:2].isalpha():
+        return False
     moved = compact[4:] + compact[:4]
     return 15 <= len(compact) <= 34 and int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
@@ -197,6 +242,7 @@ class Redactor:
         return [re.compile(rf"(?<![\w@.]){v}(?![\w@])") for v in ordered]
 
     def _names(self, text: str) -> Iterable[tuple[int, int]]:
+        yield from prose_names(text)
         for pat in self._name_patterns:
             for m in pat.finditer(text):
                 if not _ORG_AFTER.match(text, m.end()):  # "Marlow" in "Marlow Brewing Co Ltd" is a company
@@ -204,7 +250,10 @@ class Redactor:
 
 
 def _emails(text: str) -> Iterable[tuple[int, int]]:
-    return (m.span() for m in _EMAIL.finditer(text))
+    yield from (m.span() for m in _EMAIL.finditer(text))
+    for m in _OBFUSCATED_EMAIL.finditer(text):
+        if "@" not in m.group() or re.search(r"[\[({<]", m.group()):
+            yield m.span()
 
 
 def _ibans(text: str) -> Iterable[tuple[int, int]]:
@@ -214,7 +263,7 @@ def _ibans(text: str) -> Iterable[tuple[int, int]]:
         ends = [i for i in range(len(cand), 0, -1) if i == len(cand) or not cand[i].isalnum()]
         for end in ends:
             if not (end == len(cand) and end < len(text) - s and text[s + end].isalnum()):
-                compact = re.sub(r"\s", "", cand[:end])
+                compact = re.sub(r"[\s.-]", "", cand[:end])
                 if _iban_ok(compact):
                     yield s, s + end
                     break
