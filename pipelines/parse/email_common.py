@@ -335,13 +335,31 @@ _BLOCK = frozenset({
 _SKIP_NODES = (Comment, Doctype, CData, ProcessingInstruction, Declaration)
 
 
-def html_to_text(html: str | bytes) -> str:
+def _without_hidden(html: str | bytes, doc: Any) -> str | bytes:
+    """The body with the elements nobody sees removed (recorded on `doc` when given)."""
+    import lxml.html
+    from lxml import etree
+
+    from pipelines.document import Document
+    from pipelines.parse.html_hidden import strip_hidden
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    if not strip_hidden(root, doc if doc is not None else Document("", "", "", 0)):
+        return html
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+def html_to_text(html: str | bytes, doc: Any = None) -> str:
     """Readable text from an HTML mail body: paragraphs and line breaks kept, scripts dropped.
 
     `<blockquote>` content is prefixed with "> " the way mail clients render replies in plain
     text, so the quote marking treats HTML and plain bodies alike. Iterative, so deeply nested
     markup cannot exhaust the stack.
     """
+    html = _without_hidden(html, doc)
     soup = BeautifulSoup(html, "lxml")
     for tag in soup(list(_DROP)):
         tag.decompose()

@@ -209,7 +209,7 @@ class _Walker:
             text = self.text_of(part)
             if ctype == "text/html":
                 self.saw_html = True
-                return [("html", html_to_text(text))], []
+                return [("html", html_to_text(text, self.builder.doc))], []
             return [("plain", text)], []
         if not filename and disposition is None and maintype == "text" and ctype == "text/enriched":
             return [("plain", self.text_of(part))], []

@@ -85,7 +85,7 @@ def _parse_msg(msg: Any, builder: TextBuilder, ctx: Any) -> None:
     if date_raw:
         headers["date"] = str(date_raw)
 
-    body, source = _body(msg, warnings)
+    body, source = _body(msg, warnings, builder.doc)
     records: list[dict[str, Any]] = []
     add_headers(builder, headers, extra={
         "body_source": source,
@@ -127,7 +127,7 @@ def _detected(msg: Any) -> int:
         return 0
 
 
-def _body(msg: Any, warnings: list[str]) -> tuple[str, str | None]:
+def _body(msg: Any, warnings: list[str], doc: Any = None) -> tuple[str, str | None]:
     body = _get(msg, "body", warnings)
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
@@ -147,7 +147,7 @@ def _body(msg: Any, warnings: list[str]) -> tuple[str, str | None]:
         except Exception as exc:
             warnings.append(f"HTML could not be recovered from the RTF body ({type(exc).__name__})")
     if html:
-        text = html_to_text(html)
+        text = html_to_text(html, doc)
         if text.strip():
             return text, "html"
     rtf = _get(msg, "rtfBody", warnings)

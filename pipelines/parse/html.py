@@ -33,6 +33,7 @@ from pipelines.parse import unstructured_offline  # noqa: F401  isort: skip
 from pipelines.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
+from pipelines.parse.html_hidden import strip_hidden
 from pipelines.parse.tabular import detect_header
 from pipelines.parse.text import KEY_VALUE
 from pipelines.parse.text_decode import decode_text
@@ -379,6 +380,8 @@ def add_html(html_text: str, builder: TextBuilder, ctx: Any = None, *, page: int
         root = lxml.html.document_fromstring(html_text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True))
     except (etree.ParserError, ValueError) as exc:
         raise BadInput(Reason.CORRUPT, f"HTML could not be parsed: {exc}") from exc
+    if strip_hidden(root, builder.doc):  # text nobody sees is recorded, never partitioned
+        html_text = lxml.html.tostring(root, encoding="unicode")
     base = dict(extra_attrs or {})
     title_el = root.find(".//title")
     title = _clean(title_el.text_content()) if title_el is not None else ""
