@@ -290,23 +290,29 @@ class BatchWriter:
             self.flush()
 
     def flush(self) -> None:
+        """Land what is buffered in an order that never loses a landed row on a crash.
+
+        Each step is one commit per table. (1) New rows are upserted by key everywhere, without
+        deleting anything: a record that moves (landed -> review, or to another schema) exists
+        in its new place before it leaves the old one. (2) The catalog gets each path's latest
+        outcome; its old rows for these paths go in the same commit. (3) Rows of these paths
+        that this run no longer produced are deleted. A crash between commits leaves every table
+        readable, with at worst a superseded row still present; a re-run completes the job.
+        A path is the identity of an occurrence: the same bytes at two paths are two documents
+        in the catalog, and the record ids include the path, so neither copy's rows touch the other's.
+        """
         if not self.doc_ids:
             return
-        ids = sorted(self.doc_ids)
-        # A file whose bytes changed is a new document at an old path: the old one's results go.
         paths = sorted(self.paths)
-        for name in set(self.kb.schemas()) | {"documents", "review"}:
-            if name in self.kb.tables():
-                self.kb.upsert(name, None, key=["source_path"], batch_id=None,
-                               supersede_column="source_path", supersede_values=paths)
-        # A re-processed document supersedes everything it produced before, wherever it went.
         for name, rows in self.records.items():
-            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id, supersede_documents=ids)
+            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id)
+        self.catalog.write_review(self.review, self.batch_id)
+        self.catalog.write_documents(self.documents, self.batch_id, supersede_paths=paths)
+        kept = {name: [r["record_id"] for r in rows] for name, rows in self.records.items()}
         for name in self.kb.schemas():
-            if name not in self.records:
-                self.kb.delete_documents(name, ids)
-        self.catalog.write_review(self.review, self.batch_id, supersede_documents=ids)
-        self.catalog.write_documents(self.documents, self.batch_id)
+            self.kb.delete_where(name, "source_path", paths, keep_column="record_id", keep_values=kept.get(name, ()))
+        self.kb.delete_where("review", "source_path", paths, keep_column="review_id",
+                             keep_values=[r["review_id"] for r in self.review])
         self.records.clear()
         self.review.clear()
         self.documents.clear()

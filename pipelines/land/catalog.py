@@ -1,15 +1,15 @@
 """The documents catalog and the review queue: two KB tables beside the record tables.
 
-`<kb>/documents/` has one row per input document (top-level files and attachments) saying
+`<kb>/documents` has one row per input document (top-level files and attachments) saying
 what happened to it: landed records, went to review, was quarantined, or yielded nothing.
 It is upserted by (document_id, source_path): a document's latest processing wins.
 
-`<kb>/review/` has one row per record that needs a human: why (`reasons`) and the proposed
+`<kb>/review` has one row per record that needs a human: why (`reasons`) and the proposed
 record as JSON with its provenance. It is upserted by `review_id`, derived from the schema
 and record_id; `delete_review_for_documents` (or `supersede_documents=`) takes a document's
 rows out of the queue when it is re-processed, e.g. because it now lands.
 
-Same storage, atomicity and single-writer assumption as the record tables (kb.py).
+Delta tables like the record tables (kb.py): every write is one atomic commit.
 """
 
 from __future__ import annotations
@@ -171,8 +171,12 @@ class Catalog:
     def __init__(self, kb: KnowledgeBase | str | Path = DEFAULT_ROOT) -> None:
         self.kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
 
-    def write_documents(self, rows: Sequence[Mapping[str, Any]], batch_id: str) -> WriteResult:
-        """Upsert catalog rows keyed by (document_id, source_path); the latest write wins."""
+    def write_documents(self, rows: Sequence[Mapping[str, Any]], batch_id: str, *,
+                        supersede_paths: Iterable[str] | None = None) -> WriteResult:
+        """Upsert catalog rows keyed by (document_id, source_path); the latest write wins.
+
+        `supersede_paths`: in the same commit, drop other rows of these paths (a file whose
+        bytes changed is a new document at an old path)."""
         now = _now()
         prepared = []
         for row in rows:
@@ -185,7 +189,8 @@ class Catalog:
             row["processed_at"] = row.get("processed_at") or now
             prepared.append(row)
         table = build_table(prepared, DOCUMENTS_SCHEMA, table=DOCUMENTS_TABLE)
-        return self.kb.upsert(DOCUMENTS_TABLE, table, key=("document_id", "source_path"), batch_id=batch_id)
+        return self.kb.upsert(DOCUMENTS_TABLE, table, key=("document_id", "source_path"), batch_id=batch_id,
+                              supersede_column="source_path", supersede_values=supersede_paths)
 
     def write_review(
         self,

@@ -1,41 +1,47 @@
-"""The central knowledge base: one folder of Parquet files per table, upserted atomically.
+"""The central knowledge base: one Delta Lake table per KB table, under a local folder or a URL.
 
-Layout (root defaults to `kb/`, callers pass their own)::
+Layout (root defaults to `kb/`; `MAPPER_KB` may be an `s3://`, `gs://` or `abfs://` URL)::
 
-    <kb>/<schema>/batch=<batch_id>/part-<content hash>.parquet   records of one schema
-    <kb>/documents/batch=<batch_id>/part-<hash>.parquet          the documents catalog
-    <kb>/review/batch=<batch_id>/part-<hash>.parquet             the review queue
-    <kb>/.lock  <kb>/.journal.json  .tmp-*                       writer bookkeeping (hidden)
+    <kb>/<schema>/      records of one schema          (a Delta table: _delta_log/ + Parquet files)
+    <kb>/documents/     the documents catalog          (catalog.py)
+    <kb>/review/        the review queue               (catalog.py)
+    <kb>/review_decisions/, <kb>/llm_calls/            reviewers' decisions, the LLM audit log
 
-so `duckdb.read_parquet('<kb>/invoice/**/*.parquet')` reads a table directly.
+Every write is one Delta commit (delta-rs): a record-level MERGE by key that updates
+matched rows, inserts new ones and, in the same commit, deletes the superseded rows of
+re-processed documents. A commit is atomic: readers see the table before or after it, never
+half of it, and a writer killed mid-write leaves only unreferenced files (`mapper kb vacuum`
+removes them). Concurrent writers from several processes or machines need no lock of ours:
+each commit is a put-if-absent of the next log entry; the loser of a race gets a conflict,
+re-reads the table and re-applies its MERGE (an upsert, so applying it again is correct).
 
-Idempotence is an upsert by key at file granularity: every row has a deterministic key
-(`record_id` for records). A write finds the existing files holding any key being written
-(reading only the key column), rewrites them without those rows — or removes them when
-nothing is left — and adds one new file in the batch's partition. Re-running the same
-inputs, in the same batch or a later one, therefore never duplicates a record, and a
-document re-processed later supersedes its earlier records. `supersede_documents=` (or
-`delete_documents`) also drops a document's old rows that the new run no longer produces.
+Every commit is kept in the table's history (`mapper kb history`), and an older version can
+be read again (`read(..., as_of=...)`, `mapper query --as-of`). `mapper kb compact` and
+`mapper kb vacuum` rewrite small files and delete files no version needs any more.
 
-Concurrency: one writer per KB at a time. Writers take an exclusive `flock` on `<kb>/.lock`
-(so a second writer waits rather than corrupts), readers need no lock. Each write is
-all-or-nothing through a commit journal; see `atomic.py`.
+Readers: `deltalake.DeltaTable('kb/invoice').to_pandas()`, or DuckDB over
+`DeltaTable(...).to_pyarrow_dataset()`. Do not glob the Parquet files: a table folder also
+holds files that earlier versions used.
 """
 
 from __future__ import annotations
 
-import errno
+import random
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from deltalake import DeltaTable, WriterProperties, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+from deltalake.exceptions import TableNotFoundError as DeltaTableNotFound
 
-from pipelines.land import atomic
+from pipelines import storage
 
 DEFAULT_ROOT = Path("kb")
 # Not record tables: the catalog (catalog.py), the LLM audit log (llm/audit.py) and reviewers'
@@ -44,6 +50,10 @@ CATALOG_TABLES = ("documents", "review", "llm_calls", "review_decisions")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BATCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEY_SEP = "\x1f"
+_WRITER = WriterProperties(compression="ZSTD")
+# A commit that lost a race is retried on a fresh snapshot; with jitter, a few dozen
+# attempts cover many concurrent writers on one table.
+_MAX_ATTEMPTS = 60
 
 
 class TableNotFoundError(LookupError):
@@ -60,8 +70,6 @@ class WriteResult:
     batch_id: str | None
     rows_written: int  # rows in the new file
     rows_superseded: int  # existing rows replaced or deleted by this write
-    files_written: tuple[str, ...] = ()  # paths relative to the KB root (new and rewritten)
-    files_removed: tuple[str, ...] = ()
 
 
 def check_table_name(name: str) -> str:
@@ -77,27 +85,6 @@ def check_batch_id(batch_id: str) -> str:
             "starting with a letter or digit (it names a folder)"
         )
     return batch_id
-
-
-def table_files(root: Path, name: str) -> list[Path]:
-    """The committed Parquet files of a table (never temps or hidden files), in a stable order."""
-    directory = root / name
-    if not directory.is_dir():
-        return []
-    return sorted(
-        p for p in directory.rglob("*.parquet")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
-    )
-
-
-def list_tables(root: Path) -> list[str]:
-    """Folders of the KB that hold at least one committed Parquet file."""
-    if not root.is_dir():
-        return []
-    return sorted(
-        d.name for d in root.iterdir()
-        if d.is_dir() and _NAME_RE.match(d.name) and table_files(root, d.name)
-    )
 
 
 def build_table(rows: Sequence[Mapping[str, Any]], arrow_schema: pa.Schema, *, table: str) -> pa.Table:
@@ -153,21 +140,27 @@ def _dedupe_last(table: pa.Table, key: Sequence[str]) -> pa.Table:
 
 
 class KnowledgeBase:
-    """Parquet tables under `root`. See the module docstring for layout and guarantees."""
+    """Delta tables under `root` (a local path or a URL). See the module docstring."""
 
     def __init__(self, root: str | Path = DEFAULT_ROOT) -> None:
-        # Absolute: temp files come back from mkstemp as absolute paths and the journal
-        # stores paths relative to the root (a relative `kb` from the CLI must work too).
-        self.root = Path(root).absolute()
-        self.recovered = False  # True when opening replayed an interrupted write
-        if self.root.is_dir():
-            try:
-                with atomic.kb_lock(self.root):
-                    self.recovered = atomic.recover(self.root)
-                    atomic.clean_stale_temps(self.root)
-            except OSError as exc:  # a read-only KB can still be read
-                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-                    raise
+        self.root = storage.location(root)
+        self.options = storage.delta_options(self.root)
+
+    def uri(self, name: str) -> str:
+        return storage.join(self.root, check_table_name(name))
+
+    def exists(self) -> bool:
+        return storage.upath(self.root).is_dir()
+
+    def table(self, name: str, *, as_of: int | str | datetime | None = None) -> DeltaTable | None:
+        """The Delta table `name` (at version/time `as_of`), or None when it does not exist."""
+        try:
+            dt = DeltaTable(self.uri(name), storage_options=self.options)
+        except DeltaTableNotFound:
+            return None
+        if as_of is not None:
+            dt.load_as_version(as_of)
+        return dt
 
     # ---- records -------------------------------------------------------------------------
 
@@ -180,14 +173,12 @@ class KnowledgeBase:
         *,
         supersede_documents: Iterable[str] | None = None,
     ) -> WriteResult:
-        """Upsert `records` (keyed by `record_id`) into `<root>/<schema_name>/batch=<batch_id>/`.
+        """Upsert `records` (keyed by `record_id`) into the table `schema_name`, one commit.
 
-        Existing rows with a `record_id` being written are replaced, whatever batch holds them.
-        `supersede_documents`: document ids whose existing rows are all removed in the same
-        atomic write — pass the ids of every document this run (re)processed for the schema,
-        so one that now yields fewer records (or none) leaves no stale ones behind.
-        Duplicate record_ids within `records`: the last one wins. The `batch_id` column is
-        set to `batch_id`. Rows are stored sorted by record_id.
+        Existing rows with a `record_id` being written are replaced, whatever batch wrote them.
+        `supersede_documents`: document ids whose other existing rows are removed in the same
+        commit. Duplicate record_ids within `records`: the last one wins. The `batch_id`
+        column is set to `batch_id`.
         """
         check_table_name(schema_name)
         if schema_name in CATALOG_TABLES:
@@ -195,7 +186,7 @@ class KnowledgeBase:
         if "record_id" not in arrow_schema.names or "document_id" not in arrow_schema.names:
             raise ValueError(f"{schema_name}: the Arrow schema needs record_id and document_id columns")
         check_batch_id(batch_id)
-        if "batch_id" in arrow_schema.names:  # the partition is the truth for the column
+        if "batch_id" in arrow_schema.names:
             records = [{**r, "batch_id": batch_id} for r in records]
         table = build_table(records, arrow_schema, table=schema_name)
         return self.upsert(schema_name, table, key=("record_id",), batch_id=batch_id,
@@ -203,9 +194,7 @@ class KnowledgeBase:
 
     def delete_documents(self, schema_name: str, document_ids: Iterable[str]) -> WriteResult:
         """Remove every row of `schema_name` that came from one of `document_ids`."""
-        check_table_name(schema_name)
-        return self.upsert(schema_name, None, key=("record_id",), batch_id=None,
-                           supersede_column="document_id", supersede_values=document_ids)
+        return self.delete_where(schema_name, "document_id", document_ids)
 
     def delete_documents_all_schemas(self, document_ids: Iterable[str]) -> dict[str, WriteResult]:
         """`delete_documents` on every record schema (a re-processed document may change schema)."""
@@ -214,29 +203,36 @@ class KnowledgeBase:
 
     # ---- reading ------------------------------------------------------------------------
 
-    def read(self, schema_name: str, columns: Sequence[str] | None = None) -> pa.Table:
-        """Every row of a table (all files; older files missing newer columns get nulls)."""
-        check_table_name(schema_name)
-        files = table_files(self.root, schema_name)
-        if not files:
+    def read(self, schema_name: str, columns: Sequence[str] | None = None, *,
+             as_of: int | str | datetime | None = None) -> pa.Table:
+        """Every row of a table (at version or time `as_of`); unknown `columns` are skipped."""
+        dt = self.table(schema_name, as_of=as_of)
+        if dt is None:
             raise TableNotFoundError(
-                f"no table {schema_name!r} in knowledge base {self.root} (tables: {self.tables()})"
-            )
-        tables = []
-        for path in files:
-            with pq.ParquetFile(path) as pf:
-                cols = None if columns is None else [c for c in columns if c in pf.schema_arrow.names]
-                tables.append(pf.read(columns=cols))
-        return pa.concat_tables(tables, promote_options="permissive")
+                f"no table {schema_name!r} in knowledge base {self.root} (tables: {self.tables()})")
+        if columns is not None:
+            have = set(self.arrow_schema(dt).names)
+            columns = [c for c in columns if c in have]
+        return dt.to_pyarrow_table(columns=list(columns) if columns is not None else None)
+
+    @staticmethod
+    def arrow_schema(dt: DeltaTable) -> pa.Schema:
+        return pa.schema(dt.schema().to_arrow())
 
     def schemas(self) -> list[str]:
         """Record tables (everything but the catalog tables)."""
-        return [t for t in list_tables(self.root) if t not in CATALOG_TABLES]
+        return [t for t in self.tables() if t not in CATALOG_TABLES]
 
     def tables(self) -> list[str]:
-        return list_tables(self.root)
+        """Folders of the KB that hold a Delta table."""
+        root = storage.upath(self.root)
+        try:
+            children = [p for p in root.iterdir() if _NAME_RE.match(p.name)]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(p.name for p in children if (p / "_delta_log").is_dir())
 
-    # ---- the upsert -----------------------------------------------------------------------
+    # ---- writing --------------------------------------------------------------------------
 
     def upsert(
         self,
@@ -248,104 +244,115 @@ class KnowledgeBase:
         supersede_column: str | None = None,
         supersede_values: Iterable[str] | None = None,
     ) -> WriteResult:
-        """Atomically: drop existing rows whose `key` is in `table` or whose `supersede_column`
-        is in `supersede_values`, then add `table` as one file in `batch=<batch_id>/`.
-
-        A table that would be left without files keeps one zero-row file, so its columns
-        stay queryable. Used by write_records, delete_documents and the catalog.
-        """
+        """One commit: rows of `table` replace existing rows with the same `key` or are added,
+        and existing rows whose `supersede_column` is in `supersede_values` (and whose key is
+        not in `table`) are deleted. `table=None`: only the deletion."""
         check_table_name(name)
-        if table is not None:
-            check_batch_id(batch_id)  # type: ignore[arg-type]
-            missing = [k for k in key if k not in table.column_names]
-            if missing:
-                raise ValueError(f"{name}: key columns {missing} are not in the table")
-            table = _dedupe_last(table, key)
-            table = table.sort_by([(k, "ascending") for k in key])  # same rows -> same file
-        new_keys = _key_array(table, key) if table is not None and table.num_rows else None
-        supersede = sorted({str(v) for v in supersede_values or ()})
-        supersede_set = pa.array(supersede, pa.string()) if supersede and supersede_column else None
+        supersede = sorted({str(v) for v in supersede_values or ()}) if supersede_column else []
+        if table is None:
+            return self.delete_where(name, supersede_column, supersede) if supersede else WriteResult(name, None, 0, 0)
+        check_batch_id(batch_id)  # type: ignore[arg-type]
+        missing = [k for k in key if k not in table.column_names]
+        if missing:
+            raise ValueError(f"{name}: key columns {missing} are not in the table")
+        table = _dedupe_last(table, key).sort_by([(k, "ascending") for k in key])
+        on = " AND ".join(f"t.{_ident(k)} = s.{_ident(k)}" for k in key)
 
-        with atomic.kb_lock(self.root):
-            atomic.recover(self.root)  # finish an interrupted write before reading the state
-            existing = table_files(self.root, name)
-            replaces: list[tuple[Path, Path]] = []
-            deletes: list[Path] = []
-            kept: list[Path] = []
-            empty_files: list[Path] = []
-            superseded = 0
-            last_schema: pa.Schema | None = None
-            rows_written = 0
-            try:
-                for path in existing:
-                    with pq.ParquetFile(path) as pf:
-                        last_schema = pf.schema_arrow
-                        num_rows = pf.metadata.num_rows
-                        mask = self._match(pf, key, new_keys, supersede_column, supersede_set)
-                        n = int(pc.sum(mask).as_py() or 0) if mask is not None else 0
-                        remaining = pf.read().filter(pc.invert(mask)) if 0 < n < num_rows else None
-                    if n == 0:
-                        (empty_files if num_rows == 0 else kept).append(path)
-                        continue
-                    superseded += n
-                    deletes.append(path)
-                    if remaining is not None:
-                        tmp, final = atomic.stage_parquet(remaining, path.parent)
-                        replaces.append((tmp, final))
-                        kept.append(final)
-                if table is not None and table.num_rows:
-                    tmp, final = atomic.stage_parquet(table, self.root / name / f"batch={batch_id}")
-                    replaces.append((tmp, final))
-                    kept.append(final)
-                    rows_written = table.num_rows
-                if kept:
-                    deletes.extend(empty_files)  # placeholders are no longer needed
-                elif not empty_files and (table is not None or last_schema is not None):
-                    # Keep the table (and its columns) queryable with a zero-row file.
-                    schema = table.schema if table is not None else last_schema
-                    where = (self.root / name / f"batch={batch_id}") if table is not None else deletes[-1].parent
-                    replaces.append(atomic.stage_parquet(schema.empty_table(), where))
-                finals = {final for _, final in replaces}
-                deletes = [p for p in deletes if p not in finals]
-                if not replaces and not deletes:
-                    return WriteResult(name, batch_id, 0, 0)
-                journal = atomic.write_journal(self.root, replaces, deletes)  # commit point
-            except BaseException:
-                for tmp, _ in replaces:
-                    tmp.unlink(missing_ok=True)
+        def attempt() -> WriteResult:
+            dt = self.table(name)
+            if dt is None:
+                write_deltalake(self.uri(name), table, mode="error", storage_options=self.options,
+                                writer_properties=_WRITER)
+                return WriteResult(name, batch_id, table.num_rows, 0)
+            merger = (dt.merge(table, on, source_alias="s", target_alias="t", merge_schema=True,
+                               writer_properties=_WRITER)
+                      .when_matched_update_all().when_not_matched_insert_all())
+            if supersede:
+                merger = merger.when_not_matched_by_source_delete(_in(f"t.{_ident(supersede_column)}", supersede))
+            m = merger.execute()
+            return WriteResult(name, batch_id, int(m.get("num_target_rows_inserted", 0)) + int(m.get("num_target_rows_updated", 0)),
+                               int(m.get("num_target_rows_deleted", 0)) + int(m.get("num_target_rows_updated", 0)))
+
+        return _retry(attempt)
+
+    def delete_where(self, name: str, column: str | None, values: Iterable[str], *,
+                     keep_column: str | None = None, keep_values: Iterable[str] = ()) -> WriteResult:
+        """One commit deleting rows whose `column` is in `values`, except rows whose
+        `keep_column` is in `keep_values` (rows that were just written)."""
+        values = sorted({str(v) for v in values})
+        if not values or column is None:
+            return WriteResult(name, None, 0, 0)
+        keep = sorted({str(v) for v in keep_values})
+
+        def attempt() -> WriteResult:
+            dt = self.table(name)
+            if dt is None or column not in self.arrow_schema(dt).names:
+                return WriteResult(name, None, 0, 0)
+            predicate = _in(_ident(column), values)
+            if keep and keep_column:
+                predicate += f" AND NOT {_in(_ident(keep_column), keep)}"
+            m = dt.delete(predicate, writer_properties=_WRITER)
+            return WriteResult(name, None, 0, int(m.get("num_deleted_rows", 0)))
+
+        return _retry(attempt)
+
+    # ---- maintenance -----------------------------------------------------------------------
+
+    def history(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The table's commits, newest first (version, timestamp, operation, metrics)."""
+        dt = self.table(name)
+        if dt is None:
+            raise TableNotFoundError(f"no table {name!r} in knowledge base {self.root}")
+        return dt.history(limit)
+
+    def compact(self, name: str) -> dict[str, Any]:
+        """Rewrite small files into larger ones (one commit; the data is unchanged)."""
+        dt = self.table(name)
+        if dt is None:
+            raise TableNotFoundError(f"no table {name!r} in knowledge base {self.root}")
+        return _retry(lambda: dt.optimize.compact(writer_properties=_WRITER))
+
+    def vacuum(self, name: str, *, retention_hours: int = 168, dry_run: bool = False) -> list[str]:
+        """Delete files no version within `retention_hours` needs (older versions become unreadable)."""
+        dt = self.table(name)
+        if dt is None:
+            raise TableNotFoundError(f"no table {name!r} in knowledge base {self.root}")
+        return dt.vacuum(retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False)
+
+
+def _retry(fn):
+    """Run `fn` again on a commit conflict (another writer committed first)."""
+    for n in range(_MAX_ATTEMPTS):
+        try:
+            return fn()
+        except (CommitFailedError, DeltaError) as exc:
+            if not _is_conflict(exc) or n == _MAX_ATTEMPTS - 1:
                 raise
-            # Past the commit point: if this fails, the journal stays and the next writer
-            # (or KnowledgeBase()/query.connect) completes the write.
-            atomic.apply_journal(self.root, journal)
-        return WriteResult(
-            name, batch_id, rows_written, superseded,
-            files_written=tuple(_rel(self.root, f) for _, f in replaces),
-            files_removed=tuple(_rel(self.root, p) for p in deletes),
-        )
-
-    @staticmethod
-    def _match(pf: pq.ParquetFile, key, new_keys, supersede_column, supersede_set) -> pa.Array | None:
-        """Boolean mask of the file's rows to drop, reading only the key/supersede columns."""
-        names = pf.schema_arrow.names
-        wanted = []
-        if new_keys is not None and all(k in names for k in key):
-            wanted.extend(key)
-        if supersede_set is not None and supersede_column in names and supersede_column not in wanted:
-            wanted.append(supersede_column)
-        if not wanted:
-            return None
-        cols = pf.read(columns=wanted)
-        mask = None
-        if new_keys is not None and all(k in names for k in key):
-            mask = pc.is_in(_key_array(cols, key), value_set=new_keys)
-        if supersede_set is not None and supersede_column in names:
-            hit = pc.is_in(cols.column(supersede_column).combine_chunks(), value_set=supersede_set)
-            mask = hit if mask is None else pc.or_(mask, hit)
-        if mask is None:
-            return None
-        mask = pc.fill_null(mask, False)
-        return mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+            time.sleep(random.uniform(0.01, 0.05 * min(n + 1, 10)))
+    raise AssertionError("unreachable")
 
 
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+def _is_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, CommitFailedError) or any(
+        w in text for w in ("conflict", "already exists", "version", "concurrent"))
+
+
+def _ident(name: str) -> str:
+    if not _NAME_RE.match(name):
+        raise ValueError(f"column name {name!r} must be an identifier")
+    return name
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+def comparable_type(t: pa.DataType) -> pa.DataType:
+    """`t` with every nested field nullable (Delta keeps no nullability inside lists/structs)."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(comparable_type(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, comparable_type(f.type)) for f in t])
+    return t

@@ -1,11 +1,11 @@
-"""SQL over the knowledge base with DuckDB: each KB folder is a view of the same name.
+"""SQL over the knowledge base with DuckDB: each KB table is a relation of the same name.
 
     run_query("kb", "SELECT supplier_name, sum(total) FROM invoice GROUP BY 1")
+    run_query("kb", "SELECT count(*) FROM invoice", as_of="2026-12-06T00:00:00Z")  # time travel
 
-Views read `read_parquet('<kb>/<name>/**/*.parquet', union_by_name=true,
-hive_partitioning=false)`: files of older schema versions contribute nulls for newer
-columns, and the `batch=<id>` folders do not add a column (rows carry `batch_id`).
-`documents` and `review` always exist (empty until something is written).
+Tables are Delta tables read through deltalake and handed to DuckDB as Arrow datasets (a
+local KB or one on object storage alike). `documents` and `review` always exist (empty until
+something is written).
 
 By default a query is sandboxed and read-only (see README, "Security"): exactly one SELECT
 statement; DuckDB may read only the KB's table folders (not `_raw/`, `_cache/`, `_work/` or
@@ -18,17 +18,16 @@ and timestamps keep their UTC time zone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from pipelines.land import atomic
 from pipelines.land.catalog import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
-from pipelines.land.kb import list_tables
+from pipelines.land.kb import KnowledgeBase
 from pipelines.llm.audit import AUDIT_SCHEMA
 from pipelines.llm.audit import TABLE as AUDIT_TABLE
 from pipelines.review.store import DECISIONS_SCHEMA, DECISIONS_TABLE
@@ -71,33 +70,33 @@ def read_only_statement(sql: str) -> str:
     return sql
 
 
-def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per KB table."""
-    root = Path(kb_root).expanduser()
-    if not root.is_dir():
+def connect(kb_root: str | Path, *, sandbox: bool = True,
+            as_of: int | str | datetime | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one relation per KB table (at `as_of`, if given).
+
+    Each Delta table is registered as an Arrow dataset of its current (or `as_of`) version,
+    so DuckDB reads the table's snapshot through deltalake and needs no file access (and no
+    extension, which could not be downloaded offline anyway): the sandbox allows none.
+    """
+    kb = KnowledgeBase(kb_root)
+    if not kb.exists():
         raise KnowledgeBaseNotFoundError(
-            f"knowledge base not found: {root} is not a directory "
+            f"knowledge base not found: {kb.root} does not exist "
             "(run the pipeline to land documents first, or pass the right KB path)"
         )
-    root = root.resolve()
-    _finish_interrupted_write(root)
     con = duckdb.connect(":memory:")
     try:
-        tables = list_tables(root)
+        tables = kb.tables()
         for name in tables:
-            pattern = _sql_string(f"{root / name}{os.sep}**{os.sep}*.parquet")
-            con.execute(
-                f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet("
-                f"{pattern}, union_by_name = true, hive_partitioning = false)"
-            )
+            dt = kb.table(name, as_of=as_of) if as_of is None else _table_as_of(kb, name, as_of)
+            if dt is not None:
+                con.register(name, dt.to_pyarrow_dataset())
         for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA),
                              (DECISIONS_TABLE, DECISIONS_SCHEMA), (AUDIT_TABLE, AUDIT_SCHEMA)):
             if name not in tables:
                 con.register(name, schema.empty_table())
         if sandbox:
-            # Only the table folders: a query must not read originals, caches or work files.
-            dirs = ", ".join(_sql_string(f"{root / name}{os.sep}") for name in tables)
-            con.execute(f"SET allowed_directories = [{dirs}]")
+            con.execute("SET allowed_directories = []")  # the tables come in through Arrow
             for name, value in _SANDBOX_SETTINGS:
                 con.execute(f"SET {name} = {value}")
     except BaseException:
@@ -106,8 +105,18 @@ def connect(kb_root: str | Path, *, sandbox: bool = True) -> duckdb.DuckDBPyConn
     return con
 
 
+def _table_as_of(kb: KnowledgeBase, name: str, as_of: int | str | datetime):
+    """The table as it was at `as_of`; a table created later does not exist then."""
+    try:
+        return kb.table(name, as_of=as_of)
+    except Exception as exc:  # deltalake: no version at or before that time
+        if "version" in str(exc).lower() or "timestamp" in str(exc).lower():
+            return None
+        raise
+
+
 def run_query(kb_root: str | Path, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
-              *, sandbox: bool = True) -> pd.DataFrame:
+              *, sandbox: bool = True, as_of: int | str | datetime | None = None) -> pd.DataFrame:
     """Run one SQL statement against the KB and return the result as a DataFrame.
 
     Sandboxed (the default), only one SELECT is accepted (QueryRefusedError otherwise).
@@ -115,13 +124,12 @@ def run_query(kb_root: str | Path, sql: str, params: Sequence[Any] | dict[str, A
     """
     if sandbox:
         read_only_statement(sql)
-    con = connect(kb_root, sandbox=sandbox)
+    con = connect(kb_root, sandbox=sandbox, as_of=as_of)
     try:
         try:
             rel = con.sql(sql, params=params)
         except duckdb.CatalogException as exc:
-            names = sorted({r[0] for r in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()})
+            names = sorted(r[0] for r in con.execute("SHOW TABLES").fetchall())
             raise duckdb.CatalogException(f"{exc}\nTables in knowledge base {kb_root}: {', '.join(names) or '(none)'}") from exc
         if rel is None:  # a statement without a result set
             return pd.DataFrame()
@@ -131,18 +139,7 @@ def run_query(kb_root: str | Path, sql: str, params: Sequence[Any] | dict[str, A
 
 
 def tables(kb_root: str | Path) -> list[str]:
-    return list_tables(Path(kb_root))
-
-
-def _finish_interrupted_write(root: Path) -> None:
-    """If a writer crashed after committing, complete its write before reading (needs write access)."""
-    if not (root / atomic.JOURNAL_NAME).exists():
-        return
-    try:
-        with atomic.kb_lock(root):
-            atomic.recover(root)
-    except OSError:
-        pass  # read-only KB: read what is there
+    return KnowledgeBase(kb_root).tables()
 
 
 def _ident(name: str) -> str:

@@ -51,8 +51,10 @@ class Record:
 
     @property
     def record_id(self) -> str:
-        """Deterministic: the same document always yields the same ids, so re-runs upsert."""
-        return hashlib.sha256(f"{self.schema}\x00{self.document_id}\x00{self.index}".encode()).hexdigest()[:32]
+        """Deterministic, so re-runs upsert; per occurrence: the same bytes at two paths (one
+        attachment in 20 emails) are separate records, and replacing one copy never removes another's."""
+        key = f"{self.schema}\x00{self.document_id}\x00{self.source_path}\x00{self.index}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def values(self) -> dict[str, Any]:
         return {name: fv.value for name, fv in self.fields.items()}

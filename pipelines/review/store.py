@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.land import atomic
+from pipelines.land import lock
 from pipelines.land.catalog import REVIEW_SCHEMA, REVIEW_TABLE, Catalog
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError, build_table
 
@@ -276,7 +276,7 @@ class ReviewStore:
             check_text(decision.reason, "the reason")
         if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 0:
             raise ValueError(f"expected_version must be a whole number >= 0, not {expected_version!r}")
-        with atomic.kb_lock(self.root / LOCK_DIR):
+        with lock.kb_lock(self.root / LOCK_DIR):
             item = self.get(decision.review_id)
             if decision.review_id != item.review_id:  # a prefix was given
                 decision = replace(decision, review_id=item.review_id)
