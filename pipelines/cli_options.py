@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipelines.config import Settings
+from pipelines.storage import kb_setting
 
 
 def settings_from(kb: str | None = None, schemas: str | None = None, mappings: str | None = None,
@@ -14,7 +15,7 @@ def settings_from(kb: str | None = None, schemas: str | None = None, mappings: s
     """Settings from the environment, overridden by whatever options were given."""
     s = Settings()
     if kb:
-        s.kb_root = Path(kb)
+        s.kb_root = kb_setting(kb)
     if schemas:
         s.schemas_dir = Path(schemas)
     if mappings:

@@ -20,6 +20,7 @@ from pipelines import stages
 from pipelines.config import Settings
 from pipelines.land.query import run_query
 from pipelines.pipeline import new_batch_id
+from pipelines.storage import location, state_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +69,7 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     """Register PATHS as a batch partition and materialise the whole asset graph for it."""
     ensure_dagster_home()
     # The code location reads its settings from the environment, as it does under `dg dev`.
-    os.environ["MAPPER_KB"] = str(Path(settings.kb_root).resolve())
+    os.environ["MAPPER_KB"] = location(settings.kb_root)
     os.environ["MAPPER_SCHEMAS"] = str(Path(settings.schemas_dir).resolve())
     os.environ["MAPPER_MAPPINGS"] = str(Path(settings.mappings_dir).resolve())
     os.environ["MAPPER_WORKERS"] = str(settings.workers)
@@ -89,7 +90,7 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None)
     instance.add_dynamic_partitions("batches", [batch_id])
     job = defs().resolve_job_def("process_batch")
     run_id, max_runtime = str(uuid.uuid4()), run_guard.max_runtime_seconds(instance)
-    watch = run_guard.Watch(instance, run_id, Path(settings.kb_root), batch_id, max_runtime, _say)
+    watch = run_guard.Watch(instance, run_id, state_dir(settings.kb_root), batch_id, max_runtime, _say)
     result = watch.run(lambda: job.execute_in_process(
         instance=instance, partition_key=batch_id, raise_on_error=False, run_config=quiet, run_id=run_id,
         tags=run_guard.process_tags(max_runtime)))

@@ -35,6 +35,7 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilt
 from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
 from pipelines import stages
+from pipelines.storage import state_dir
 
 PID_TAG, HOST_TAG, PROC_START_TAG = "mapper/pid", "mapper/host", "mapper/process_started"
 DEFAULT_MAX_RUNTIME_S = 6 * 3600
@@ -113,7 +114,7 @@ def remove_work_data(kb_root: str | Path, batch_id: str) -> bool:
 
 def remove_stale_work(kb_root: str | Path, instance: dg.DagsterInstance, echo: Echo) -> list[str]:
     """Work data of batches with no run in progress: left behind by a run that died."""
-    root = Path(kb_root) / stages.WORK_DIR
+    root = state_dir(kb_root) / stages.WORK_DIR
     if not root.is_dir():
         return []
     busy = in_progress_batches(instance)

@@ -46,6 +46,7 @@ from pipelines import handoff
 from pipelines.handoff import Extracted
 from pipelines.parse import cache as parse_cache
 from pipelines.pipeline import LANDED, QUARANTINED, REVIEW, DocOutcome, Mapper, Summary, BatchWriter, count_outcome
+from pipelines.storage import state_dir
 
 WORK_DIR, BATCHES_DIR, CACHE_DIR = "_work", "_batches", parse_cache.CACHE_DIR
 PARSED, EXTRACTED, VALIDATED = "parsed.jsonl", "extracted.jsonl", "validated.jsonl"
@@ -99,7 +100,7 @@ def _load_stream(path: Path) -> Iterator[Any]:
 
 
 def work_dir(kb_root: str | Path, batch_id: str) -> Path:
-    return Path(kb_root) / WORK_DIR / batch_id
+    return state_dir(kb_root) / WORK_DIR / batch_id
 
 
 def dir_hash(directory: str | Path) -> str:
@@ -116,7 +117,7 @@ def dir_hash(directory: str | Path) -> str:
 
 
 def manifest_path(kb_root: str | Path, batch_id: str) -> Path:
-    return Path(kb_root) / BATCHES_DIR / f"{batch_id}.json"
+    return state_dir(kb_root) / BATCHES_DIR / f"{batch_id}.json"
 
 
 def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
@@ -139,7 +140,7 @@ def batch_files(kb_root: str | Path, batch_id: str) -> list[str]:
 
 
 def batches(kb_root: str | Path) -> list[str]:
-    d = Path(kb_root) / BATCHES_DIR
+    d = state_dir(kb_root) / BATCHES_DIR
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
@@ -210,7 +211,7 @@ def _repath(doc: Document, path: str) -> Document:
 def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[str, Any]:
     """Parse the batch's inputs, reusing cached results for bytes parsed before
     (`use_cache=False` re-parses everything, e.g. after a parser fix, and refreshes the cache)."""
-    kb = Path(settings.kb_root)
+    kb = state_dir(settings.kb_root)
     raw = _read_json(work_dir(kb, batch_id) / "raw.json")
     if raw is None:
         raise FileNotFoundError(f"batch {batch_id!r} has not been ingested")
@@ -246,7 +247,7 @@ def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[
 def parse_files_cached(paths: list[str], settings: Settings, store: RawStore) -> Iterator[Document]:
     from pipelines.parse.run import parse_files
 
-    kb = Path(settings.kb_root)
+    kb = state_dir(settings.kb_root)
     for doc in parse_files(paths, workers=settings.workers, limits=settings.limits, store=store):
         parse_cache.write(kb, doc, settings.limits)
         yield doc
@@ -334,7 +335,7 @@ def problem_rate(summary: dict[str, Any]) -> float:
 def recent_rates(kb_root: str | Path, exclude: str, window: int) -> list[float]:
     """Problem rates of the latest whole batches (not single-document re-runs) before this one."""
     found = []
-    root = Path(kb_root) / WORK_DIR
+    root = state_dir(kb_root) / WORK_DIR
     for p in root.glob("*/summary.json") if root.is_dir() else ():
         s = _read_json(p)
         if s and s["batch_id"] != exclude and s.get("scope") == "batch":

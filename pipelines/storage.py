@@ -89,3 +89,25 @@ def upath(loc: str) -> Any:
         raise UnsupportedStorageError(
             f"{loc}: install the object-store support first: pip install 'ai-data-mapper[s3]' "
             f"(needs universal-pathlib and {SCHEMES[scheme]})") from exc
+
+
+def kb_setting(value: str | os.PathLike[str]) -> Path | str:
+    """A KB/raw location as Settings keeps it: a `Path` locally, the checked URL otherwise."""
+    loc = location(value)
+    return loc if is_remote(loc) else Path(os.fspath(value))
+
+
+def state_dir(kb_root: str | os.PathLike[str]) -> Path:
+    """The local folder for a KB's working state: batch manifests, stage hand-offs, caches.
+
+    For a local KB that is the KB folder itself (as before). For a KB on object storage it is
+    `$MAPPER_STATE/<scheme>/<bucket>/<prefix>` (default `.mapper_state/`): a folder every step
+    of a batch must see, i.e. a shared volume when steps run on several machines. The tables and
+    the raw store are on the object store; only these transient files are not.
+    """
+    loc = location(kb_root)
+    if not is_remote(loc):
+        return Path(os.fspath(kb_root))
+    scheme, rest = loc.split("://", 1)
+    base = Path(os.environ.get("MAPPER_STATE") or ".mapper_state")
+    return base.joinpath(scheme, *[p for p in rest.split("/") if p not in ("", ".", "..")])

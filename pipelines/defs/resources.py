@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.config import Settings
 from pipelines.pipeline import Mapper
 from pipelines.stages import HoldPolicy
+from pipelines.storage import kb_setting
 
 
 class MapperResource(dg.ConfigurableResource):
@@ -24,7 +25,7 @@ class MapperResource(dg.ConfigurableResource):
     def settings(self) -> Settings:
         s = Settings()
         if self.kb_root:
-            s.kb_root = Path(self.kb_root)
+            s.kb_root = kb_setting(self.kb_root)
         if self.schemas_dir:
             s.schemas_dir = Path(self.schemas_dir)
         if self.mappings_dir:

@@ -1,11 +1,17 @@
-"""Content-addressed store of original bytes, so every result can be reproduced and audited."""
+"""Content-addressed store of original bytes, so every result can be reproduced and audited.
+
+The root is a local folder or an object-store URL (`MAPPER_RAW`, or `<kb>/_raw`); URLs go
+through fsspec (universal-pathlib), where a put of a whole object is atomic by itself.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from pipelines import storage
 from pipelines.document import content_id
 
 
@@ -13,15 +19,20 @@ class RawStore:
     """Files live at `<root>/<sha[:2]>/<sha>`; writing the same bytes twice is a no-op."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+        loc = storage.location(root)
+        self.remote = storage.is_remote(loc)
+        self.root: Any = storage.upath(loc) if self.remote else Path(root)
 
-    def path_for(self, doc_id: str) -> Path:
+    def path_for(self, doc_id: str) -> Any:
         return self.root / doc_id[:2] / doc_id
 
     def put(self, data: bytes) -> str:
         doc_id = content_id(data)
         target = self.path_for(doc_id)
         if target.exists():
+            return doc_id
+        if self.remote:  # an object appears whole or not at all
+            target.write_bytes(data)
             return doc_id
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename: a crash never leaves a half-written blob under its final name.

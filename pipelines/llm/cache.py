@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipelines.storage import state_dir
+
 CACHE_DIR = "_cache/llm"
 
 
@@ -24,7 +26,7 @@ class AnswerCache:
     """One JSON file per answer under `<kb>/_cache/llm/`; writes are atomic renames."""
 
     def __init__(self, kb_root: str | Path) -> None:
-        self.root = Path(kb_root) / CACHE_DIR
+        self.root = state_dir(kb_root) / CACHE_DIR
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"

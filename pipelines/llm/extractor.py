@@ -285,7 +285,7 @@ def from_policy(policy: Policy, schemas: dict[str, Schema], book: RuleBook, kb_r
     """The extractor when the policy leads somewhere; None (rules-only) when no endpoint is configured."""
     if not policy.enabled:
         return None
-    return LLMExtractor(policy, schemas, book, Path(kb_root), batch_id)
+    return LLMExtractor(policy, schemas, book, kb_root, batch_id)
 
 
 def off_gaps(records: list[Record], schemas: dict[str, Schema], doc: Document, policy: Policy) -> int:

@@ -27,6 +27,7 @@ from pipelines import document as model
 from pipelines.codec import Codec, CodecError
 from pipelines.document import Document, Reason
 from pipelines.parse.limits import DEFAULT_LIMITS, Limits
+from pipelines.storage import state_dir
 
 CACHE_DIR = "_cache/parsed/v2"
 FORMAT = "mapper.parsed-document/2"
@@ -64,7 +65,7 @@ def cache_key(sha: str, name: str, limits: Limits = DEFAULT_LIMITS) -> dict[str,
 def cache_path(kb_root: str | Path, key: dict[str, Any]) -> Path:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     sha = key["sha256"]
-    return Path(kb_root) / CACHE_DIR / sha[:2] / f"{sha}.{key['ext']}.{digest}.json"
+    return state_dir(kb_root) / CACHE_DIR / sha[:2] / f"{sha}.{key['ext']}.{digest}.json"
 
 
 def read(path: Path, key: dict[str, Any] | None = None) -> Document | None:
@@ -109,7 +110,7 @@ def write(kb_root: str | Path, doc: Document, limits: Limits = DEFAULT_LIMITS) -
 
 def entries(kb_root: str | Path, sha: str | None = None) -> list[Path]:
     """Cache files (of one document, or all), for readers that do not know the key."""
-    root = Path(kb_root) / CACHE_DIR
+    root = state_dir(kb_root) / CACHE_DIR
     return sorted(root.glob(f"{sha[:2]}/{sha}.*.json") if sha else root.glob("*/*.json"))
 
 

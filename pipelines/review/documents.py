@@ -21,6 +21,7 @@ from pipelines.ingest.raw_store import RawStore
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
 from pipelines.parse import cache as parse_cache
+from pipelines.storage import state_dir
 
 _MAX_PARENT_DEPTH = 32  # guards against a cycle in a damaged catalog
 
@@ -33,7 +34,7 @@ def load_document(settings: Settings, document_id: str) -> Document:
     """The parsed document with this id (a top-level file or an attachment)."""
     if not _is_sha(document_id):
         raise DocumentNotFound(f"{document_id!r} is not a document id")
-    kb = Path(settings.kb_root)
+    kb = state_dir(settings.kb_root)
     catalog = _catalog(kb)
     chain = _ancestry(catalog, document_id)  # [document_id, parent, grandparent, ...]
     for root_id in reversed(chain):  # the top-level file first: attachments live in its tree
@@ -52,7 +53,7 @@ def stored_documents(settings: Settings, *, reparse: bool = True) -> Iterator[tu
     top-level file), each once. Cached trees first; with `reparse`, top-level documents in
     the catalog that are not cached are parsed from the raw store. Quarantined documents
     (nothing to map) are skipped."""
-    kb = Path(settings.kb_root)
+    kb = state_dir(settings.kb_root)
     seen: set[str] = set()
     for path in parse_cache.entries(kb):
         root = parse_cache.read(path)

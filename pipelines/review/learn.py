@@ -33,6 +33,7 @@ from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the lear
     CONSTANT_FIELDS, Correction, _jsonable, esc, propose_field, value_pattern,
 )
 from pipelines.review.tables import propose_table
+from pipelines.storage import state_dir
 
 LEARNED_DIR = "learned"
 CANDIDATES_DIR = Path("_review") / "candidates"
@@ -306,7 +307,7 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
 
 
 def candidates_dir(settings: Settings) -> Path:
-    return Path(settings.kb_root) / CANDIDATES_DIR
+    return state_dir(settings.kb_root) / CANDIDATES_DIR
 
 
 def save_candidate(settings: Settings, cand: Candidate) -> Path:

@@ -27,6 +27,7 @@ def serve(host: str, port: int, kb: str | None, schemas: str | None, mappings: s
     """Open the review queue in a browser: accept, correct, reject; learn and promote rules."""
     from werkzeug.serving import make_server
 
+    from pipelines.land.kb import KnowledgeBase
     from pipelines.review.web import AuthConfigError, check_bind, create_app, load_auth
 
     settings = settings_from(kb, schemas, mappings)
@@ -35,7 +36,7 @@ def serve(host: str, port: int, kb: str | None, schemas: str | None, mappings: s
         check_bind(host, auth)
     except AuthConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    if not Path(settings.kb_root).is_dir():
+    if not KnowledgeBase(settings.kb_root).exists():
         raise click.ClickException(f"no knowledge base at {settings.kb_root}: run `mapper run` first, or pass --kb")
     app = create_app(settings, auth)
     server = make_server(host, port, app, threaded=True)

@@ -33,6 +33,7 @@ import pyarrow as pa
 from pipelines.land import lock
 from pipelines.land.catalog import REVIEW_SCHEMA, REVIEW_TABLE, Catalog
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError, build_table
+from pipelines.storage import state_dir
 
 ROLES = ("reviewer", "read_only", "admin")
 ACTIONS = ("accept", "correct", "reject")
@@ -196,8 +197,8 @@ class ReviewStore:
     """Reads the queue and the decision log of the KB at `kb_root`; records decisions."""
 
     def __init__(self, kb_root: str | Path) -> None:
-        self.root = Path(kb_root)
-        self.kb = KnowledgeBase(self.root)
+        self.root = state_dir(kb_root)
+        self.kb = KnowledgeBase(kb_root)
 
     # ---- reading ------------------------------------------------------------------------
 
