@@ -167,13 +167,14 @@ def print_summary(summary: Any) -> None:
 @kb_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               help="csv: for spreadsheets (cells quoted; text starting with = + - @ tab CR gets a leading ').")
-def query(sql: str, kb: str | None, fmt: str) -> None:
-    """Run one read-only SELECT over the KB; each schema is a view (e.g. SELECT * FROM invoice)."""
+@click.option("--as-of", "as_of", help="Read the tables as they were: a version number or an ISO time (time travel).")
+def query(sql: str, kb: str | None, fmt: str, as_of: str | None) -> None:
+    """Run one read-only SELECT over the KB; each table is a relation (e.g. SELECT * FROM invoice)."""
     from pipelines.land.query import run_query
 
     settings = _settings(kb, None, None)
     try:
-        df = run_query(settings.kb_root, sql)
+        df = run_query(settings.kb_root, sql, as_of=int(as_of) if as_of and as_of.isdigit() else as_of)
     except Exception as exc:  # duckdb errors carry a useful message
         raise click.ClickException(str(exc)) from exc
     if fmt == "csv":
@@ -251,11 +252,13 @@ def eval_cmd(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappin
 
 def _register_groups() -> None:
     """Command groups that live beside their code."""
+    from pipelines.land.cli import kb_group
     from pipelines.llm.cli import llm_group
     from pipelines.review.cli import review
     from pipelines.review.rules_cli import register as register_rule_learning
 
     main.add_command(llm_group)
+    main.add_command(kb_group)
     main.add_command(review)
     register_rule_learning(rules)  # mapper rules propose / backtest / promote
 

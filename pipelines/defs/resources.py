@@ -47,6 +47,27 @@ class MapperResource(dg.ConfigurableResource):
         return p
 
 
+def executor() -> dg.ExecutorDefinition:
+    """Where steps run: separate processes here (the default), or Celery workers anywhere.
+
+    `MAPPER_EXECUTOR=celery` (needs the `[celery]` extra) sends each step to the Celery broker at
+    `MAPPER_CELERY_BROKER` (e.g. redis://host:6379/0; results to `MAPPER_CELERY_BACKEND`, default
+    the broker); start workers with `dagster-celery worker start -y <file>` (see README, "Scale out").
+    """
+    import os
+
+    choice = os.environ.get("MAPPER_EXECUTOR", "multiprocess")
+    if choice == "multiprocess":
+        return dg.multiprocess_executor
+    if choice == "celery":
+        from dagster_celery import celery_executor
+
+        broker = {"env": "MAPPER_CELERY_BROKER"}
+        backend = {"env": "MAPPER_CELERY_BACKEND"} if os.environ.get("MAPPER_CELERY_BACKEND") else broker
+        return celery_executor.configured({"broker": broker, "backend": backend})
+    raise ValueError(f"MAPPER_EXECUTOR={choice!r}: use multiprocess or celery")
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"mapper": MapperResource()}, executor=dg.multiprocess_executor)
+    return dg.Definitions(resources={"mapper": MapperResource()}, executor=executor())

@@ -74,7 +74,7 @@ def connect(kb_root: str | Path, *, sandbox: bool = True,
             as_of: int | str | datetime | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one relation per KB table (at `as_of`, if given).
 
-    Each Delta table is registered as an Arrow dataset of its current (or `as_of`) version,
+    Each Delta table is registered as an Arrow table of its current (or `as_of`) version,
     so DuckDB reads the table's snapshot through deltalake and needs no file access (and no
     extension, which could not be downloaded offline anyway): the sandbox allows none.
     """
@@ -90,7 +90,9 @@ def connect(kb_root: str | Path, *, sandbox: bool = True,
         for name in tables:
             dt = kb.table(name, as_of=as_of) if as_of is None else _table_as_of(kb, name, as_of)
             if dt is not None:
-                con.register(name, dt.to_pyarrow_dataset())
+                # A table, not the lazy dataset: DuckDB's filter pushdown into pyarrow datasets
+                # fails on string comparisons (string vs string_view kernels).
+                con.register(name, dt.to_pyarrow_table())
         for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA),
                              (DECISIONS_TABLE, DECISIONS_SCHEMA), (AUDIT_TABLE, AUDIT_SCHEMA)):
             if name not in tables:

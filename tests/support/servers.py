@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,7 @@ class Postgres:
 
     def stop(self) -> None:
         _as_user([self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"], self.user, check=False)
+        shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
 def _as_user(cmd: list[str], user: str | None, check: bool = True, **kw) -> subprocess.CompletedProcess:
@@ -133,9 +135,10 @@ def start_postgres(base: Path) -> Postgres:
     bindirs = tuple(sorted(str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")))
     initdb, pg_ctl = _program("initdb", "postgresql", bindirs), _program("pg_ctl", "postgresql", bindirs)
     user = None
-    if os.geteuid() == 0:  # PostgreSQL refuses root: run the cluster as `nobody`
-        user = "nobody"
+    if os.geteuid() == 0:  # PostgreSQL refuses root: run the cluster as `nobody`, in a folder
+        user = "nobody"   # it can reach (pytest's tmp folders are private to root)
         pwd.getpwnam(user)
+        base = Path(tempfile.mkdtemp(prefix="mapper-pg-"))
     base.mkdir(parents=True, exist_ok=True)
     data, sock = base / "pgdata", base / "pgsock"
     sock.mkdir(exist_ok=True)
@@ -143,7 +146,9 @@ def start_postgres(base: Path) -> Postgres:
         shutil.chown(base, user)
         shutil.chown(sock, user)
         os.chmod(base, 0o755)
-    _as_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], user)
+    res = _as_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], user, check=False)
+    if res.returncode != 0:
+        raise ServerError(f"initdb failed: {res.stdout[-1000:]}{res.stderr[-2000:]}")
     port = free_port()
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c max_connections=100"
     res = _as_user([pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "postgres.log"), "-w", "start"], user, check=False)

@@ -1,0 +1,96 @@
+"""End to end on real servers: a data_samples batch through Dagster with its steps on two Celery
+workers (Redis broker), run storage on PostgreSQL, the KB and raw store on the S3 server; then
+`mapper query` on that KB. Counts reconcile, the objects are in the bucket, no local `s3:` folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+
+from tests.support.servers import bucket_keys, make_bucket
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+INPUTS = ("code", "contracts")  # two sample folders: SQL, Python and Word documents
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, redis):
+    bucket = f"kb-{uuid.uuid4().hex[:8]}"
+    make_bucket(s3_server, bucket)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\n"
+        f"storage:\n  postgres:\n    postgres_url: {postgres.url}\n")
+    worker_cfg = tmp_path / "celery.yaml"
+    worker_cfg.write_text(json.dumps({"execution": {"config": {"broker": redis.url, "backend": redis.url}}}))
+    inputs = tmp_path / "inputs"
+    for name in INPUTS:
+        shutil.copytree(REPO / "data_samples" / name, inputs / name, ignore=shutil.ignore_patterns("*.expected.json"))
+    n_inputs = sum(1 for p in inputs.rglob("*") if p.is_file())
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = os.environ | s3_server.env | {
+        "DAGSTER_HOME": str(home), "MAPPER_KB": f"s3://{bucket}/kb", "MAPPER_STATE": str(tmp_path / "state"),
+        "MAPPER_SCHEMAS": str(REPO / "schemas"), "MAPPER_MAPPINGS": str(REPO / "mappings"),
+        "MAPPER_EXECUTOR": "celery", "MAPPER_CELERY_BROKER": redis.url, "MAPPER_WORKERS": "0",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": str(REPO),
+    }
+    workers = [subprocess.Popen([str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+                                 "-y", str(worker_cfg), "-n", f"mapper-{i}", "--", "--concurrency=1"],
+                                cwd=cwd, env=env, stdout=open(tmp_path / f"worker{i}.log", "wb"),
+                                stderr=subprocess.STDOUT, start_new_session=True) for i in range(2)]
+    try:
+        batch = "celery-e2e"
+        register = tmp_path / "register.yaml"
+        register.write_text(json.dumps({"ops": {"register": {"config": {"batch_id": batch, "paths": [str(inputs)]}}}}))
+        dagster = [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions"]
+        for args in (["-j", "register_batch", "-c", str(register)],
+                     ["-j", "process_batch", "--tags", json.dumps({"dagster/partition": batch})]):
+            proc = subprocess.run(dagster + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+            assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+        logs = [(tmp_path / f"worker{i}.log").read_text(errors="replace") for i in range(2)]
+        assert all(p.poll() is None for p in workers), logs  # both workers up to the end
+        executed = [log.count("succeeded in") for log in logs]
+        assert sum(executed) >= 6, logs  # every step of the asset graph ran on a worker
+
+        query = subprocess.run([str(BIN / "mapper"), "query", "--format", "json",
+                                "SELECT outcome, count(*) AS n FROM documents WHERE parent_id IS NULL GROUP BY 1"],
+                               cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        assert query.returncode == 0, query.stderr[-3000:]
+        counts = {r["outcome"]: r["n"] for r in json.loads(query.stdout)}
+        assert sum(counts.values()) == n_inputs and counts.get("landed", 0) > 0  # every input in one place
+        keys = bucket_keys(s3_server, bucket)
+        assert any(k.startswith("kb/documents/_delta_log/") for k in keys)
+        assert any(k.startswith("kb/_raw/") for k in keys)
+        assert not (cwd / "s3:").exists() and not (REPO / "s3:").exists()
+
+        with psycopg2.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="dagster") as con:
+            with con.cursor() as cur:  # the runs are recorded in PostgreSQL
+                cur.execute("SELECT status FROM runs WHERE pipeline_name = 'process_batch'")
+                assert [r[0] for r in cur.fetchall()] == ["SUCCESS"]
+    finally:
+        for p in workers:
+            _stop(p)
+        time.sleep(0.1)
