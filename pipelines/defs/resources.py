@@ -65,7 +65,11 @@ def executor() -> dg.ExecutorDefinition:
         broker = {"env": "MAPPER_CELERY_BROKER"}
         backend = {"env": "MAPPER_CELERY_BACKEND"} if os.environ.get("MAPPER_CELERY_BACKEND") else broker
         return celery_executor.configured({"broker": broker, "backend": backend})
-    raise ValueError(f"MAPPER_EXECUTOR={choice!r}: use multiprocess or celery")
+    if choice == "k8s":  # one pod per step (dagster-k8s; deploy/k8s/values.yaml; untested here)
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    raise ValueError(f"MAPPER_EXECUTOR={choice!r}: use multiprocess, celery or k8s")
 
 
 @dg.definitions
