@@ -75,10 +75,19 @@ def land(kb, rows: list[dict]) -> float:
 
 
 def old_query(root: Path) -> float:
+    """What `mapper query` did over the Parquet files: a sandboxed connection with one view per table."""
     import duckdb
 
     t0 = time.perf_counter()
-    duckdb.sql(QUERY.replace("FROM invoice", f"FROM read_parquet('{root}/invoice/**/*.parquet')")).fetchall()
+    con = duckdb.connect(":memory:")
+    con.execute(f"CREATE VIEW invoice AS SELECT * FROM read_parquet('{root}/invoice/**/*.parquet', "
+                "union_by_name = true, hive_partitioning = false)")
+    con.execute(f"SET allowed_directories = ['{root}/invoice/']")
+    for setting in ("temp_directory = ''", "enable_external_access = false", "autoinstall_known_extensions = false",
+                    "autoload_known_extensions = false", "lock_configuration = true"):
+        con.execute(f"SET {setting}")
+    con.sql(QUERY).fetchall()
+    con.close()
     return time.perf_counter() - t0
 
 
