@@ -18,6 +18,7 @@ and timestamps keep their UTC time zone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipelines import storage
 from pipelines.land.catalog import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
 from pipelines.land.kb import KnowledgeBase
 from pipelines.llm.audit import AUDIT_SCHEMA
@@ -74,9 +76,11 @@ def connect(kb_root: str | Path, *, sandbox: bool = True,
             as_of: int | str | datetime | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one relation per KB table (at `as_of`, if given).
 
-    Each Delta table is registered as an Arrow table of its current (or `as_of`) version,
-    so DuckDB reads the table's snapshot through deltalake and needs no file access (and no
-    extension, which could not be downloaded offline anyway): the sandbox allows none.
+    A local table is a view over exactly the Parquet files of its snapshot (listed by the Delta
+    log; DuckDB reads them natively, with projection and filter pushdown) and the sandbox lets
+    DuckDB read those table folders only. A table on object storage is read through deltalake
+    and registered as Arrow: DuckDB's httpfs/delta extensions cannot be downloaded offline, and
+    the sandbox then allows no file access at all.
     """
     kb = KnowledgeBase(kb_root)
     if not kb.exists():
@@ -87,24 +91,49 @@ def connect(kb_root: str | Path, *, sandbox: bool = True,
     con = duckdb.connect(":memory:")
     try:
         tables = kb.tables()
+        readable: list[str] = []
         for name in tables:
-            dt = kb.table(name, as_of=as_of) if as_of is None else _table_as_of(kb, name, as_of)
-            if dt is not None:
-                # A table, not the lazy dataset: DuckDB's filter pushdown into pyarrow datasets
-                # fails on string comparisons (string vs string_view kernels).
+            dt = kb.table(name) if as_of is None else _table_as_of(kb, name, as_of)
+            if dt is None:
+                continue
+            files = _local_files(kb, dt)
+            if files:
+                listed = ", ".join(_sql_string(f) for f in files)
+                con.execute(f"CREATE VIEW {_ident(name)} AS SELECT * FROM read_parquet([{listed}], "
+                            "union_by_name = true, hive_partitioning = false)")
+                readable.append(storage.join(kb.root, name) + os.sep)
+            else:
+                # An Arrow table, not the lazy dataset: DuckDB's filter pushdown into pyarrow
+                # datasets fails on string comparisons (string vs string_view kernels).
                 con.register(name, dt.to_pyarrow_table())
         for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA),
                              (DECISIONS_TABLE, DECISIONS_SCHEMA), (AUDIT_TABLE, AUDIT_SCHEMA)):
             if name not in tables:
                 con.register(name, schema.empty_table())
         if sandbox:
-            con.execute("SET allowed_directories = []")  # the tables come in through Arrow
+            # Only the table folders (not _raw/, _cache/, _work/); none when all came as Arrow.
+            con.execute(f"SET allowed_directories = [{', '.join(_sql_string(d) for d in readable)}]")
             for name, value in _SANDBOX_SETTINGS:
                 con.execute(f"SET {name} = {value}")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _local_files(kb: KnowledgeBase, dt: Any) -> list[str]:
+    """The snapshot's data files when DuckDB can read them as they are: a local table without
+    deletion vectors (rows deleted inside a file), which delta-rs does not write. Else []."""
+    if storage.is_remote(kb.root):
+        return []
+    features = getattr(dt.protocol(), "reader_features", None) or []
+    if "deletionVectors" in features:
+        return []
+    root = Path(storage.join(kb.root, Path(dt.table_uri.rstrip("/")).name)).resolve()
+    files = [str(Path(u.removeprefix("file://")).resolve()) for u in dt.file_uris()]
+    if not files or not all(Path(f).is_relative_to(root) for f in files):
+        return []  # an empty table (Arrow keeps its columns), or a file outside the folder
+    return files
 
 
 def _table_as_of(kb: KnowledgeBase, name: str, as_of: int | str | datetime):

@@ -99,7 +99,6 @@ def test_statement_check_accepts_every_select_form():
 READS = [
     ("file outside the KB", "SELECT * FROM read_text('{secret}')"),
     ("raw store inside the KB", "SELECT * FROM read_text('{kb}/_raw/original.txt')"),
-    ("the table's own files", "SELECT * FROM read_blob('{kb}/invoice/_delta_log/*.json')"),
     ("csv outside", "SELECT * FROM read_csv('{secret}')"),
     ("glob outside", "SELECT * FROM glob('{secret_dir}/*')"),
 ]
