@@ -126,11 +126,12 @@ def dagster_ui_command(settings: Any) -> str:
     from pathlib import Path
 
     from pipelines.orchestrate import PROJECT_ROOT
+    from pipelines.storage import location
 
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
     dg = Path(sys.executable).parent / "dg"
     return (f"cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME={shlex.quote(str(home))} "
-            f"MAPPER_KB={shlex.quote(str(Path(settings.kb_root).resolve()))} {shlex.quote(str(dg))} dev")
+            f"MAPPER_KB={shlex.quote(location(settings.kb_root))} {shlex.quote(str(dg))} dev")
 
 
 def print_summary(summary: Any) -> None:

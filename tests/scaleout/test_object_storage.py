@@ -42,6 +42,10 @@ def test_locations():
     assert storage.join("s3://bucket/kb", "invoice") == "s3://bucket/kb/invoice"
     assert storage.location("relative/kb") == str(Path("relative/kb").absolute())
     assert storage.state_dir("s3://bucket/kb/../x").parts[-4:] == ("s3", "bucket", "kb", "x")  # never climbs out
+    from pipelines.cli import dagster_ui_command
+    from pipelines.config import Settings
+
+    assert "MAPPER_KB=s3://bucket/kb " in dagster_ui_command(Settings(kb_root=storage.kb_setting("s3://bucket/kb")))
 
 
 def test_delta_tables_on_s3(s3_server, s3_env):
