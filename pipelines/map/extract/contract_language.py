@@ -35,6 +35,7 @@ class Language:
     stopwords: frozenset[str]
     person_suffix: re.Pattern[str]
     legal_extra: str
+    legal_short: dict[str, str]
     signature: re.Pattern[str]
     date_before: tuple[tuple[re.Pattern[str], float], ...]
     date_defined: re.Pattern[str]
@@ -66,6 +67,7 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
         stopwords=frozenset(w.casefold() for w in raw["party_stopwords"]),
         person_suffix=re.compile(rf",?\s*(?:{_alt(raw['person_suffixes'])})\s*$"),
         legal_extra=_alt(raw["legal_forms_extra"]),
+        legal_short={str(k): str(v) for k, v in raw["legal_form_short"].items() if k != v},
         signature=re.compile(rf"^\s*(?:{_alt(raw['signature_marks'])})", re.IGNORECASE | re.MULTILINE),
         date_before=_weighted(raw["date_before"], r"(?<!\w)(?:{})(?:\s+(?:" + fillers + r"))*[\s,:]*$"),
         date_defined=re.compile(rf"^[\s,]*\(?\s*(?:the|this|hereinafter)?\s*[“\"'‘]?\s*(?:{_alt(raw['date_defined_as'])})", re.IGNORECASE),
