@@ -16,7 +16,7 @@ def test_shipped_schemas_load_with_required_field_names():
     assert {"invoice", "support_case", "contract", "customer"} <= set(schemas)
     inv = schemas["invoice"]
     assert list(inv.fields)[:3] == ["invoice_number", "issue_date", "due_date"]
-    assert set(inv.fields["line_items"].items) == {"description", "quantity", "unit_price", "amount"}
+    assert set(inv.fields["line_items"].items) == {"description", "quantity", "unit_price", "vat_category", "vat_rate", "amount"}
     assert schemas["support_case"].fields["category"].values == ["no_supply", "water_quality", "billing", "leak", "metering", "other"]
     assert schemas["contract"].fields["term"].type == "months"
 
