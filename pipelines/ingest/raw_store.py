@@ -7,6 +7,7 @@ through fsspec (universal-pathlib), where a put of a whole object is atomic by i
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,14 @@ from typing import Any
 from pipelines import storage
 from pipelines.document import content_id
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
 
 class RawStore:
-    """Files live at `<root>/<sha[:2]>/<sha>`; writing the same bytes twice is a no-op."""
+    """Files live at `<root>/<sha[:2]>/<sha>`; writing the same bytes twice is a no-op.
+
+    Ids often come from files (the catalog's parent ids, review items): anything that is not a
+    SHA-256 in hex is refused, so no id can name a path outside the store."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         loc = storage.location(root)
@@ -24,6 +30,8 @@ class RawStore:
         self.root: Any = storage.upath(loc) if self.remote else Path(root)
 
     def path_for(self, doc_id: str) -> Any:
+        if not isinstance(doc_id, str) or not _SHA256.fullmatch(doc_id):
+            raise KeyError(f"not a document id: {doc_id!r}")
         return self.root / doc_id[:2] / doc_id
 
     def put(self, data: bytes) -> str:
@@ -49,5 +57,8 @@ class RawStore:
     def get(self, doc_id: str) -> bytes:
         return self.path_for(doc_id).read_bytes()
 
-    def __contains__(self, doc_id: str) -> bool:
-        return self.path_for(doc_id).exists()
+    def __contains__(self, doc_id: object) -> bool:
+        try:
+            return self.path_for(doc_id).exists()  # type: ignore[arg-type]
+        except KeyError:
+            return False

@@ -110,3 +110,17 @@ def test_no_module_of_the_pipeline_unpickles():
                  if any(w in p.read_text(encoding="utf-8") for w in ("import pickle", "pickle.load", "import dill",
                                                                        "import joblib", "import shelve", "marshal.load"))]
     assert offenders == []
+
+
+def test_raw_store_ids_from_files_never_name_a_path_outside_it(tmp_path):
+    from pipelines.ingest.raw_store import RawStore
+
+    secret = tmp_path / "secret"
+    secret.write_text("not a document")
+    store = RawStore(tmp_path / "kb" / "_raw")
+    for bad in ("../../secret", "..", "/etc/passwd", "ab/../../../secret", "A" * 64, 42):
+        assert bad not in store
+        with pytest.raises(KeyError):
+            store.get(bad)  # type: ignore[arg-type]
+    sha = store.put(b"original bytes")
+    assert sha in store and store.get(sha) == b"original bytes"
