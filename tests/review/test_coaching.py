@@ -27,6 +27,7 @@ from pipelines.review.learn import Correction, LearnError, propose, propose_for_
 from pipelines.review.promote import PromotionRefused, promote
 from pipelines.review.store import ReviewStore
 from tests.review.supplier_pdfs import SPECS, VAT, write_set
+from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOICE = load_schemas(ROOT / "schemas")["invoice"]
@@ -39,7 +40,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dic
 
     root = tmp_path_factory.mktemp("coaching")
     truth = write_set(root / "docs", SPECS)
-    shutil.copytree(ROOT / "mappings", root / "mappings")
+    shutil.copytree(MAPPINGS, root / "mappings")
     summary = run(sorted((root / "docs").iterdir()), _settings(root), batch_id="round0")
     assert summary.reconciles and summary.inputs == 4
     return root, truth
