@@ -23,6 +23,7 @@ from pipelines.config import Settings
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
 from pipelines.pipeline import Mapper, run
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data_samples"
@@ -34,11 +35,11 @@ class Killed(BaseException):
 
 @pytest.fixture(scope="module")
 def mapper() -> Mapper:
-    return Mapper.from_dirs(REPO / "schemas", REPO / "mappings")
+    return Mapper.from_dirs(REPO / "schemas", MAPPINGS)
 
 
 def settings_for(kb: Path) -> Settings:
-    return Settings(kb_root=kb, schemas_dir=REPO / "schemas", mappings_dir=REPO / "mappings", workers=1)
+    return Settings(kb_root=kb, schemas_dir=REPO / "schemas", mappings_dir=MAPPINGS, workers=1)
 
 
 def state(kb: Path) -> dict[str, Counter]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg2
 
 from tests.support.servers import bucket_keys, make_bucket
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -52,7 +53,7 @@ def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, 
     cwd.mkdir()
     env = os.environ | s3_server.env | {
         "DAGSTER_HOME": str(home), "MAPPER_KB": f"s3://{bucket}/kb", "MAPPER_STATE": str(tmp_path / "state"),
-        "MAPPER_SCHEMAS": str(REPO / "schemas"), "MAPPER_MAPPINGS": str(REPO / "mappings"),
+        "MAPPER_SCHEMAS": str(REPO / "schemas"), "MAPPER_MAPPINGS": str(MAPPINGS),
         "MAPPER_EXECUTOR": "celery", "MAPPER_CELERY_BROKER": redis.url, "MAPPER_WORKERS": "0",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": str(REPO),
     }

@@ -15,6 +15,7 @@ from pipelines import storage
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.query import run_query
 from tests.support.servers import bucket_keys, make_bucket
+from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPER = str(Path(sys.executable).parent / "mapper")
@@ -66,7 +67,7 @@ def test_mapper_run_and_query_with_the_kb_on_s3(tmp_path, s3_server, s3_env):
     bucket = f"kb-{uuid.uuid4().hex[:8]}"
     make_bucket(s3_server, bucket)
     env = os.environ | s3_env | {"MAPPER_KB": f"s3://{bucket}/kb", "MAPPER_STATE": str(tmp_path / "state"),
-                          "MAPPER_SCHEMAS": str(REPO / "schemas"), "MAPPER_MAPPINGS": str(REPO / "mappings")}
+                          "MAPPER_SCHEMAS": str(REPO / "schemas"), "MAPPER_MAPPINGS": str(MAPPINGS)}
     run = subprocess.run([MAPPER, "run", "--direct", "--json", str(REPO / "data_samples" / "code")], cwd=tmp_path,
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
