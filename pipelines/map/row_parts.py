@@ -11,6 +11,7 @@ A bare `id` column becomes the key field when no column names it. The column wor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,12 +64,19 @@ def country_code(text: str) -> str | None:
         return None
 
 
+def _alternatives(key: str) -> list[str]:
+    """"Zip/Postal Code", "Country/Region": a header naming its column two ways."""
+    parts = [p for p in re.split(r"\s*(?:/|\|)\s*", key.rsplit(".", 1)[-1]) if p]
+    return parts if len(parts) > 1 else []
+
+
 def _role_of(key: str, norm_key: Any) -> str | None:
     tail = key.rsplit(".", 1)[-1]
-    forms = {norm_key(key), norm_key(tail), norm_key(tail).replace(" ", "")}
-    for role, words in _vocabulary().items():
-        if forms & words:
-            return role
+    # the whole name first, then its alternatives in order ("Country/Region" is a country)
+    for forms in [{norm_key(key), norm_key(tail), norm_key(tail).replace(" ", "")}] + [{norm_key(a)} for a in _alternatives(key)]:
+        for role, words in _vocabulary().items():
+            if forms & words:
+                return role
     return None
 
 
@@ -76,6 +84,14 @@ def plan_row(keys: list[str], schema: Schema, mapping: dict[str, tuple[str, floa
              index: dict[str, tuple[str, float]], norm_key: Any) -> Plan:
     """Adjust the name-based key mapping for fields spread over columns (see the module doc)."""
     plan = Plan(dict(mapping))
+    taken = {f for f, _ in plan.mapping.values()}
+    for k in keys:
+        for alt in _alternatives(k) if k not in plan.mapping else []:
+            hit = index.get(norm_key(alt)) or index.get(norm_key(alt).replace(" ", ""))
+            if hit and hit[0] not in taken:
+                plan.mapping[k] = (hit[0], min(hit[1], 0.85))
+                taken.add(hit[0])
+                break
     roles = {k: r for k in keys if (r := _role_of(k, norm_key))}
     name_field = (index.get("name") or (None, 0))[0]
     address_field = (index.get("address") or (None, 0))[0]
