@@ -280,9 +280,13 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
         rules.insert(0, rule.model_copy(update={"priority": top + 1 if rules else 0, "provenance": prov}))
         used_ids.add(rule_id)
     # the labels next to the person's corrections: candidate aliases for every supplier
+    # (not the issuer's own name and address: what labels them is the supplier's name, no label)
+    names = {str(v).lower() for v in (values.get("issuer_name"),) if v}
     source["aliases"] = [{"field": c.field, "label": r.anchor.labels[0]} for c in corrections
                          for r in fields.get(c.field, [])[:1]
-                         if r.anchor is not None and (r.provenance or {}).get("value") == c.value]
+                         if r.anchor is not None and (r.provenance or {}).get("value") == c.value
+                         and c.field not in CONSTANT_FIELDS
+                         and not any(r.anchor.labels[0].lower().rstrip(". ") in n for n in names)]
     learned_fields = {c.field for c in corrections if c.field in fields and any(
         (r.provenance or {}).get("value") == c.value for r in fields[c.field])}
     unlearned = sorted({c.field for c in corrections if c.field in schema.fields and c.field not in learned_fields}
