@@ -25,6 +25,7 @@ from pipelines.map.schema import FieldSpec
 
 _AMOUNT_LINE = re.compile(r"^\s*(?:[A-Z]{2,3}|[$€£¥]|RM)?\s*-?\s*(?:\d{1,3}(?:[,. ]\d{3})*|\d+)[.,]\d{2}\s*$")
 _ROLE_PENALTY = 0.2
+_PERCENT = re.compile(r"@?\s?\d+(?:[.,]\d+)?\s?%")
 _TENDERED = ("cash", "tendered", "tender", "paid", "bar", "gegeben", "especes", "contant", "efectivo", "contanti")
 _CHANGE = ("change", "ruckgeld", "rendu", "wisselgeld", "cambio", "resto")
 
@@ -79,7 +80,7 @@ def column_runs(ctx: Ctx) -> None:
             shift, score = n_val - n_lab, (0.6 if n_val == n_lab else 0.45)
             for off in range(n_lab):
                 lab, val = lines[i + off], lines[j + shift + off]
-                label = fold_label(text[lab.start:lab.end])
+                label = fold_label(_PERCENT.sub("", text[lab.start:lab.end]))
                 raw = text[val.start:val.end].strip()
                 try:
                     pairs.append((label, Decimal(re.sub(r"[^\d.\-]", "", raw.replace(",", ".")))))
@@ -101,7 +102,8 @@ def column_runs(ctx: Ctx) -> None:
 
 def _is_label_line(text: str, line: Line) -> bool:
     t = text[line.start:line.end].strip().rstrip(":").strip()
-    return bool(t) and not any(c.isdigit() for c in t.replace("%", "")) and len(t.split()) <= 5
+    t = _PERCENT.sub("", t)  # "GST 6%" is still a label
+    return bool(t) and not any(c.isdigit() for c in t) and len(t.split()) <= 5
 
 
 def _consecutive(lines: list[Line]) -> bool:

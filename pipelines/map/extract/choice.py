@@ -12,6 +12,7 @@ from typing import Any
 from pipelines.map.extraction import Evidence, FieldValue, Issue
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.map.schema import FieldSpec, Schema
+from pipelines.map.extract.calibration import calibrate, source_of
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, fold_text
 
 
@@ -167,9 +168,10 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     top, best_c, _ = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
     conf = top * (1 - 0.35 * (runner / top if top else 0))
-    conf = round(min(conf, 0.97), 3)
+    conf = round(calibrate(min(conf, 0.97), spec.type, ctx.schema.name, source=source_of(best_c.source)), 3)
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
+    ctx.finders[name] = source_of(best_c.source)
     issue = None
     if runner and runner >= 0.8 * top and top >= 0.5:
         other = scored[1][1]

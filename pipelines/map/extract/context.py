@@ -40,6 +40,7 @@ class Ctx:
     field_of: dict[str, list[str]] = field(default_factory=dict)  # alias -> fields
     party_fields: frozenset[str] = frozenset()  # issuer/customer-role fields (names of parties)
     address_fields: frozenset[str] = frozenset()  # string fields labelled "... Address"
+    finders: dict[str, str] = field(default_factory=dict)  # field -> finder family of the chosen value
 
 
 def scalar_type(spec: FieldSpec) -> str:

@@ -59,6 +59,7 @@ from pipelines.map.extract.context import Ctx
 from pipelines.map.extract.headers import header_candidates
 from pipelines.map.extract.index import doc_index
 from pipelines.map.extract.label_values import label_candidates
+from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.letterhead import address_under
 from pipelines.map.extract.structured import enum_field, list_field
@@ -112,10 +113,15 @@ def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = 
 
 def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Record:
     """One record for the whole document (index 0), from the schema alone."""
+    return extract_explained(doc, schema, locale=locale)[0]
+
+
+def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = None) -> tuple[Record, dict[str, str]]:
+    """The record and, per field, the finder family its value came from (for calibration)."""
     record = Record(schema.name, doc.id, doc.source_path, index=0)
     ctx = candidate_context(doc, schema, locale=locale)
     if ctx is None:
-        return record
+        return record, {}
     column_runs(ctx)
     role_penalties(ctx)
     apply_claims(ctx)
@@ -123,6 +129,8 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
     for total in total_fields(ctx):
         payment_check(ctx, total)
     issuer_names = role_fields(schema, ISSUER_CUES)
+    if issuer_names:
+        issuer_zone(ctx, issuer_names[0])
     letterhead_fields = [n for n in ctx.address_fields
                          if any(set(fold_label(a).split()) & ISSUER_CUES for a in schema.fields[n].aliases)]
     # the issuer's address is read under the issuer's name: choose the name first
@@ -153,15 +161,18 @@ def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = No
             record.fields[name] = fv
         if issue is not None:
             record.issues.append(issue)
+    date_order(ctx, record)
+    distinct_parties(ctx, record, issuer_names, role_fields(schema, CUSTOMER_CUES))
     # Agreements state their parties, date, term and law in prose: the contract finders decide.
     for name, found in contract_fields(doc, schema, ctx.locale).items():
         record.issues = [i for i in record.issues if i.field != name]
+        ctx.finders[name] = "contract"
         if found is None:
             record.fields.pop(name, None)
         else:
             record.fields[name] = found
     record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields}
-    return record
+    return record, {n: f for n, f in ctx.finders.items() if n in record.fields}
 
 
-__all__ = ["candidate_context", "extract_generic"]
+__all__ = ["candidate_context", "extract_explained", "extract_generic"]

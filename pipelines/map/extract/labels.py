@@ -119,6 +119,20 @@ def specificity(label: str) -> float:
     return round(min(score, 1.0), 3)
 
 
+@lru_cache(maxsize=8192)
+def _prepared(label: str) -> tuple[re.Pattern[str], tuple[str, ...], float] | None:
+    """A label's pattern, the lower-case words the text must contain for it to match, its specificity."""
+    pat = label_pattern(label)
+    if pat is None:
+        return None
+    probes = []
+    for i, tok in enumerate(_TOKEN.findall(label)):
+        if tok[0].isalnum():
+            low = tok.lower()
+            probes.append(low[1:] if i == 0 and len(low) >= 5 else low)  # see label_pattern: "F actuur"
+    return pat, tuple(p for p in probes if p), specificity(label)
+
+
 def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True) -> list[LabelMatch]:
     """Every occurrence of the labels; with `suppress`, matches inside longer ones are dropped.
 
@@ -130,14 +144,12 @@ def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True)
     found: list[LabelMatch] = []
     seen: set[tuple[int, int, str]] = set()
     for label in dict.fromkeys(labels):
-        pat = label_pattern(label)
-        if pat is None:
+        prepared = _prepared(label)
+        if prepared is None:
             continue
-        first = _TOKEN.findall(label)[0].lower()
-        probe = first[1:] if len(first) >= 5 else first
-        if probe and probe not in lower:
+        pat, probes, spec = prepared
+        if not all(p in lower for p in probes):
             continue  # cheap test before the regex scan (large documents, many aliases)
-        spec = specificity(label)
         for m in pat.finditer(text):
             key = (m.start(), m.end(), label)
             if key in seen:

@@ -12,7 +12,22 @@ from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES
 
 
+_ROLE_CACHE: dict[tuple[int, frozenset[str]], tuple[Schema, list[str]]] = {}
+
+
 def role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
+    """String fields with an alias that names the role ("Supplier", "Bill To"); cached per schema."""
+    hit = _ROLE_CACHE.get((id(schema), cues))
+    if hit is not None and hit[0] is schema:
+        return list(hit[1])
+    out = _role_fields(schema, cues)
+    if len(_ROLE_CACHE) > 64:
+        _ROLE_CACHE.clear()
+    _ROLE_CACHE[(id(schema), cues)] = (schema, out)
+    return list(out)
+
+
+def _role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
     out = []
     for name, spec in schema.fields.items():
         if spec.type != "string":
@@ -34,6 +49,14 @@ class _Region:
 
 
 def customer_regions(ctx: Ctx) -> list[_Region]:
+    """The customer's blocks ("Bill to", "Customer", ...) on the page; computed once per document."""
+    cached = getattr(ctx, "_customer_regions", None)
+    if cached is None:
+        cached = ctx._customer_regions = _customer_regions(ctx)  # type: ignore[attr-defined]
+    return cached
+
+
+def _customer_regions(ctx: Ctx) -> list[_Region]:
     labels = list(CUSTOMER_BLOCK_LABELS)
     for name in role_fields(ctx.schema, CUSTOMER_CUES):
         labels.extend(a for a in ctx.schema.fields[name].aliases if len(fold_label(a)) >= 4)

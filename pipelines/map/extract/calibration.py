@@ -1,0 +1,151 @@
+"""Confidence as a probability: the finders' agreement score mapped to the share of values
+that were right at that score on real documents.
+
+The map is a small data file (`calibration.json` beside this module), fitted by
+`benchmarks/extraction.py --fit` on one half of the development documents and reported on the
+other half. It is one monotone step function per schema, kind of value and finder family
+("invoice/amount/label", "invoice/text/company", ...), each a list of [score upper edge, probability] pairs: a raw score falls
+into the first bin whose edge is at or above it. A curve with too few observations is not
+written, and the schema's curve for the kind ("invoice/text") is used instead; with neither,
+the raw score. Curves never cross schemas. Without the file
+(or with `disabled()`), raw scores are returned as they are.
+
+The file also holds, per schema, the landing threshold: the lowest probability at which the
+generic extractor's values were right at least 99% of the time on the fit half (1.0 when no
+bin was that sure). The validator holds generic values to it (`landing_threshold`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+FILE = Path(__file__).with_name("calibration.json")
+_DISABLED = [False]
+
+
+def kind_of(type_name: str) -> str:
+    """The calibration kind of a schema field type."""
+    if type_name in ("amount", "decimal", "integer", "number"):
+        return "amount"
+    if type_name in ("date", "datetime"):
+        return "date"
+    if type_name in ("string", "text", "list"):
+        return "text"
+    return "id"
+
+
+@lru_cache(maxsize=4)
+def _data(path: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    data = json.loads(p.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def landing_threshold(schema: str, path: Path = FILE) -> float | None:
+    """The probability a generic value of this schema needs to land (None: no calibration)."""
+    value = (_data(str(path)).get("landing_threshold") or {}).get(schema)
+    return float(value) if isinstance(value, (int, float)) and 0.0 <= value <= 1.0 else None
+
+
+@lru_cache(maxsize=4)
+def _curves(path: str) -> dict[str, list[tuple[float, float]]]:
+    data = _data(path)
+    curves = {}
+    for kind, bins in (data.get("curves") or {}).items():
+        pairs = [(float(edge), float(prob)) for edge, prob in bins]
+        if pairs and all(0.0 <= pr <= 1.0 for _, pr in pairs):
+            curves[str(kind)] = sorted(pairs)
+    return curves
+
+
+def source_of(source: str) -> str:
+    """The finder family of a candidate's source ("label:right+check" -> "label")."""
+    return source.split(":", 1)[0].split("+", 1)[0] or "other"
+
+
+def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, source: str = "") -> float:
+    """Probability that a value of this field type (of this schema, found by this finder family)
+    with this raw score is right. The most specific curve fitted wins."""
+    if _DISABLED[0]:
+        return raw
+    curves = _curves(str(path))
+    kind = kind_of(type_name)
+    # curves never cross schemas: a contract's text values say nothing about an invoice's
+    keys = ([f"{schema}/{kind}/{source}"] if source else []) + [f"{schema}/{kind}"]
+    curve = next((curves[k] for k in keys if curves.get(k)), None)
+    if not curve:
+        return raw
+    for edge, prob in curve:
+        if raw <= edge:
+            return prob
+    return curve[-1][1]
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Raw scores instead of probabilities (to fit the map)."""
+    _DISABLED[0] = True
+    try:
+        yield
+    finally:
+        _DISABLED[0] = False
+
+
+def fit(observations: list[tuple[str, float, bool]], edges: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+        min_count: int = 40) -> dict[str, list[list[float]]]:
+    """Monotone step curves from (kind, raw score, right?) observations: per bin the share right
+    (with one right and one wrong pseudo-observation, so a small bin is not called certain),
+    then pooled with its neighbours where it would fall as the score rises."""
+    out: dict[str, list[list[float]]] = {}
+    kinds = sorted({k for k, _, _ in observations})
+    for kind in ["any", *kinds]:
+        obs = [(s, ok) for k, s, ok in observations if kind == "any" or k == kind]
+        if len(obs) < min_count:
+            continue
+        bins: list[list[float]] = []  # [edge, right, n]
+        lo = -1.0
+        for edge in edges:
+            inside = [ok for s, ok in obs if lo < s <= edge]
+            lo = edge
+            bins.append([edge, float(sum(inside)), float(len(inside))])
+        # pool adjacent violators (isotonic regression on the bins)
+        blocks: list[list[float]] = []  # [last edge, right, n]
+        for edge, right, n in bins:
+            if n == 0 and blocks:
+                blocks[-1][0] = edge  # an empty bin takes its lower neighbour's probability
+                continue
+            blocks.append([edge, right, n])
+            while len(blocks) > 1 and _rate(blocks[-2]) > _rate(blocks[-1]):
+                e, r, m = blocks.pop()
+                blocks[-1] = [e, blocks[-1][1] + r, blocks[-1][2] + m]
+        curve = [[round(e, 3), round(_rate(b), 4)] for b in blocks for e in [b[0]]]
+        out[kind] = curve
+    return out
+
+
+def _rate(block: list[float]) -> float:
+    return (block[1] + 1.0) / (block[2] + 2.0)
+
+
+def threshold(observations: list[tuple[float, bool]], precision: float = 0.99, min_count: int = 30) -> float:
+    """The lowest probability p such that values at or above p were right >= `precision` of the
+    time (at least `min_count` of them); 1.0 when there is none."""
+    for t in sorted({round(p, 4) for p, _ in observations}):
+        above = [ok for p, ok in observations if p >= t]
+        if len(above) >= min_count and sum(above) / len(above) >= precision:
+            return t
+    return 1.0
+
+
+def save(curves: dict[str, list[list[float]]], meta: dict[str, object], thresholds: dict[str, float] | None = None,
+         path: Path = FILE) -> None:
+    data = {"about": meta, "curves": curves, "landing_threshold": thresholds or {}}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    _curves.cache_clear()
+    _data.cache_clear()

@@ -1,0 +1,147 @@
+"""Receipt finders on real text files (invented shops, parsed like any inbox file): the
+letterhead address, label and amount columns read apart, amounts in other roles, and the
+tendered - change == total check; and the confidence calibration map."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.map.extract import calibration, extract_generic
+from pipelines.map.schema import Schema, load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+# OCR text of a till receipt: one box per line, the totals' labels and amounts in two runs.
+COLUMNS = """PRINTED FOR LEE MEI LING
+BLUE HERON HARDWARE SDN BHD
+(CO. REG 774411-K)
+NO. 12, LORONG KENARI 4,
+TAMAN SERI INDAH,
+52100 KEPONG
+SELANGOR
+TEL: 03-6251 7788
+TAX INVOICE
+RECEIPT NO : BH-20931
+DATE : 14/06/2018 10:41
+PAINT ROLLER 9IN
+1 X 12.90
+12.90
+MASKING TAPE 24MM
+2 X 3.50
+7.00
+TOTAL QTY :
+3
+SUBTOTAL
+GST 6%
+ROUNDING
+TOTAL
+CASH
+CHANGE
+18.77
+1.13
+0.00
+19.90
+50.00
+30.10
+THANK YOU
+"""
+
+# Totals written label then value on the next line; "TOTAL QTY" and "CASH" are not the total.
+LINES = """CORNER BAKERY & CAFE
+88 JALAN MERANTI
+41200 KLANG
+CASH BILL
+NO : CB-7712
+DATE: 03/09/2017
+CROISSANT 2 4.80
+LATTE 1 8.50
+TOTAL QTY:
+3
+TOTAL
+13.30
+CASH
+20.00
+CHANGE
+6.70
+"""
+
+
+@pytest.fixture(scope="module")
+def invoice_schema() -> Schema:
+    return load_schema(SCHEMAS / "invoice.yaml")
+
+
+def _extract(text: str, schema: Schema, name: str = "receipt.txt"):
+    doc = parse_bytes(text.encode(), name=name)
+    assert doc.status == "parsed"
+    return doc, extract_generic(doc, schema)
+
+
+def test_letterhead_name_and_address(invoice_schema: Schema) -> None:
+    doc, rec = _extract(COLUMNS, invoice_schema)
+    v = rec.values()
+    assert v["issuer_name"] == "BLUE HERON HARDWARE SDN BHD"
+    # the block under the name: registration line skipped, region line after the postcode kept
+    assert v["issuer_address"] == "NO. 12, LORONG KENARI 4, TAMAN SERI INDAH, 52100 KEPONG, SELANGOR"
+    ev = rec.fields["issuer_address"].evidence
+    assert ev is not None and doc.text[ev.start:ev.end].startswith("NO. 12") and doc.text[ev.start:ev.end].endswith("SELANGOR")
+
+
+def test_label_and_amount_columns_paired_in_order(invoice_schema: Schema) -> None:
+    _, rec = _extract(COLUMNS, invoice_schema)
+    v = rec.values()
+    assert v["total_amount"] == Decimal("19.90")
+    assert v["subtotal_amount"] == Decimal("18.77")
+    assert v["tax_amount"] == Decimal("1.13")
+    assert v["invoice_number"] == "BH-20931"
+
+
+def test_amounts_in_other_roles_are_not_the_total(invoice_schema: Schema) -> None:
+    _, rec = _extract(LINES, invoice_schema)
+    v = rec.values()
+    assert v["total_amount"] == Decimal("13.30")  # not the quantity 3, the cash 20.00 or the change
+    assert v["issuer_name"] == "CORNER BAKERY & CAFE"
+    assert v["issuer_address"] == "88 JALAN MERANTI, 41200 KLANG"
+
+
+def test_payment_check_backs_the_total(invoice_schema: Schema) -> None:
+    """Cash - change == total raises the total's confidence; a receipt without it is less sure."""
+    _, rec = _extract(LINES, invoice_schema)
+    broken = LINES.replace("6.70", "9.70")
+    _, rec2 = _extract(broken, invoice_schema)
+    assert rec2.values()["total_amount"] == Decimal("13.30")
+    assert rec.fields["total_amount"].confidence > rec2.fields["total_amount"].confidence
+
+
+def test_calibration_fit_is_monotone_and_read_back(tmp_path: Path) -> None:
+    # raw scores 0.05..0.95: the share right rises with the score, with one dip the fit pools away
+    obs = []
+    for i, (score, right_of_ten) in enumerate([(0.15, 2), (0.35, 5), (0.55, 4), (0.75, 8), (0.95, 10)]):
+        obs += [("amount", score, k < right_of_ten) for k in range(10)] * 2
+    curves = calibration.fit([(f"invoice/{k}", sc, ok) for k, sc, ok in obs], min_count=10)
+    probs = [p for _, p in curves["invoice/amount"]]
+    assert probs == sorted(probs) and probs[-1] < 1.0  # never certain from a finite sample
+    path = tmp_path / "calibration.json"
+    calibration.save(curves, {"test": True}, {"invoice": 0.9}, path=path)
+    assert json.loads(path.read_text())["curves"]["invoice/amount"]
+    assert calibration.calibrate(0.95, "amount", "invoice", path) == probs[-1]
+    assert calibration.calibrate(0.15, "amount", "invoice", path) == probs[0]
+    # a finder family without its own curve falls back to the kind's; no curve: the raw score
+    assert calibration.calibrate(0.95, "amount", "invoice", path, source="label") == probs[-1]
+    assert calibration.calibrate(0.95, "date", "invoice", path) == 0.95
+    assert calibration.calibrate(0.95, "amount", "contract", path) == 0.95
+    assert calibration.landing_threshold("invoice", path) == 0.9
+    assert calibration.landing_threshold("contract", path) is None
+    with calibration.disabled():
+        assert calibration.calibrate(0.42, "amount", "invoice", path) == 0.42
+
+
+def test_threshold_is_the_lowest_probability_that_is_sure_enough() -> None:
+    obs = [(0.5, k % 2 == 0) for k in range(40)] + [(0.97, True)] * 60 + [(0.99, True)] * 40
+    assert calibration.threshold(obs, precision=0.99) == 0.97
+    assert calibration.threshold([(0.8, k % 10 != 0) for k in range(100)], precision=0.99) == 1.0
