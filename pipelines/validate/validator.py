@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from pipelines.llm.injection import suspicious_spans
-from pipelines.map.extract.calibration import landing_threshold
 from pipelines.map.extraction import Issue, Record
 from pipelines.map.schema import FieldSpec, Schema
 from pipelines.validate.checks import evaluate
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
     from pipelines.document import Document
 
 DEFAULT_METHOD = "default"
-GENERIC_METHOD = "generic"  # held to the calibrated landing threshold (values right >= 99% of the time)
+GENERIC_METHOD = "generic"
 OCR_MIN_CONFIDENCE = 0.6  # evidence read by OCR less surely than this needs a person's eye
 
 
@@ -114,16 +113,9 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
         ok = evaluate(check.expr, values, check.tolerance)
         if ok is False:
             issues.append(Issue("failed_check", check.name, check.message or f"check failed: {check.expr}"))
-    # Documents nobody coached: the generic extractor's values land only above the calibrated
-    # threshold (right >= 99% of the time on the development documents). On a coached source the
-    # rule set anchors the record and the schema's own minimum applies to the generic fill-ins.
-    generic_min = schema.min_confidence
-    if record.rule_set is None:
-        generic_min = max(generic_min, landing_threshold(schema.name) or 0.0)
     for name, fv in record.fields.items():
-        need = generic_min if fv.method == GENERIC_METHOD else schema.min_confidence
-        if fv.method != DEFAULT_METHOD and fv.confidence < need:
-            issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {need:.2f} ({fv.method})"))
+        if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence:
+            issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {schema.min_confidence:.2f} ({fv.method})"))
     if doc is not None:
         issues.extend(hidden_text_issues(doc))
         flagged = {i.field for i in issues if i.code == "low_confidence"}

@@ -131,8 +131,8 @@ def test_calibration_fit_is_monotone_and_read_back(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["curves"]["invoice/amount"]
     assert calibration.calibrate(0.95, "amount", "invoice", path) == probs[-1]
     assert calibration.calibrate(0.15, "amount", "invoice", path) == probs[0]
-    # a finder family without its own curve falls back to the kind's; no curve: the raw score
-    assert calibration.calibrate(0.95, "amount", "invoice", path, source="label") == probs[-1]
+    # a finder family without its own curve keeps its raw score; so does a kind without a curve
+    assert calibration.calibrate(0.95, "amount", "invoice", path, source="label") == 0.95
     assert calibration.calibrate(0.95, "date", "invoice", path) == 0.95
     assert calibration.calibrate(0.95, "amount", "contract", path) == 0.95
     assert calibration.landing_threshold("invoice", path) == 0.9

@@ -6,13 +6,14 @@ The map is a small data file (`calibration.json` beside this module), fitted by
 other half. It is one monotone step function per schema, kind of value and finder family
 ("invoice/amount/label", "invoice/text/company", ...), each a list of [score upper edge, probability] pairs: a raw score falls
 into the first bin whose edge is at or above it. A curve with too few observations is not
-written, and the schema's curve for the kind ("invoice/text") is used instead; with neither,
-the raw score. Curves never cross schemas. Without the file
+written, and the raw score is used (a finder is not judged by another finder's record; the
+schema's curve for the kind, "invoice/text", serves callers that name no finder). Curves never
+cross schemas. Without the file
 (or with `disabled()`), raw scores are returned as they are.
 
 The file also holds, per schema, the landing threshold: the lowest probability at which the
 generic extractor's values were right at least 99% of the time on the fit half (1.0 when no
-bin was that sure). The validator holds generic values to it (`landing_threshold`).
+bin was that sure), `landing_threshold`; the benchmark reports held-out precision at it.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
     curves = _curves(str(path))
     kind = kind_of(type_name)
     # curves never cross schemas: a contract's text values say nothing about an invoice's
-    keys = ([f"{schema}/{kind}/{source}"] if source else []) + [f"{schema}/{kind}"]
+    # and a finder without its own curve is not judged by another finder's record
+    keys = [f"{schema}/{kind}/{source}"] if source else [f"{schema}/{kind}"]
     curve = next((curves[k] for k in keys if curves.get(k)), None)
     if not curve:
         return raw

@@ -142,6 +142,12 @@ def _amount_value(ctx: Ctx, raw: str) -> Decimal | None:
     return v if isinstance(v, Decimal) else None
 
 
+def _family(group: list[Cand], best: Cand) -> str:
+    """The finder family a value is judged by: a value a label anchored is judged as a label's,
+    even when another finder (a heading, a type pattern) agreed more loudly."""
+    return "label" if any(source_of(c.source) == "label" for c in group) else source_of(best.source)
+
+
 def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:
     cands = [c for c in ctx.cands.get(name, []) if c.score > 0.05]
     if not cands:
@@ -168,10 +174,10 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     top, best_c, _ = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
     conf = top * (1 - 0.35 * (runner / top if top else 0))
-    conf = round(calibrate(min(conf, 0.97), spec.type, ctx.schema.name, source=source_of(best_c.source)), 3)
+    conf = round(calibrate(min(conf, 0.97), spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c)), 3)
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
-    ctx.finders[name] = source_of(best_c.source)
+    ctx.finders[name] = _family(groups[scored[0][2]], best_c)
     issue = None
     if runner and runner >= 0.8 * top and top >= 0.5:
         other = scored[1][1]
