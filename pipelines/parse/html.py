@@ -1,22 +1,17 @@
-"""HTML: text flow from unstructured's `partition_html`, table structure from lxml.
+"""HTML files (and EPUB chapters): text blocks from the lxml tree, tables rebuilt from the source.
 
-unstructured (run fully offline through `unstructured_offline`) earns its place on the text:
-it knows which tags are blocks and which are inline, drops scripts/styles/navigation noise,
-splits list items and classifies headings, narrative text and code. Its tables, though, lose
-structure: `colspan`/`rowspan` disappear from `text_as_html` (cells shift into the wrong column)
-and a table nested in a layout table is flattened into one cell. So each unstructured Table is
-matched (by its text) to the `<table>` it came from and the rows are rebuilt from the source
-with lxml, spans expanded; nested tables become tables of their own. Layout tables (one cell
-per row, `role="presentation"`, or cells holding headings/lists/tables: e-mail and old-site
-layout) are turned into plain blocks before partitioning, so their headings and paragraphs come
+Hidden text is removed first (`html_hidden`). The text flow comes from `html_blocks.walk`
+(block vs inline elements as a browser lays them out). Tables keep their structure: rows are
+rebuilt with `colspan`/`rowspan` expanded and nested tables become tables of their own. Layout
+tables (one cell per row, `role="presentation"`, or cells holding headings/lists/tables: e-mail
+and old-site layout) are turned into plain blocks first, so their headings and paragraphs come
 out as such instead of as one giant cell. Two-column tables without a header get attrs `pairs`
-(label, value). Definition lists
-(`<dl><dt>key<dd>value`) become key/value elements, and `<title>` the document title.
+(label, value). Definition lists (`<dl><dt>key<dd>value`) become key/value elements, and
+`<title>` the document title.
 
-Category -> Kind: Title -> HEADING (attrs level), NarrativeText/Text -> PARAGRAPH (or KEY_VALUE
-for a one-line "Label: value"), ListItem -> LIST_ITEM, Table -> TABLE (cells, `header`,
-`records`), CodeSnippet -> CODE, Header/Footer -> PAGE_HEADER/PAGE_FOOTER. Every element keeps
-unstructured's category in attrs `category`, and links in attrs `links`.
+Kinds: h1-h6 -> HEADING (attrs level), p/div/... -> PARAGRAPH (or KEY_VALUE for a one-line
+"Label: value"), li -> LIST_ITEM, pre -> CODE, table -> TABLE (cells, `header`, `records`).
+Elements carry a `category` in attrs and their links in attrs `links`.
 """
 
 from __future__ import annotations
@@ -28,11 +23,10 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-# Must come before anything imports `unstructured`: switches off its telemetry and model download.
-from pipelines.parse import unstructured_offline  # noqa: F401  isort: skip
 from pipelines.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
+from pipelines.parse.html_blocks import Block, walk
 from pipelines.parse.html_hidden import strip_hidden
 from pipelines.parse.tabular import detect_header
 from pipelines.parse.text import KEY_VALUE
@@ -69,10 +63,6 @@ def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-un
 # ---------------------------------------------------------------------------------------------
 
 
-def _norm(text: str) -> str:
-    return _WS.sub("", text)
-
-
 def _clean(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -83,7 +73,6 @@ class SourceTable:
     header_rows: int  # leading rows that are headers (<thead> or all <th>)
     caption: str | None
     merged: list[list[int]]  # [row, col, rowspan, colspan] of merged cells
-    norm: str  # whitespace-free text of the whole table (nested tables included), for matching
     nested: list[SourceTable] = field(default_factory=list)
 
 
@@ -178,15 +167,14 @@ def grid(table: etree._Element) -> tuple[list[list[str]], int, list[list[int]]]:
     return out, header_rows, merged
 
 
-def source_tables(root: etree._Element) -> list[SourceTable]:
-    """Outermost tables in document order, each with its nested tables."""
+def source_table(table: etree._Element) -> SourceTable:
+    """A table's grid from the source, spans expanded, with its nested tables."""
 
     def build(table: etree._Element) -> SourceTable:
         rows, header_rows, merged = grid(table)
         caption_el = table.find("caption")
         caption = _clean(caption_el.text_content()) if caption_el is not None else None
-        text = "".join(t for t in table.itertext() if t)  # itertext skips comments only
-        st = SourceTable(rows, header_rows, caption or None, merged, _norm(text))
+        st = SourceTable(rows, header_rows, caption or None, merged)
         for inner in table.iter("table"):
             if inner is table:
                 continue
@@ -197,12 +185,7 @@ def source_tables(root: etree._Element) -> list[SourceTable]:
                 st.nested.append(build(inner))
         return st
 
-    out = []
-    for table in root.iter("table"):
-        if any(a.tag == "table" for a in table.iterancestors()):
-            continue
-        out.append(build(table))
-    return out
+    return build(table)
 
 
 _BLOCKS_IN_LAYOUT = ("h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "article", "section")
@@ -241,19 +224,6 @@ def unwrap_layout_tables(root: etree._Element) -> int:
                     el.attrib.pop(attr, None)
                 el.tag = "div"
     return count
-
-
-def rows_from_table_html(html: str) -> list[list[str]]:
-    """Rows of a table from unstructured's `text_as_html` (used when the source is not at hand)."""
-    try:
-        frag = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return []
-    table = frag.find(".//table")
-    if table is None:
-        return []
-    rows, _, _ = grid(table)
-    return rows
 
 
 def definition_pairs(root: etree._Element) -> list[tuple[str, str]]:
@@ -330,58 +300,42 @@ def _add_source_table(builder: TextBuilder, st: SourceTable, base: dict[str, Any
         _add_source_table(builder, inner, base, page, depth + 1)
 
 
-_CATEGORY_KIND = {
-    "Title": Kind.HEADING,
-    "NarrativeText": Kind.PARAGRAPH,
-    "Text": Kind.PARAGRAPH,
-    "UncategorizedText": Kind.PARAGRAPH,
-    "ListItem": Kind.LIST_ITEM,
-    "CodeSnippet": Kind.CODE,
-    "Header": Kind.PAGE_HEADER,
-    "Footer": Kind.PAGE_FOOTER,
-    "PageNumber": Kind.PAGE_FOOTER,
-    "Address": Kind.PARAGRAPH,
-    "EmailAddress": Kind.PARAGRAPH,
-    "FigureCaption": Kind.PARAGRAPH,
-    "Image": Kind.PARAGRAPH,
-    "Formula": Kind.PARAGRAPH,
-}
-
-
-def element_attrs(el: Any) -> dict[str, Any]:
-    md = el.metadata
-    attrs: dict[str, Any] = {"category": el.category}
-    urls = getattr(md, "link_urls", None)
-    if urls:
-        texts = getattr(md, "link_texts", None) or [None] * len(urls)
-        attrs["links"] = [{"text": t, "url": u} for t, u in zip(texts, urls)]
-    return attrs
-
-
-def add_text_element(builder: TextBuilder, el: Any, kind: Kind, text: str, attrs: dict[str, Any], page: int | None) -> Any:
+def _add_block(builder: TextBuilder, block: Block, base: dict[str, Any], page: int | None) -> None:
+    attrs = dict(base)
+    kind = block.kind
+    if block.links:
+        attrs["links"] = block.links
     if kind is Kind.HEADING:
-        attrs["level"] = (el.metadata.category_depth or 0) + 1
-    elif kind is Kind.PARAGRAPH and "\n" not in text and len(text) <= 300:
-        m = KEY_VALUE.match(text)
+        attrs.update(category="Title", level=block.level)
+    elif kind is Kind.LIST_ITEM:
+        attrs["category"] = "ListItem"
+    elif kind is Kind.CODE:
+        attrs["category"] = "CodeSnippet"
+    else:
+        attrs["category"] = "NarrativeText"
+        m = KEY_VALUE.match(block.text) if "\n" not in block.text and len(block.text) <= 300 else None
         if m:
             attrs.update(key=m.group("key").strip(), value=m.group("value").strip())
             kind = Kind.KEY_VALUE
-    return builder.add(kind, text, page=page, attrs=attrs)
+    builder.add(kind, block.text, page=page, attrs=attrs)
+
+
+def _add_definitions(builder: TextBuilder, dl: etree._Element, base: dict[str, Any], page: int | None) -> None:
+    for key, value in definition_pairs(dl):
+        builder.add(Kind.KEY_VALUE, f"{key}: {value}", page=page,
+                    attrs={**base, "category": "DefinitionList", "key": key, "value": value})
 
 
 def add_html(html_text: str, builder: TextBuilder, ctx: Any = None, *, page: int | None = None,
              extra_attrs: dict[str, Any] | None = None) -> None:
-    """Partition an HTML string into elements (shared by HTML, EPUB and RTF)."""
-    from pipelines.parse.unstructured_offline import partition_html
-
+    """Read an HTML string into elements (shared by HTML files and EPUB chapters)."""
     if not html_text.strip():
         return
     try:
-        root = lxml.html.document_fromstring(html_text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True))
+        root = lxml.html.document_fromstring(html_text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True))  # huge_tree: nesting past 256 levels is kept, not dropped
     except (etree.ParserError, ValueError) as exc:
         raise BadInput(Reason.CORRUPT, f"HTML could not be parsed: {exc}") from exc
-    if strip_hidden(root, builder.doc):  # text nobody sees is recorded, never partitioned
-        html_text = lxml.html.tostring(root, encoding="unicode")
+    strip_hidden(root, builder.doc)  # text nobody sees is recorded, never read
     base = dict(extra_attrs or {})
     title_el = root.find(".//title")
     title = _clean(title_el.text_content()) if title_el is not None else ""
@@ -391,62 +345,9 @@ def add_html(html_text: str, builder: TextBuilder, ctx: Any = None, *, page: int
     layout = unwrap_layout_tables(root)
     if layout:
         builder.doc.metadata["html_layout_tables"] = layout
-        html_text = lxml.html.tostring(root, encoding="unicode")
-    if ctx is not None:
-        ctx.check_time()
-    elements = partition_html(text=html_text, languages=[""])
-    if ctx is not None:
-        ctx.check_time()
-    tables = source_tables(root)
-    pairs = definition_pairs(root)
-    t_next = 0
-    p_next = 0
-    unmatched_tables = 0
-    i = 0
-    while i < len(elements):
-        el = elements[i]
-        if ctx is not None and i % 500 == 499:
-            ctx.check_time()
-        text = (el.text or "").strip()
-        category = el.category
-        attrs = {**base, **element_attrs(el)}
-        if category == "Table":
-            match = None
-            norm = _norm(el.text or "")
-            for k in range(t_next, min(t_next + 5, len(tables))):
-                if tables[k].norm == norm:
-                    match = k
-                    break
-            if match is not None:
-                t_next = match + 1
-                _add_source_table(builder, tables[match], {**base, "category": "Table"}, page)
-            else:
-                unmatched_tables += 1
-                rows = rows_from_table_html(getattr(el.metadata, "text_as_html", None) or "")
-                if rows:
-                    add_table_rows(builder, rows, page=page, attrs={**attrs, "structure": "unstructured"})
-                else:
-                    builder.add(Kind.PARAGRAPH, text, page=page, attrs=attrs)
-            i += 1
-            continue
-        if category == "PageBreak" or not text:
-            i += 1
-            continue
-        # <dl> pairs come out as a Text (dt) followed by a ListItem (dd)
-        if p_next < len(pairs) and i + 1 < len(elements):
-            key, value = pairs[p_next]
-            nxt = (elements[i + 1].text or "").strip()
-            if _clean(text) == key and _clean(nxt) == value:
-                builder.add(Kind.KEY_VALUE, f"{text}: {nxt}", page=page,
-                            attrs={**base, "category": "DefinitionList", "key": key, "value": value})
-                p_next += 1
-                i += 2
-                continue
-        kind = _CATEGORY_KIND.get(category, Kind.PARAGRAPH)
-        add_text_element(builder, el, kind, text, attrs, page)
-        i += 1
-    if unmatched_tables:
-        builder.doc.warnings.append(
-            f"{unmatched_tables} HTML table(s) could not be matched to the source; their cells come from unstructured "
-            "(merged cells may be misaligned)"
-        )
+    tick = ctx.check_time if ctx is not None else None
+    walk(root,
+         emit=lambda block: _add_block(builder, block, base, page),
+         on_table=lambda table: _add_source_table(builder, source_table(table), {**base, "category": "Table"}, page),
+         on_dl=lambda dl: _add_definitions(builder, dl, base, page),
+         tick=tick)
