@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-STARTUP_S = 60
+STARTUP_S = 180  # dg dev starts webserver, code server and daemon (7 daemons); ~100 s on a loaded 2-core machine
 EXPECTED_DEPS = {
     "raw_documents": set(),
     "parsed_documents": {"raw_documents"},
