@@ -16,9 +16,10 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs ~0.5 s to import; every command (and --help) loads this module
+    import pandas as pd
 
 # C0 and C1 controls except \t and \n, DEL, and the invisible direction marks and overrides.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
