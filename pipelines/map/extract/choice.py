@@ -174,7 +174,10 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     top, best_c, _ = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
     conf = top * (1 - 0.35 * (runner / top if top else 0))
-    conf = round(calibrate(min(conf, 0.97), spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c)), 3)
+    # the calibrated probability, but never above the finders' own score: until the validator
+    # enforces the calibrated landing threshold, a low raw score must not be lifted past min_confidence
+    raw = min(conf, 0.97)
+    conf = round(min(raw, calibrate(raw, spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c))), 3)
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
     ctx.finders[name] = _family(groups[scored[0][2]], best_c)
