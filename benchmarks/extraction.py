@@ -85,9 +85,10 @@ def held_out(stem: str) -> bool:
 def parsed(path: Path, work: Path) -> Document:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    cached = cache.cache_path(work, sha, path.name)
+    key = cache.cache_key(sha, path.name)
+    cached = cache.cache_path(work, key)
     if cached.is_file():
-        doc = cache.read(cached)
+        doc = cache.read(cached, key)
         if doc is not None and doc.id == sha:
             return doc
     doc = parse_file(path)
