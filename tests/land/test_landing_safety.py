@@ -132,7 +132,8 @@ def test_a_real_sigkill_mid_landing(tmp_path, mapper):
             return real(fn)
         kbmod._retry = dying
         from pipelines.cli import main
-        main(["run", "--direct", "--kb", {str(kb)!r}, {str(inputs)!r}])
+        main(["run", "--direct", "--kb", {str(kb)!r}, "--mappings", {str(MAPPINGS)!r},
+              "--schemas", {str(REPO / "schemas")!r}, {str(inputs)!r}])
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
