@@ -29,7 +29,7 @@ from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.map.schema import Schema, load_schemas
 from pipelines.parse.run import parse_files
-from pipelines.validate.validator import validate, withhold_unsure
+from pipelines.validate.validator import validate
 
 LANDED, REVIEW, QUARANTINED = "landed", "review", "quarantined"
 FLUSH_EVERY = 2000  # records buffered before a write
@@ -161,7 +161,7 @@ class Mapper:
 
                 return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [rejected_issue(decided)]}, kept={rec.record_id: "rejected"})
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
-        issues = {r.record_id: withhold_unsure(r, self.schemas[r.schema], validate(r, self.schemas[r.schema], doc))
+        issues = {r.record_id: validate(r, self.schemas[r.schema], doc)
                   for r in result.records}
         kept: dict[str, str] = {}
         for r in result.records:

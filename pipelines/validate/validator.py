@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from pipelines.document import Document
 
 DEFAULT_METHOD = "default"
-GENERIC_METHOD = "generic"
 OCR_MIN_CONFIDENCE = 0.6  # evidence read by OCR less surely than this needs a person's eye
 
 
@@ -121,28 +120,3 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
         flagged = {i.field for i in issues if i.code == "low_confidence"}
         issues.extend(i for i in ocr_issues(record, doc) if i.field not in flagged)
     return issues
-
-
-def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> set[str] | None:
-    """The optional fields to withhold when a record's only problems are unsure values of
-    optional fields found without a rule (the generic extractor); None when anything else is wrong."""
-    unsure = set()
-    for i in issues:
-        fv = record.fields.get(i.field) if i.field else None
-        spec = schema.fields.get(i.field) if i.field else None
-        if i.code != "low_confidence" or fv is None or spec is None or spec.required or fv.method != GENERIC_METHOD:
-            return None
-        unsure.add(i.field)
-    return unsure
-
-
-def withhold_unsure(record: Record, schema: Schema, issues: list[Issue]) -> list[Issue]:
-    """A record whose only problems are unsure generic values of optional fields lands without
-    those values: an empty optional field is better than a wrong one, and not worth a person's
-    time. Any other issue keeps every value for review."""
-    unsure = unsure_optional(record, schema, issues)
-    if unsure is None:
-        return issues
-    for name in unsure:
-        del record.fields[name]
-    return []
