@@ -120,7 +120,7 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
 
 def dagster_ui_command(settings: Any) -> str:
     """A command that opens the Dagster UI on this run's instance and KB, from any folder
-    (Dagster needs an absolute DAGSTER_HOME; `dg` finds the project from the working folder)."""
+    (Dagster needs an absolute DAGSTER_HOME; `dagster dev` is installed without the dev extras, `dg` is not)."""
     import os
     import shlex
     from pathlib import Path
@@ -129,9 +129,9 @@ def dagster_ui_command(settings: Any) -> str:
     from pipelines.storage import location
 
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
-    dg = Path(sys.executable).parent / "dg"
+    dagster = Path(sys.executable).parent / "dagster"
     return (f"cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME={shlex.quote(str(home))} "
-            f"MAPPER_KB={shlex.quote(location(settings.kb_root))} {shlex.quote(str(dg))} dev")
+            f"MAPPER_KB={shlex.quote(location(settings.kb_root))} {shlex.quote(str(dagster))} dev -m pipelines.definitions")
 
 
 def print_summary(summary: Any) -> None:

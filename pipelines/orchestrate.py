@@ -68,7 +68,7 @@ class BatchResult:
 def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None) -> BatchResult:
     """Register PATHS as a batch partition and materialise the whole asset graph for it."""
     ensure_dagster_home()
-    # The code location reads its settings from the environment, as it does under `dg dev`.
+    # The code location reads its settings from the environment, as it does under `dagster dev`.
     os.environ["MAPPER_KB"] = location(settings.kb_root)
     os.environ["MAPPER_SCHEMAS"] = str(Path(settings.schemas_dir).resolve())
     os.environ["MAPPER_MAPPINGS"] = str(Path(settings.mappings_dir).resolve())

@@ -36,13 +36,14 @@ def test_mapper_run_materialises_the_asset_graph_in_the_instance(tmp_path, monke
     assert {"raw_documents", "parsed_documents", "extracted_records", "validated_records", "knowledge_base"} <= keys
     assert list((kb / "invoice").rglob("*.parquet")) and list((kb / "customer").rglob("*.parquet"))
 
-    # The printed hint works as printed: absolute paths to this instance, KB, project and dg.
+    # The printed hint works as printed: absolute paths to this instance, KB, project and `dagster`.
     hint = result.output.split("see it with:\n", 1)[1].splitlines()[0].strip()
     words = shlex.split(hint)
     assert words[0] == "cd" and Path(words[1]) == ROOT and words[2] == "&&"
     env = dict(w.split("=", 1) for w in words[3:5])
     assert Path(env["DAGSTER_HOME"]) == home.resolve() and Path(env["MAPPER_KB"]) == kb.resolve()
-    assert Path(words[5]).is_absolute() and os.access(words[5], os.X_OK) and words[6:] == ["dev"]
+    assert Path(words[5]).is_absolute() and os.access(words[5], os.X_OK) and Path(words[5]).name == "dagster"
+    assert words[6:] == ["dev", "-m", "pipelines.definitions"]
     assert dg.DagsterInstance.from_config(env["DAGSTER_HOME"]).get_run_by_id(runs[0].run_id) is not None
 
 

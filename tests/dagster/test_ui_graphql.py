@@ -1,4 +1,4 @@
-"""`mapper run` records a run; `dg dev` (as the README starts it) serves it over GraphQL with lineage and metadata.
+"""`mapper run` records a run; `dagster dev` (as the README starts it) serves it over GraphQL with lineage and metadata.
 
 Starts the real UI on a free port against a temporary DAGSTER_HOME, so it is slowish (~15-25 s) but it is the
 only test that proves what a person opening the UI sees. It fails, never skips, when the UI does not come up.
@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-STARTUP_S = 180  # dg dev starts webserver, code server and daemon (7 daemons); ~100 s on a loaded 2-core machine
+STARTUP_S = 180  # dagster dev starts webserver, code server and daemon (7 daemons); ~100 s on a loaded 2-core machine
 EXPECTED_DEPS = {
     "raw_documents": set(),
     "parsed_documents": {"raw_documents"},
@@ -61,19 +61,20 @@ def graphql(port: int, query: str, timeout: float = 10) -> dict:
     return body["data"]
 
 
-def dg_exe() -> str:
-    exe = Path(sys.executable).parent / "dg"  # the venv's dg beside its python
-    found = str(exe) if exe.exists() else shutil.which("dg")
-    assert found, "dg not installed"
+def dagster_exe() -> str:
+    exe = Path(sys.executable).parent / "dagster"  # the venv's dagster beside its python
+    found = str(exe) if exe.exists() else shutil.which("dagster")
+    assert found, "dagster not installed"
     return found
 
 
 def start_ui(home: Path, port: int, log: Path) -> subprocess.Popen:
-    """`DAGSTER_HOME=... dg dev` from the repository root, in its own session with SIGINT restored."""
+    """`DAGSTER_HOME=... dagster dev -m pipelines.definitions` (the README's UI command) from the repository root,
+    in its own session with SIGINT restored."""
     env = {**os.environ, "DAGSTER_HOME": str(home), "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
     out = log.open("wb")
     try:
-        return subprocess.Popen([dg_exe(), "dev", "--port", str(port), "--host", "127.0.0.1"], cwd=REPO, env=env,
+        return subprocess.Popen([dagster_exe(), "dev", "-m", "pipelines.definitions", "--port", str(port), "--host", "127.0.0.1"], cwd=REPO, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     finally:
@@ -100,7 +101,7 @@ def wait_for_assets(proc: subprocess.Popen, port: int, log: Path) -> list[dict]:
     deadline, last = time.monotonic() + STARTUP_S, "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"dg dev exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+            raise AssertionError(f"dagster dev exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
         try:
             nodes = graphql(port, ASSET_NODES, timeout=5)["assetNodes"]
             if nodes:
