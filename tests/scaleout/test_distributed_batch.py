@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,22 +16,12 @@ from pathlib import Path
 
 import psycopg2
 
-from tests.support.servers import bucket_keys, make_bucket
+from tests.support.servers import bucket_keys, make_bucket, stop_process
 from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 INPUTS = ("code",)  # SQL and Python files: fast to parse, many records
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, redis):
@@ -93,5 +82,5 @@ def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, 
                 assert [r[0] for r in cur.fetchall()] == ["SUCCESS"]
     finally:
         for p in workers:
-            _stop(p)
+            stop_process(p, timeout=30)
         time.sleep(0.1)

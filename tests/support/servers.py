@@ -48,11 +48,12 @@ def _wait_port(port: int, proc: subprocess.Popen | None, what: str, timeout: flo
     raise ServerError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM to the process group, SIGKILL if it lingers."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -73,7 +74,7 @@ class S3Server:
     env: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
-        _stop(self.proc)
+        stop_process(self.proc)
 
 
 def start_s3(log_dir: Path) -> S3Server:
@@ -167,7 +168,7 @@ class Redis:
     url: str = ""
 
     def stop(self) -> None:
-        _stop(self.proc)
+        stop_process(self.proc)
 
 
 def start_redis(base: Path) -> Redis:
