@@ -1,9 +1,9 @@
 """RFC 822 / MIME messages (.eml): headers, body (plain preferred, else HTML), attachments as children.
 
-Python's `email` package (policy=default) does the MIME parsing. Around it this module handles
-what real mail throws at it: UTF-16 encoded files (which the package reads as a message with no
-headers), undeclared or wrong charsets, broken base64, multiparts without a boundary, and
-pathologically deep nesting.
+Python's `email` package (its default policy, each header parsed once: email_policy.py) does
+the MIME parsing. Around it this module handles what real mail throws at it: UTF-16 encoded
+files (which the package reads as a message with no headers), undeclared or wrong charsets,
+broken base64, multiparts without a boundary, and pathologically deep nesting.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from charset_normalizer import from_bytes
 from pipelines.document import Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.email_common import HEADER_ORDER, add_attachment, clean_header_value, add_body, add_headers, html_to_text, safe_name
+from pipelines.parse.email_policy import POLICY
 from pipelines.parse.errors import BadInput
 
 MAX_MIME_DEPTH = 50  # multipart levels; real mail rarely goes past 5
-_POLICY = email.policy.default
+_POLICY = POLICY  # the default policy, each header parsed once
 _ENCODED_CTE = ("base64", "quoted-printable")
 
 

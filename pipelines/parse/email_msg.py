@@ -11,11 +11,11 @@ import logging
 import re
 from datetime import datetime
 from email.parser import HeaderParser
-from email.policy import default as default_policy
 from typing import Any
 
 from pipelines.document import Reason
 from pipelines.parse.builder import TextBuilder
+from pipelines.parse.email_policy import POLICY
 from pipelines.parse.email_common import add_attachment, add_body, add_headers, html_to_text, safe_name
 from pipelines.parse.errors import BadInput
 
@@ -114,7 +114,7 @@ def _transport_headers(msg: Any, warnings: list[str]) -> Any:
     if not text:
         return None
     try:
-        return HeaderParser(policy=default_policy).parsestr(str(text).lstrip())
+        return HeaderParser(policy=POLICY).parsestr(str(text).lstrip())
     except Exception:
         return None
 
