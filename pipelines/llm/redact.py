@@ -17,7 +17,7 @@ from typing import Any
 
 import phonenumbers
 
-from pipelines.parse.email_common import split_addresses
+from pipelines.parse.email_headers import split_addresses
 
 KINDS = ("email", "phone", "iban", "card", "postcode", "name")
 _PRIORITY = {k: i for i, k in enumerate(("email", "iban", "card", "phone", "postcode", "name"))}

@@ -24,7 +24,9 @@ from charset_normalizer import from_bytes
 
 from pipelines.document import Reason
 from pipelines.parse.builder import TextBuilder
-from pipelines.parse.email_common import HEADER_ORDER, add_attachment, clean_header_value, add_body, add_headers, html_to_text, safe_name
+from pipelines.parse.email_attachments import add_attachment, safe_name
+from pipelines.parse.email_body import add_body, html_to_text
+from pipelines.parse.email_headers import HEADER_ORDER, add_headers, clean_header_value
 from pipelines.parse.email_policy import POLICY
 from pipelines.parse.errors import BadInput
 

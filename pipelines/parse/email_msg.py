@@ -1,7 +1,7 @@
 """Outlook messages (.msg, OLE compound files) via extract_msg, shaped like .eml output.
 
-Headers, body and quote marking come from `email_common`, so a .msg and the same mail saved
-as .eml produce the same element kinds, attrs and `metadata["email"]`.
+Headers, body, quote marking and attachments go through `email_headers`, `email_body` and
+`email_attachments`, so a .msg and the same mail saved as .eml produce the same element kinds, attrs and `metadata["email"]`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Any
 from pipelines.document import Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.email_policy import POLICY
-from pipelines.parse.email_common import add_attachment, add_body, add_headers, html_to_text, safe_name
+from pipelines.parse.email_attachments import add_attachment, safe_name
+from pipelines.parse.email_body import add_body, html_to_text
+from pipelines.parse.email_headers import add_headers
 from pipelines.parse.errors import BadInput
 
 log = logging.getLogger(__name__)

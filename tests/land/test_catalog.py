@@ -182,7 +182,7 @@ def test_review_deleted_when_document_lands(tmp_path):
 
 
 def test_document_row_reads_the_email_parser_metadata_shape():
-    # the shape pipelines/parse/email_common.add_headers produces: lists, ISO date, empty cc
+    # the shape pipelines/parse/email_headers.add_headers produces: lists, ISO date, empty cc
     doc = Document(id="e" * 64, source_path="a.msg", media_type="application/vnd.ms-outlook", size=5, metadata={
         "email": {"from": "Ann <ann@example.com>", "from_address": "ann@example.com", "to": ["Bob <bob@example.com>"],
                   "cc": [], "date": "2025-02-04T09:15:00+00:00", "date_raw": "Tue, 4 Feb 2025 09:15:00 +0000",
