@@ -325,11 +325,10 @@ def test_a_correction_with_markup_is_stored_as_text_and_shown_escaped(settings: 
     client = local_client(settings)
     rid = item_of(settings, "kestrel_01")
     page = client.get(f"/items/{rid}")
-    inv, total = spans(settings, rid, "KFC/26/0403", "1,748.76")
+    (inv,) = spans(settings, rid, "KFC/26/0403")
     evil = '<script>alert("x")</script> Ltd'
     resp = client.post(f"/items/{rid}/correct", data=correction_form(
-        csrf_of(page.data), 0, invoice_number=("KFC/26/0403", *inv), customer_name=(evil, None, None),
-        total_amount=("1,748.76", *total)))  # the generic extractor misses this layout's "Balance to settle"
+        csrf_of(page.data), 0, invoice_number=("KFC/26/0403", *inv), customer_name=(evil, None, None)))
     assert resp.status_code == 302
     [decision] = ReviewStore(settings.kb_root).decisions(rid)
     assert {c["field"]: c["new"] for c in decision.corrections}["customer_name"] == evil
@@ -372,9 +371,9 @@ def test_second_save_of_the_same_item_gets_409_with_the_first_decision(settings:
         login = client.get("/login")
         assert client.post("/login", data={"csrf": csrf_of(login.data), "token": token}).status_code == 302
         pages[token] = client.get(f"/items/{rid}").data  # both see version 0
-    inv, total = spans(settings, rid, "KFC/26/0403", "1,748.76")
+    (inv,) = spans(settings, rid, "KFC/26/0403")
     first = alice.post(f"/items/{rid}/correct", data=correction_form(
-        csrf_of(pages[ALICE_TOKEN]), 0, invoice_number=("KFC/26/0403", *inv), total_amount=("1,748.76", *total)))
+        csrf_of(pages[ALICE_TOKEN]), 0, invoice_number=("KFC/26/0403", *inv)))
     assert first.status_code == 302
     second = bob.post(f"/items/{rid}/correct", data=correction_form(
         csrf_of(pages[BOB_TOKEN]), 0, customer_name=("Severn Vale Water Limited", None, None)))

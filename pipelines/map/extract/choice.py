@@ -92,7 +92,7 @@ def arithmetic(ctx: Ctx) -> None:
             toks = []
             for a, b, raw, strong, _cur in amount_tokens(ctx.doc.text[line.start:line.end], line.start):
                 try:
-                    toks.append((a, b, _amount_value(ctx, raw)))
+                    toks.append((a, b, amount_value(ctx, raw)))
                 except NormalizeError:
                     continue
             toks = [t for t in toks if t[2] is not None]
@@ -134,7 +134,7 @@ def arithmetic(ctx: Ctx) -> None:
                 c.source += "+check"
 
 
-def _amount_value(ctx: Ctx, raw: str) -> Decimal | None:
+def amount_value(ctx: Ctx, raw: str) -> Decimal | None:
     try:
         v = normalize(raw, "amount", locale=ctx.locale)
     except NormalizeError:

@@ -63,6 +63,7 @@ from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zon
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.letterhead import address_under
 from pipelines.map.extract.structured import enum_field, list_field
+from pipelines.map.extract.sums import complete_sums
 from pipelines.map.extract.types import type_candidates
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
 from pipelines.map.extract.zones import role_fields
@@ -125,6 +126,7 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     column_runs(ctx)
     role_penalties(ctx)
     apply_claims(ctx)
+    complete_sums(ctx)
     arithmetic(ctx)
     for total in total_fields(ctx):
         payment_check(ctx, total)
