@@ -7,20 +7,26 @@ which corrections (with the document span a value was selected from), and why. R
 never changed or removed; the queue row's `status` follows the latest decision.
 
 Concurrency is optimistic. An item's `version` is the number of decisions recorded for it;
-a reviewer saves against the version they saw. `record_decision` re-reads the version under
-a lock and raises `ConflictError` (who decided, when) if another decision got there first,
-so two reviewers saving the same item never silently lose either decision.
+a reviewer saves against the version they saw. `record_decision` re-reads the version and
+raises `ConflictError` (who decided, when) if another decision got there first, so two
+reviewers saving the same item never silently lose either decision.
 
-The lock is `<kb>/_review/.lock`, not the KB writer lock: the writes a decision makes (the
-record, the log row, the queue status) each take the KB lock themselves, and a `flock` is
-not re-entrant, so holding the KB lock around them would deadlock.
+"Check the version, land the record, append the decision" is made one step by a claim on
+`<kb>/_review/claims/<review_id>/<version>-<attempt>`, created only if absent (land/claim.py:
+`O_EXCL` locally, a conditional put on S3), so reviewers on different machines exclude each
+other as well as on one. The loser waits for the winner's decision and is then told who it
+was. A claim whose holder died (no decision after CLAIM_STALE_S) is passed over by claiming
+the next attempt; should that holder still finish, both decisions are kept (see
+`decision_id_for`) rather than one silently replacing the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,17 +36,20 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.land import lock
+from pipelines.land import claim
 from pipelines.land.catalog import REVIEW_SCHEMA, REVIEW_TABLE, Catalog
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError, build_table
-from pipelines.storage import state_dir
 
 ROLES = ("reviewer", "read_only", "admin")
 ACTIONS = ("accept", "correct", "reject")
 STATUSES = ("open", "accepted", "corrected", "rejected")
 PAST = {"accept": "accepted", "correct": "corrected", "reject": "rejected"}
 DECISIONS_TABLE = "review_decisions"
-LOCK_DIR = "_review"
+CLAIMS_DIR = ("_review", "claims")
+# A claim older than this with no decision is a dead holder's; a live one lands a record in seconds.
+CLAIM_STALE_S = 600.0
+# How long a loser waits for the winner's decision before saying who is deciding.
+CLAIM_WAIT_S = 60.0
 MAX_REASON_CHARS = 2000
 
 _REVIEWER_RE = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -119,13 +128,15 @@ class ConflictError(Exception):
     """Someone else decided the item since the caller loaded it."""
 
     def __init__(self, review_id: str, latest: Decision | None, expected_version: int, current_version: int,
-                 attempted: Decision | None = None) -> None:
+                 attempted: Decision | None = None, *, detail: str | None = None) -> None:
         self.review_id = review_id
         self.latest = latest
         self.expected_version = expected_version
         self.current_version = current_version
         self.attempted = attempted  # what the caller tried to save, so it can be re-applied after a reload
-        if latest is not None:
+        if detail is not None:
+            msg = f"review item {review_id[:12]} {detail}"
+        elif latest is not None:
             when = latest.decided_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             msg = f"review item {review_id[:12]} was already {latest.past_tense} by {latest.reviewer} at {when}"
         else:
@@ -170,9 +181,9 @@ def check_text(text: object, what: str, max_chars: int = MAX_REASON_CHARS) -> st
 
 
 def decision_id_for(review_id: str, version: int, reviewer: str, decided_at: datetime) -> str:
-    """Unique per attempt (not only per version): should two writers ever get past the lock
-    with the same version (e.g. a KB on NFS, where flock is unreliable), both rows are kept
-    and the duplicate version shows, rather than one silently replacing the other."""
+    """Unique per attempt (not only per version): should two writers ever record the same
+    version (a claim taken over from a holder that was only slow), both rows are kept and the
+    duplicate version shows, rather than one silently replacing the other."""
     key = f"decision\x1f{review_id}\x1f{version}\x1f{reviewer}\x1f{decided_at.isoformat()}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
@@ -197,8 +208,8 @@ class ReviewStore:
     """Reads the queue and the decision log of the KB at `kb_root`; records decisions."""
 
     def __init__(self, kb_root: str | Path) -> None:
-        self.root = state_dir(kb_root)
         self.kb = KnowledgeBase(kb_root)
+        self.root = self.kb.root
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -277,32 +288,58 @@ class ReviewStore:
             check_text(decision.reason, "the reason")
         if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 0:
             raise ValueError(f"expected_version must be a whole number >= 0, not {expected_version!r}")
-        with lock.kb_lock(self.root / LOCK_DIR):
-            item = self.get(decision.review_id)
-            if decision.review_id != item.review_id:  # a prefix was given
-                decision = replace(decision, review_id=item.review_id)
-            history = self.decisions(item.review_id)
-            if len(history) != expected_version:
-                raise ConflictError(item.review_id, history[-1] if history else None, expected_version,
-                                    len(history), attempted=decision)
-            version = expected_version + 1
-            now = datetime.now(UTC)  # stamped under the lock, so versions and times agree
-            stored = replace(
-                decision,
-                decision_id=decision_id_for(item.review_id, version, decision.reviewer, now),
-                record_id=item.record_id, document_id=item.document_id, schema=item.schema,
-                decided_at=now, version=version,
-                status=decision.status or PAST[decision.action],
-            )
-            if on_commit is not None:
-                on_commit(stored)
-            row = _decision_row(stored)
-            table = build_table([row], DECISIONS_SCHEMA, table=DECISIONS_TABLE)
-            self.kb.upsert(DECISIONS_TABLE, table, key=("decision_id",),
-                           batch_id=f"decided-{stored.decided_at:%Y%m%d}")
-            if stored.status != item.status:
-                self._set_status(item.review_id, stored.status)
-            return stored
+        item = self.get(decision.review_id)
+        if decision.review_id != item.review_id:  # a prefix was given
+            decision = replace(decision, review_id=item.review_id)
+        self._check_version(item.review_id, expected_version, decision)
+        self._claim(item.review_id, expected_version + 1, decision)
+        history = self.decisions(item.review_id)  # re-read: a holder we passed over may have finished
+        if len(history) != expected_version:
+            raise ConflictError(item.review_id, history[-1] if history else None, expected_version,
+                                len(history), attempted=decision)
+        version = expected_version + 1
+        now = datetime.now(UTC)  # stamped while holding the claim, so versions and times agree
+        stored = replace(
+            decision,
+            decision_id=decision_id_for(item.review_id, version, decision.reviewer, now),
+            record_id=item.record_id, document_id=item.document_id, schema=item.schema,
+            decided_at=now, version=version,
+            status=decision.status or PAST[decision.action],
+        )
+        if on_commit is not None:
+            on_commit(stored)
+        row = _decision_row(stored)
+        table = build_table([row], DECISIONS_SCHEMA, table=DECISIONS_TABLE)
+        self.kb.upsert(DECISIONS_TABLE, table, key=("decision_id",),
+                       batch_id=f"decided-{stored.decided_at:%Y%m%d}")
+        if stored.status != item.status:
+            self._set_status(item.review_id, stored.status)
+        return stored
+
+    def _check_version(self, review_id: str, expected_version: int, decision: Decision) -> None:
+        history = self.decisions(review_id)
+        if len(history) != expected_version:
+            raise ConflictError(review_id, history[-1] if history else None, expected_version, len(history),
+                                attempted=decision)
+
+    def _claim(self, review_id: str, version: int, decision: Decision) -> None:
+        """Hold version `version` of the item (see land/claim.py), or raise ConflictError."""
+        body = {"reviewer": decision.reviewer, "action": decision.action, "pid": os.getpid()}
+        holder = claim.take(self.kb.root, *CLAIMS_DIR, review_id, name=str(version), body=body,
+                            stale_s=CLAIM_STALE_S)
+        if holder is None:
+            return
+        # A live holder: wait for its decision so the loser can be told what was decided.
+        deadline = time.monotonic() + CLAIM_WAIT_S
+        while time.monotonic() < deadline:
+            history = self.decisions(review_id)
+            if len(history) >= version:
+                raise ConflictError(review_id, history[-1], version - 1, len(history), attempted=decision)
+            time.sleep(0.2)
+        since = holder.get("at")
+        when = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(since, datetime) else "?"
+        raise ConflictError(review_id, None, version - 1, version - 1, attempted=decision,
+                            detail=f"is being decided by {holder.get('reviewer', 'someone')} since {when}")
 
     def _set_status(self, review_id: str, status: str) -> None:
         rows = [r for r in Catalog(self.kb).read_review().to_pylist() if r["review_id"] == review_id]
