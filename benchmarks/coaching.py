@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.coaching_layouts import LAYOUTS, Doc, make_documents  # noqa: E402
 from pipelines.cli import main  # noqa: E402
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError  # noqa: E402
-from pipelines.map.schema import load_schemas  # noqa: E402
+from pipelines.model.schema import load_schemas  # noqa: E402
 from pipelines.review.backtest import canon  # noqa: E402
 from pipelines.review.store import ReviewStore  # noqa: E402
 

@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.evaluate import equal  # noqa: E402
-from pipelines.map.extraction import Record  # noqa: E402
+from pipelines.model.records import Record  # noqa: E402
 from pipelines.parse.dispatch import parse_bytes  # noqa: E402
 from pipelines.pipeline import Mapper  # noqa: E402
 

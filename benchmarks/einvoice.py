@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.einvoice import embedded_einvoice
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import LANDED, Mapper

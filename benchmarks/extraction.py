@@ -39,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.config import Settings  # noqa: E402
-from pipelines.document import Document  # noqa: E402
+from pipelines.model.document import Document  # noqa: E402
 from pipelines.evaluate import evaluate_paths  # noqa: E402
 from pipelines.map.extract import calibration, extract_generic  # noqa: E402
 from pipelines.map.extract.engine import extract_explained  # noqa: E402

@@ -56,7 +56,7 @@ def _maxrss_mb() -> float:
 def _engine(name: str):  # type: ignore[no-untyped-def]
     """A function path -> number of tables found (imports happen here, before timing)."""
     if name == "ours":
-        from pipelines.document import Kind, Status
+        from pipelines.model.document import Kind, Status
         from pipelines.parse.dispatch import parse_bytes
 
         def run(path: str) -> int:

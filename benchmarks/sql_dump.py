@@ -16,7 +16,7 @@ import dataclasses
 import random
 import time
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.limits import DEFAULT_LIMITS
 

@@ -199,7 +199,7 @@ def rules() -> None:
 def _load_rulebook(schemas: str | None, mappings: str | None) -> tuple[Any, Any]:
     """Schemas and rules, with any error in them shown as a clean CLI error."""
     from pipelines.map.rules import RuleError, load_rules
-    from pipelines.map.schema import SchemaError, load_schemas
+    from pipelines.model.schema import SchemaError, load_schemas
 
     s = _settings(None, schemas, mappings)
     try:

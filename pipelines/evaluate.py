@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import Settings
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.ingest.walk import iter_inputs
-from pipelines.map.extraction import Record
+from pipelines.model.records import Record
 from pipelines.map.normalize import NormalizeError, normalize
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 from pipelines.parse.run import parse_files
 from pipelines.pipeline import LANDED, Mapper
 

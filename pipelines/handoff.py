@@ -17,11 +17,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines import document as model
+from pipelines.model import document as model
 from pipelines.codec import Codec, CodecError
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.classify import Classification
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.mapper import MapResult
 from pipelines.pipeline import DocOutcome
 

@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import Settings
-from pipelines.document import Document, Status
+from pipelines.model.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import iter_inputs
 from pipelines.land import rows as land_rows
 from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
-from pipelines.map.extraction import Issue, Record
+from pipelines.model.records import Issue, Record
 from pipelines.llm.extractor import LLMExtractor, from_policy, off_gaps
 from pipelines.llm.policy import Policy, PolicyError, check_against_schemas, load_policy
 from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
-from pipelines.map.schema import Schema, load_schemas
+from pipelines.model.schema import Schema, load_schemas
 from pipelines.parse.run import parse_files
 from pipelines.validate.validator import validate
 

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.config import Settings
-from pipelines.document import Document, Status
+from pipelines.model.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.ingest.walk import SkippedLink, iter_inputs
 from pipelines import handoff

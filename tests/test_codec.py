@@ -11,9 +11,9 @@ import pytest
 
 from pipelines import handoff
 from pipelines.codec import CodecError
-from pipelines.document import BBox, Document, Element, Kind, Page, Reason, Word
+from pipelines.model.document import BBox, Document, Element, Kind, Page, Reason, Word
 from pipelines.map.classify import Classification
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.mapper import MapResult
 from pipelines.parse.cache import DOCUMENT_CODEC
 from pipelines.parse.dispatch import parse_bytes

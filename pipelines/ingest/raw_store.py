@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import storage
-from pipelines.document import content_id
+from pipelines.model.document import content_id
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.document import Document, Status
+from pipelines.model.document import Document, Status
 from pipelines.land.kb import DEFAULT_ROOT, KnowledgeBase, TableNotFoundError, WriteResult, build_table
 
 DOCUMENTS_TABLE = "documents"

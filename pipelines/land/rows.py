@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pipelines.map.extraction import Evidence, Issue, Record
-from pipelines.map.schema import Schema
+from pipelines.model.records import Evidence, Issue, Record
+from pipelines.model.schema import Schema
 
 
 def provenance_rows(record: Record) -> list[dict[str, Any]]:

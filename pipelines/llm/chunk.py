@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.map.extract import locate
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 
 SEP = "\n…\n"
 TARGET, HARD = 600, 800  # block size: close a block past TARGET, never grow one past HARD

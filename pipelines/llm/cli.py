@@ -26,7 +26,7 @@ def check(path: str | None, schemas: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"policy: {policy.source_file or '(built-in defaults)'}")
     from pipelines.cli_options import settings_from
-    from pipelines.map.schema import SchemaError, load_schemas
+    from pipelines.model.schema import SchemaError, load_schemas
 
     try:
         problems = check_against_schemas(policy, load_schemas(settings_from(schemas=schemas).schemas_dir))

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.land.kb import KnowledgeBase
 from pipelines.llm import prompts
 from pipelines.llm.audit import AuditLog
@@ -33,11 +33,11 @@ from pipelines.llm.injection import overlaps, suspicious_spans
 from pipelines.llm.policy import Policy
 from pipelines.llm.redact import Redactor, names_from_document
 from pipelines.map.classify import Classification
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.extract import extract_generic
 from pipelines.map.mapper import MapResult
 from pipelines.map.rules import RuleBook
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 from pipelines.validate.validator import validate
 
 GAP_CODES = {"missing_required", "invalid_value", "low_confidence", "conflict"}

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.llm.grounding import TYPED
 from pipelines.map.address import find_addresses
 from pipelines.map.extract.context import Ctx, id_span, is_id_field, norm_value
 from pipelines.map.extract.engine import candidate_context
 from pipelines.map.extract.labels import fold_label
-from pipelines.map.extraction import FieldValue, Issue, Record
+from pipelines.model.records import FieldValue, Issue, Record
 from pipelines.map.normalize_base import NormalizeError
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 
 NEAR_LABEL = 80  # characters between a label's end and the evidence, at most
 

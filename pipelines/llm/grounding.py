@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from pipelines.llm.injection import overlaps, suspicious_spans
 from pipelines.map.normalize_base import NormalizeError
 from pipelines.map.rule_engine import convert
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 
 TYPED = {"date", "datetime", "amount", "decimal", "number", "integer", "currency", "months", "phone", "iban",
          "email", "postcode", "boolean"}

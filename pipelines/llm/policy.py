@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.llm.client import Endpoint
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 DEFAULT_POLICY = "llm_policy.yaml"
 PII_KINDS = ("email", "phone", "iban", "card", "postcode", "name")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from pipelines.map.rules import RuleBook, RuleSet, Selector
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 from pipelines.map.selectors import DocView, matches
 
 

@@ -15,9 +15,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from pipelines.document import Document, Status
+from pipelines.model.document import Document, Status
 from pipelines.ingest.sniff import PDF
-from pipelines.map.extraction import FieldValue, Issue, Record
+from pipelines.model.records import FieldValue, Issue, Record
 
 MISMATCH = "einvoice_page_mismatch"
 INVALID = "einvoice_invalid"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,' ]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")

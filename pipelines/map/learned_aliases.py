@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from pipelines.map.extract.labels import fold_label
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 ALIASES_FILE = Path("learned") / "aliases.yaml"
 

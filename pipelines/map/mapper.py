@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map import einvoice
 from pipelines.map.classify import Classification, classify
-from pipelines.map.extraction import Issue, Record
+from pipelines.model.records import Issue, Record
 from pipelines.map.extract import extract_generic
 from pipelines.map.rows import extract_rows
 from pipelines.map.rule_engine import apply_rule_set, key_map
 from pipelines.map.rules import RuleBook
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 from pipelines.map.selectors import DocView
 
 

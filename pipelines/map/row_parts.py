@@ -20,7 +20,7 @@ from typing import Any
 import pycountry
 import yaml
 
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 COLUMNS_FILE = Path(__file__).with_name("row_columns.yaml")
 CONF_ROW_ID = 0.7  # a bare "id" column taken as the record's key field

@@ -29,11 +29,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pipelines.document import Document, Element, Kind, Status
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.document import Document, Element, Kind, Status
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.map.row_parts import Plan, plan_row
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 
 CONF_KEY_MAP = 0.97  # the key was mapped by someone
 CONF_NAME = 0.95  # the key is the field's name

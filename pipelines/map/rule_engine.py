@@ -8,14 +8,14 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.map.extract import locate
 from pipelines.map import xpath_finder
 from pipelines.map.address import find_addresses
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.map.rules import FieldRule, RuleSet, XPathRows
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 
 
 def locale_for(spec: FieldSpec, rule: FieldRule | None = None, base: Locale | None = None) -> Locale:

@@ -8,7 +8,7 @@ from typing import Any
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.map.rule_engine import run_rule
 from pipelines.map.rules import RuleBook
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 from pipelines.parse.dispatch import parse_bytes
 
 

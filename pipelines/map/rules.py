@@ -17,7 +17,7 @@ import yaml
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 
 class RuleError(ValueError):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.map import fingerprint as fp
 from pipelines.map.rules import Selector
 

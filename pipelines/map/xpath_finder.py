@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.rules import XPathRows
 from pipelines.parse.xml_safe import UnsafeXML, XmlView, parse_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.document import BBox, Cell, Document, Element, Kind, Word
+from pipelines.model.document import BBox, Cell, Document, Element, Kind, Word
 
 
 class TextBuilder:

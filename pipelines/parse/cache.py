@@ -23,9 +23,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pipelines import document as model
+from pipelines.model import document as model
 from pipelines.codec import Codec, CodecError
-from pipelines.document import Document, Reason
+from pipelines.model.document import Document, Reason
 from pipelines.parse.limits import DEFAULT_LIMITS, Limits
 from pipelines.storage import state_dir
 
@@ -43,7 +43,7 @@ def parser_version() -> str:
     """A hash of the document model's and every parser's source: a parser change is a new key."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), here.parent / "document.py", here.parent / "codec.py"]):
+    for path in sorted([*here.glob("*.py"), here.parent / "model" / "document.py", here.parent / "codec.py"]):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.code_literals import CONTAINERS, LiteralReader, dotted, records_of
 from pipelines.parse.errors import BadInput

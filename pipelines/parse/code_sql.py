@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.sql_inserts import INSERT_HEAD, HeadCache, add_copy_rows, add_insert, add_insert_by_rows, add_literal_insert

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Protocol
 
-from pipelines.document import Document, Reason, Status, content_id
+from pipelines.model.document import Document, Reason, Status, content_id
 from pipelines.ingest import sniff as mt
 from pipelines.ingest.raw_store import RawStore
 from pipelines.parse.builder import TextBuilder

@@ -15,7 +15,7 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.docx_hidden import HiddenRuns
 from pipelines.parse.docx_styles import style_table

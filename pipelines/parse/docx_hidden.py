@@ -13,7 +13,7 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.parse.docx_styles import StyleTable, rgb, visibility_props
 from pipelines.parse.docx_xml import VAL
 

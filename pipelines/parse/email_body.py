@@ -10,7 +10,7 @@ import lxml.html
 from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 from lxml import etree
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.html_hidden import strip_hidden
 from pipelines.parse.text import add_text_blocks

@@ -22,7 +22,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from pipelines.document import Reason
+from pipelines.model.document import Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.email_attachments import add_attachment, safe_name
 from pipelines.parse.email_body import add_body, html_to_text

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.parse.builder import TextBuilder
 
 # Headers kept as elements, in the order they are emitted (the same for .eml and .msg).

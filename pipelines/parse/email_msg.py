@@ -13,7 +13,7 @@ from datetime import datetime
 from email.parser import HeaderParser
 from typing import Any
 
-from pipelines.document import Reason
+from pipelines.model.document import Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.email_policy import POLICY
 from pipelines.parse.email_attachments import add_attachment, safe_name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.document import Reason
+from pipelines.model.document import Reason
 
 
 class BadInput(Exception):

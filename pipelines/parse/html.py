@@ -23,7 +23,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.html_blocks import Block, walk

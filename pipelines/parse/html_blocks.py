@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
 SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pipelines.document import Page, Reason
+from pipelines.model.document import Page, Reason
 from pipelines.parse import ocr
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from PIL import Image, ImageOps
 
-from pipelines.document import BBox, Document, Kind, Reason
+from pipelines.model.document import BBox, Document, Kind, Reason
 from pipelines.parse.errors import BadInput
 from pipelines.parse.ocr_engines import ENGINES, OcrEngine, OcrWord
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.html import add_table_rows

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipelines.document import BBox, Kind, Page, Reason, Word
+from pipelines.model.document import BBox, Kind, Page, Reason, Word
 from pipelines.parse import ocr
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.document import Reason
+from pipelines.model.document import Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.text import add_text_blocks

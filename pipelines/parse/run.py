@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
-from pipelines.document import Document, Reason, content_id
+from pipelines.model.document import Document, Reason, content_id
 from pipelines.ingest.raw_store import RawStore
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.limits import DEFAULT_LIMITS, Limits

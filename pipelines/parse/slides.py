@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any, Iterator
 
-from pipelines.document import Kind, Page, Reason
+from pipelines.model.document import Kind, Page, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.html import add_table_rows

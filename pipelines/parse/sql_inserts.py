@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.sql_literals import literal_groups, values_in
 from pipelines.parse.sql_scan import Segment

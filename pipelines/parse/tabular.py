@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.text_decode import decode_text

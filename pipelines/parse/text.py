@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
 from pipelines.parse.text_decode import decode_text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from pipelines.document import Kind, Reason
+from pipelines.model.document import Kind, Reason
 from pipelines.parse import einvoice
 from pipelines.parse import text as plain_text
 from pipelines.parse.builder import TextBuilder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from pipelines.document import Reason
+from pipelines.model.document import Reason
 from pipelines.parse.errors import BadInput
 from pipelines.parse.limits import Limits
 

@@ -26,12 +26,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipelines.config import Settings
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.rows import record_row
-from pipelines.map.extraction import Evidence, FieldValue, Issue, Record
+from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.rule_engine import convert
-from pipelines.map.schema import FieldSpec, Schema, load_schemas
+from pipelines.model.schema import FieldSpec, Schema, load_schemas
 from pipelines.review.documents import load_document
 from pipelines.review.evidence import unique_span
 from pipelines.review.items import expand_item_edits

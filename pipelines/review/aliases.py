@@ -23,7 +23,7 @@ import yaml
 from pipelines.config import Settings
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.learned_aliases import aliases_path, load_learned
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 MIN_LETTERS = 3  # "To" or "No" alone would fire everywhere
 
@@ -69,7 +69,7 @@ def backtest_aliases(settings: Settings, schema_name: str, pairs: list[tuple[str
     from pipelines.map.learned_aliases import with_learned_aliases
     from pipelines.map.mapper import map_document
     from pipelines.map.rules import load_rules
-    from pipelines.map.schema import load_schemas
+    from pipelines.model.schema import load_schemas
     from pipelines.review.backtest import _kb_state, _values
     from pipelines.review.documents import stored_documents
 
@@ -106,7 +106,7 @@ def adopt_after_backtest(settings: Settings, schema_name: str, pairs: list[tuple
     """Backtest each candidate alias on its own; adopt those that break nothing. Returns one
     line of outcome per alias ({field, label, adopted, changed, broken})."""
     from pipelines.map.learned_aliases import with_learned_aliases
-    from pipelines.map.schema import load_schemas
+    from pipelines.model.schema import load_schemas
 
     schema = with_learned_aliases(load_schemas(settings.schemas_dir), settings.mappings_dir).get(schema_name)
     if schema is None:

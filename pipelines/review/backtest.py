@@ -27,7 +27,7 @@ from pipelines.config import Settings
 from pipelines.map.learned_aliases import with_learned_aliases
 from pipelines.map.mapper import map_document
 from pipelines.map.rules import RuleBook, load_rules
-from pipelines.map.schema import FieldSpec, Schema, load_schemas
+from pipelines.model.schema import FieldSpec, Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.review.learn import Candidate
 from pipelines.validate.validator import validate

@@ -138,7 +138,7 @@ def list_cmd(kb: str | None, schemas: str | None, schema: str | None, reason: st
 @click.option("--json", "as_json", is_flag=True, help="Print the item and its decisions as JSON.")
 def show_cmd(review_id: str, kb: str | None, schemas: str | None, as_json: bool) -> None:
     """Show an item: proposed fields with provenance, reasons, document excerpts, history."""
-    from pipelines.map.schema import SchemaError, load_schemas
+    from pipelines.model.schema import SchemaError, load_schemas
     from pipelines.review.documents import DocumentNotFound, load_document
     from pipelines.review.store import ReviewStore, to_jsonable
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.document import Document, Status
+from pipelines.model.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 
 # Tokens that can hold a typed value inside running text, by field type.
 _DATE_TOKEN = re.compile(

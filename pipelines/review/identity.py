@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map import fingerprint as fp
 from pipelines.map.extract import locate
 from pipelines.map.rules import Selector

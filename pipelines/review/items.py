@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines.map.extraction import Record
-from pipelines.map.schema import Schema
+from pipelines.model.records import Record
+from pipelines.model.schema import Schema
 
 _EDIT = re.compile(r"^(?P<field>[A-Za-z_]\w*)(?:\.|\[)(?P<row>\d+)\]?(?:\.(?P<col>[A-Za-z_]\w*))?$")
 

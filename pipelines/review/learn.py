@@ -23,10 +23,10 @@ from typing import Any
 import yaml
 
 from pipelines.config import Settings
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rules import FieldRule, RuleError, RuleSet, load_rules
-from pipelines.map.schema import Schema, load_schemas
+from pipelines.model.schema import Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.review.identity import selector_for
 from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the learning API)

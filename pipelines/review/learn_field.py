@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert, run_rule
 from pipelines.map.rules import Example, FieldRule
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.review.evidence import find_value
 from pipelines.review.shapes import affix_transforms, typed_shape

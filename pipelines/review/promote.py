@@ -16,7 +16,7 @@ from pathlib import Path
 from pipelines.config import Settings
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import RuleBook, RuleError, RuleSet, load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.review.backtest import BacktestReport, backtest
 from pipelines.review.trust import TRUST_RAMP, default_ramp
 from pipelines.review.learn import Candidate, _jsonable, dump_yaml, learned_dir, rule_set_dict

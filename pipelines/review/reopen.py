@@ -14,7 +14,7 @@ from typing import Any
 from pipelines.config import Settings
 from pipelines.land.catalog import Catalog, review_id_for, to_json
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.review.store import ReviewItem, ReviewStore, to_jsonable
 
 REOPENED = "reopened"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 
 NUMERIC = {"amount", "number", "integer", "decimal"}
 # an amount as printed: sign, currency-free digits with optional grouping and decimals

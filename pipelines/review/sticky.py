@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.map.extraction import Issue, Record
-from pipelines.map.schema import Schema
+from pipelines.model.records import Issue, Record
+from pipelines.model.schema import Schema
 from pipelines.review.actions import OVERRIDABLE, apply_after
 from pipelines.review.store import PAST, Decision, ReviewStore
 from pipelines.validate.validator import validate

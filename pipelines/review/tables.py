@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.extract import locate
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert, run_rule
 from pipelines.map.rules import FieldRule, TableFinder
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 
 MAX_HEADER_DISTANCE = 3  # lines between the header and the first item
 

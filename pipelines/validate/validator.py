@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from pipelines.llm.injection import suspicious_spans
-from pipelines.map.extraction import Issue, Record
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.records import Issue, Record
+from pipelines.model.schema import FieldSpec, Schema
 from pipelines.validate.checks import evaluate
 
 if TYPE_CHECKING:
-    from pipelines.document import Document
+    from pipelines.model.document import Document
 
 DEFAULT_METHOD = "default"
 OCR_MIN_CONFIDENCE = 0.6  # evidence read by OCR less surely than this needs a person's eye

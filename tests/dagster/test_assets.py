@@ -81,7 +81,7 @@ def test_reprocess_one_document(instance, workspace, mapper):
 
 
 def test_reprocess_document_by_id(instance, workspace, mapper):
-    from pipelines.document import content_id
+    from pipelines.model.document import content_id
 
     files = write_corpus(workspace["corpus"], invoices=2)
     batch = new_batch(instance, workspace["kb"], "b1", [workspace["corpus"]])

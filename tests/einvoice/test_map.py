@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.map.rules import RuleError, load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import Mapper
 from tests.support.shipped import MAPPINGS

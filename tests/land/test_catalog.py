@@ -10,7 +10,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from pipelines.document import Document, Reason
+from pipelines.model.document import Document, Reason
 from pipelines.land.catalog import (
     DOCUMENTS_SCHEMA,
     REVIEW_SCHEMA,

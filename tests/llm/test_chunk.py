@@ -11,9 +11,9 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.llm.chunk import SEP, relevant_text
-from pipelines.map.schema import Schema, load_schemas
+from pipelines.model.schema import Schema, load_schemas
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.dispatch import parse_bytes
 

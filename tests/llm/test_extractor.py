@@ -19,7 +19,7 @@ from pipelines.config import Settings
 from pipelines.land.query import run_query
 from pipelines.llm.policy import Budget, EndpointSpec, Policy, Route
 from pipelines.map.rules import load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.pipeline import Mapper, run
 from tests.support.openai_server import OpenAIServer, RecordedRequest, Reply
 from tests.support.shipped import MAPPINGS

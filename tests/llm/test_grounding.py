@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.llm.grounding import find_quote, ground_value
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.parse.dispatch import parse_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.llm.injection import fold, overlaps, suspicious_spans
 from pipelines.validate.validator import hidden_text_issues, matters
 

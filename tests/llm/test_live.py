@@ -13,7 +13,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.llm.policy import EndpointSpec, Policy
 from pipelines.map.rules import load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.pipeline import Mapper, run
 from tests.llm.test_extractor import INVOICE
 from tests.support.shipped import MAPPINGS

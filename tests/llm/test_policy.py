@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.llm.policy import PolicyError, Route, check_against_schemas, load_policy
 from pipelines.map.rules import load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.pipeline import Mapper
 from tests.support.shipped import MAPPINGS
 

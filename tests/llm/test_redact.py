@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.llm.redact import KINDS, Redactor, names_from_document
 from pipelines.parse.dispatch import parse_bytes
 

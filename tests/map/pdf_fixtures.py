@@ -8,7 +8,7 @@ from collections.abc import Callable
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.parse.dispatch import parse_bytes
 
 W, H = A4

@@ -16,7 +16,7 @@ from pipelines.map.extract.contracts import contract_fields
 from pipelines.map.extract import extract_generic
 from pipelines.map.mapper import map_document
 from pipelines.map.rules import RuleBook
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.validate.validator import validate
 from tests.map.pdf_fixtures import H, make_pdf, parse_ok

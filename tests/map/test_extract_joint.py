@@ -18,7 +18,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pipelines.map.extract import extract_generic
-from pipelines.map.schema import Schema, load_schema
+from pipelines.model.schema import Schema, load_schema
 from pipelines.validate.validator import validate
 
 from .pdf_fixtures import H, make_pdf, parse_ok

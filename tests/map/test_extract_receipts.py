@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.map.extract import calibration, extract_generic
-from pipelines.map.schema import Schema, load_schema
+from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

@@ -9,7 +9,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pipelines.map.extract import extract_generic
-from pipelines.map.schema import Schema, load_schema
+from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
 
 from .pdf_fixtures import H, make_pdf, parse_ok

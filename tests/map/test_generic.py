@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map import extract
 from pipelines.map.extract import calibration
-from pipelines.map.extraction import Record
+from pipelines.model.records import Record
 from pipelines.map.extract import extract_generic
-from pipelines.map.schema import Schema, load_schema, load_schemas
+from pipelines.model.schema import Schema, load_schema, load_schemas
 from pipelines.parse.dispatch import parse_bytes
 
 from .pdf_fixtures import H, draw_header_row_invoice, make_pdf, parse_ok

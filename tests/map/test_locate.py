@@ -8,7 +8,7 @@ import re
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Document, Kind
+from pipelines.model.document import Document, Kind
 from pipelines.map.extract import locate
 from pipelines.map.extract.locate import Hit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from benchmarks.code_records import overall, run
 from pipelines.map.row_parts import country_code
 from pipelines.map.rows import extract_rows
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.pipeline import Mapper
 from pipelines.validate.validator import validate

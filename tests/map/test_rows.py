@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document
-from pipelines.map.extraction import Record
+from pipelines.model.document import Document
+from pipelines.model.records import Record
 from pipelines.map.rows import extract_rows, norm_key
-from pipelines.map.schema import Schema, load_schema
+from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.map.rules import RuleError, load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
-from pipelines.map.schema import SchemaError, load_schema, load_schemas
+from pipelines.model.schema import SchemaError, load_schema, load_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 

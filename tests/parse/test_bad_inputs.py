@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Reason, Status
+from pipelines.model.document import Reason, Status
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.limits import Limits
 from pipelines.parse.run import parse_files

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document, Kind, Status
+from pipelines.model.document import Document, Kind, Status
 from pipelines.parse.dispatch import parse_bytes
 
 

@@ -12,7 +12,7 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from pipelines.document import Document, Kind, Reason, Status
+from pipelines.model.document import Document, Kind, Reason, Status
 from pipelines.parse.dispatch import parse_bytes
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

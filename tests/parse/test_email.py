@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document, Kind, Reason, Status
+from pipelines.model.document import Document, Kind, Reason, Status
 from pipelines.parse.dispatch import ParseContext, parse_bytes
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.limits import Limits

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document, Kind, Reason, Status
+from pipelines.model.document import Document, Kind, Reason, Status
 from pipelines.parse.dispatch import parse_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from pipelines.document import Kind, Reason, Status
+from pipelines.model.document import Kind, Reason, Status
 from pipelines.parse import ocr, ocr_engines
 from pipelines.parse.dispatch import parse_bytes
 from tests.support.shipped import MAPPINGS

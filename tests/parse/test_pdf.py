@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from pipelines.document import BBox, Document, Element, Kind, Page, Reason, Status
+from pipelines.model.document import BBox, Document, Element, Kind, Page, Reason, Status
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.limits import Limits
 

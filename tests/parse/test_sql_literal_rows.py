@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.parse import code_sql, sql_scan
 from pipelines.parse.sql_statements import StatementParser
 from pipelines.parse.dispatch import parse_bytes

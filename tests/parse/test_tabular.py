@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipelines.document import Document, Kind, Reason, Status
+from pipelines.model.document import Document, Kind, Reason, Status
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.errors import BadInput

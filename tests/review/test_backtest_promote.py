@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pipelines.config import Settings
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import RuleSet, load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.review import actions
 from pipelines.review.backtest import backtest
 from pipelines.review.learn import Candidate, Correction, load_candidate, propose, save_candidate

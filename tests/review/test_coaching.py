@@ -18,7 +18,7 @@ import pytest
 from pipelines.config import Settings
 from pipelines.map import fingerprint as fp
 from pipelines.map.rule_engine import run_rule
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.review import actions
@@ -268,7 +268,7 @@ def test_the_label_next_to_a_correction_becomes_an_alias_for_every_supplier(priv
     issue_date (after a backtest over every stored document), stored as data."""
     from pipelines.map.extract.engine import extract_generic
     from pipelines.map.learned_aliases import aliases_path, load_learned, with_learned_aliases
-    from pipelines.map.schema import load_schemas as schemas_of
+    from pipelines.model.schema import load_schemas as schemas_of
 
     settings, _, truth = private
     first = names(truth)[0]

@@ -12,7 +12,7 @@ import yaml
 from pipelines.config import Settings
 from pipelines.map.rule_engine import run_rule
 from pipelines.map.rules import RuleSet, load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.review.learn import (

@@ -25,7 +25,7 @@ from pipelines.config import Settings
 from pipelines.land.kb import KnowledgeBase
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import load_rules
-from pipelines.map.schema import load_schemas
+from pipelines.model.schema import load_schemas
 from pipelines.review import actions
 from pipelines.review.backtest import backtest, canon
 from pipelines.review.documents import load_document

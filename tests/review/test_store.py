@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.land.query import run_query
 from pipelines.parse.cache import cache_key, cache_path
 from pipelines.parse.cache import read as read_cached

@@ -241,7 +241,7 @@ def test_reviewers_file_errors_are_precise(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_segments_cover_the_text_once_with_offsets_and_evidence() -> None:
-    from pipelines.document import Document, Element, Kind
+    from pipelines.model.document import Document, Element, Kind
     from pipelines.review.web import view
 
     text = "Invoice 😀 no\r\nINV-1\r\n\r\nTotal 12.50 EUR"

@@ -17,11 +17,11 @@ from decimal import Decimal
 
 from pipelines.map.extract.choice import sum_checks
 from pipelines.map.extract.context import Cand, Ctx, norm_value, scalar_fields, scalar_type
-from pipelines.map.extract.index import Line
+from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label, match_labels
 from pipelines.map.extract.vocab import PAYMENT_CUES
 from pipelines.map.normalize import NormalizeError
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 
 _AMOUNT_LINE = re.compile(r"^\s*(?:[A-Z]{2,3}|[$€£¥]|RM)?\s*-?\s*(?:\d{1,3}(?:[,. ]\d{3})*|\d+)[.,]\d{2}\s*$")
 _ROLE_PENALTY = 0.2

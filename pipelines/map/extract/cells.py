@@ -4,8 +4,8 @@
 from __future__ import annotations
 import re
 from collections.abc import Sequence
-from pipelines.document import Cell, Document, Kind
-from pipelines.map.extract.index import doc_index
+from pipelines.model.document import Cell, Document, Kind
+from pipelines.model.layout import doc_index
 from pipelines.map.extract.labels import AFTER, Direction, Hit, LabelMatch, match_labels
 from pipelines.map.extract.pairing import PairCtx, cell_grid, cell_hit, dedupe, has_digit, stops_by_line, trim_span
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
-from pipelines.map.extraction import Evidence, FieldValue, Issue
+from pipelines.model.records import Evidence, FieldValue, Issue
 from pipelines.map.normalize import NormalizeError, normalize
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 from pipelines.map.extract.calibration import calibrate, source_of
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, fold_text
 

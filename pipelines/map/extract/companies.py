@@ -4,10 +4,10 @@ and web/e-mail domains for issuer-role fields; the title finder.
 
 from __future__ import annotations
 import re
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.extract.context import Cand, Ctx, fold_text, norm_value
-from pipelines.map.extract.index import Line
+from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, TITLE_CUES

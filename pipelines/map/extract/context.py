@@ -8,10 +8,10 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.normalize import Locale, NormalizeError, normalize
-from pipelines.map.schema import FieldSpec, Schema
-from pipelines.map.extract.index import DocIndex
+from pipelines.model.schema import FieldSpec, Schema
+from pipelines.model.layout import DocIndex
 from pipelines.map.extract.labels import LabelMatch, fold_label
 from pipelines.map.extract.vocab import AMOUNT_RE, DATE_RE, ID_WORDS, PERCENT_RE, QUALIFIERS, TIME_RE
 

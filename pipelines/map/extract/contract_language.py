@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.map.normalize_words import UNIT_MONTHS
-from pipelines.map.schema import FieldSpec, Schema
+from pipelines.model.schema import FieldSpec, Schema
 
 LANGUAGE_FILE = Path(__file__).with_name("contract_language.yaml")
 ROLE_TYPES = {"title": ("string", "text"), "parties": ("list",), "effective": ("date",), "duration": ("months",), "law": ("string", "text")}

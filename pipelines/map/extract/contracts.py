@@ -24,12 +24,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.extract.contract_language import Language, bind_roles, load_language
 from pipelines.map.extract.parties import PREAMBLE_CHARS, abbreviation, find_parties, fold_name
-from pipelines.map.extraction import Evidence, FieldValue
+from pipelines.model.records import Evidence, FieldValue
 from pipelines.map.normalize import Locale, NormalizeError, normalize
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 
 _WORD = r"[^\W\d_]{3,9}\.?"
 DATE = re.compile(

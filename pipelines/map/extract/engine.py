@@ -47,17 +47,17 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import Any
-from pipelines.document import Document, Status
-from pipelines.map.extraction import Record
+from pipelines.model.document import Document, Status
+from pipelines.model.records import Record
 from pipelines.map.normalize import Locale
-from pipelines.map.schema import Schema
+from pipelines.model.schema import Schema
 from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
 from pipelines.map.extract.contracts import contract_fields
 from pipelines.map.extract.context import Ctx
 from pipelines.map.extract.headers import header_candidates
-from pipelines.map.extract.index import doc_index
+from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
 from pipelines.map.extract.labels import fold_label

@@ -4,9 +4,9 @@
 from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
-from pipelines.document import Document
+from pipelines.model.document import Document
 from pipelines.map.extract.cells import cell_hits
-from pipelines.map.extract.index import doc_index
+from pipelines.model.layout import doc_index
 from pipelines.map.extract.labels import Direction, Hit, LabelMatch, match_labels
 from pipelines.map.extract.pairing import PairCtx, dedupe, stops_by_line, value_below, value_kv, value_right
 

@@ -5,9 +5,9 @@ the name sibling of an e-mail field, company names from the sender's signature.
 from __future__ import annotations
 import re
 from typing import Any
-from pipelines.document import Element, Kind
+from pipelines.model.document import Element, Kind
 from pipelines.map.normalize import NormalizeError
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
 from pipelines.map.extract.context import Cand, Ctx, norm_value, scalar_fields, scalar_type
 from pipelines.map.extract.labels import fold_label

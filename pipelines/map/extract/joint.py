@@ -18,7 +18,7 @@ from dataclasses import replace
 from pipelines.map.extract.choice import choose
 from pipelines.map.extract.context import Ctx, fold_text
 from pipelines.map.extract.zones import customer_regions, in_regions
-from pipelines.map.extraction import Record
+from pipelines.model.records import Record
 from pipelines.map.normalize import NormalizeError, normalize
 
 _GE = re.compile(r"^\s*(\w+)\s*>=\s*(\w+)\s*$")

@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from typing import Any
 from pipelines.map.normalize import NormalizeError, normalize
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
 from pipelines.map.extract.finders import values_for_matches

@@ -9,8 +9,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
-from pipelines.document import Document
-from pipelines.map.extract.index import doc_index, lowered
+from pipelines.model.document import Document
+from pipelines.model.layout import doc_index, lowered
 
 
 @dataclass(slots=True)

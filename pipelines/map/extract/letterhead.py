@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 from pipelines.map.extract.context import Cand, Ctx, fold_text
-from pipelines.map.extract.index import Line
+from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE
-from pipelines.map.extraction import FieldValue
+from pipelines.model.records import FieldValue
 
 _POSTCODE_LIKE = re.compile(r"(?<![\d\-/.])\d{4,6}(?![\d\-/.])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _REG_LINE = re.compile(r"^\(?[^()]{0,30}\d[\w\-./ ]*\)?$")  # "(65351-M)", "(CO.REG : 933109-X)"

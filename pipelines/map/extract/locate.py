@@ -35,7 +35,7 @@ generic extractor); `doc_index` (cached lines with geometry) and `segments` (a l
 
 from pipelines.map.extract.cells import find_label_cells
 from pipelines.map.extract.finders import find_after_label, find_regex, values_for_matches
-from pipelines.map.extract.index import DocIndex, Line, doc_index
+from pipelines.model.layout import DocIndex, Line, doc_index
 from pipelines.map.extract.labels import Direction, Hit, LabelMatch, fold_label, label_pattern, match_labels, specificity
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.tables import find_table_rows

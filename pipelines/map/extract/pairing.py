@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pipelines.document import Cell, Document, Element, Kind, Word
-from pipelines.map.extract.index import DocIndex, Line, doc_index
+from pipelines.model.document import Cell, Document, Element, Kind, Word
+from pipelines.model.layout import DocIndex, Line, doc_index
 from pipelines.map.extract.labels import AFTER, GAP, Hit, INLINE_LABEL, LABEL_TAIL, LEAD, LabelMatch, TRAIL, fold_label
 
 

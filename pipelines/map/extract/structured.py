@@ -4,10 +4,10 @@
 from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
-from pipelines.document import Kind
-from pipelines.map.extraction import Evidence, FieldValue
+from pipelines.model.document import Kind
+from pipelines.model.records import Evidence, FieldValue
 from pipelines.map.normalize import NormalizeError
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.context import Ctx, amount_tokens, fold_text, norm_value
 from pipelines.map.extract.labels import Hit, LabelMatch, label_pattern, match_labels
 from pipelines.map.extract.tables import find_table_rows

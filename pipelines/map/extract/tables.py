@@ -5,8 +5,8 @@ laid-out lines or plain-text columns.
 from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
-from pipelines.document import Cell, Document, Element, Kind
-from pipelines.map.extract.index import Line, doc_index
+from pipelines.model.document import Cell, Document, Element, Kind
+from pipelines.model.layout import Line, doc_index
 from pipelines.map.extract.labels import GAP2, Hit, fold_label
 from pipelines.map.extract.pairing import cell_hit, group_words, has_digit, segments, trim_span
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from typing import Any
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.map.normalize import NormalizeError, normalize
-from pipelines.map.schema import FieldSpec
+from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, in_quoted, norm_value, scalar_fields, scalar_type
 from pipelines.map.extract.vocab import DATE_RE, EMAIL_RE, IBAN_RE, PHONE_RE, POSTCODE_RES
 

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 from dataclasses import dataclass
-from pipelines.document import Kind
-from pipelines.map.schema import Schema
+from pipelines.model.document import Kind
+from pipelines.model.schema import Schema
 from pipelines.map.extract.context import Ctx
 from pipelines.map.extract.labels import fold_label, match_labels
 from pipelines.map.extract.pairing import segments

@@ -65,7 +65,7 @@ class _Context:
 
     def schemas(self) -> dict:
         if self._schemas is None:
-            from pipelines.map.schema import load_schemas
+            from pipelines.model.schema import load_schemas
 
             self._schemas = load_schemas(self.settings.schemas_dir)
         return self._schemas

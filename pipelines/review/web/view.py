@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.document import Document
+from pipelines.model.document import Document
 
 _CR = re.compile("\r")
 MAX_RENDER_CHARS = 1_000_000  # a reviewer never reads more; the rest is summarised

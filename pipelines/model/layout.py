@@ -4,7 +4,7 @@
 from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
-from pipelines.document import Cell, Document, Element, Kind, Word
+from pipelines.model.document import Cell, Document, Element, Kind, Word
 
 
 @dataclass(slots=True)
