@@ -68,6 +68,7 @@ def _rows_of_table_element(doc: Document, el: Element, columns: _Columns,
     tables: list[list[dict[str, Hit]]] = []
     header: dict[int, tuple[str, str]] | None = None
     header_texts: tuple[str, ...] = ()
+    splits: dict[int, list[tuple[float, float, str, str]]] = {}
     current: list[dict[str, Hit]] = []
     for r in rows:
         cells = sorted(by_row[r], key=lambda c: c.col)
@@ -79,12 +80,15 @@ def _rows_of_table_element(doc: Document, el: Element, columns: _Columns,
             if current:
                 tables.append(current)
             header, header_texts, current = assign, texts, []
+            splits = _merged_header_cells(doc, el, cells, columns, assign)
             continue
         if header is None:
             continue
         row: dict[str, Hit] = {}
         for c in cells:
-            if c.col in header:
+            if c.col in splits:
+                row.update(_split_cell(doc, el, c, splits[c.col]))
+            elif c.col in header:
                 name, alias = header[c.col]
                 h = cell_hit(doc, c, el.page, alias, "table", 0.9)
                 if h is not None:
@@ -94,6 +98,50 @@ def _rows_of_table_element(doc: Document, el: Element, columns: _Columns,
     if current:
         tables.append(current)
     return tables
+
+
+def _cell_groups(doc: Document, el: Element, c: Cell) -> list[tuple[float, float, int, int]]:
+    """A cell's words split at wide gaps, as (x0, x1, start, end): a parser that read two
+    columns as one cell ("Qty Unit price" over "5 331,25") still left a gap between them."""
+    words = [w for w in el.words or () if c.start <= w.start and w.end <= c.end]
+    if len(words) < 2 or c.bbox is None:
+        return []
+    height = max(c.bbox.y1 - c.bbox.y0, 4.0)
+    groups = group_words(doc.text, sorted(words, key=lambda w: w.bbox.x0), height)
+    return [(g[0].bbox.x0, max(w.bbox.x1 for w in g), min(w.start for w in g), max(w.end for w in g)) for g in groups]
+
+
+def _merged_header_cells(doc: Document, el: Element, cells: Sequence[Cell], columns: _Columns,
+                         assign: dict[int, tuple[str, str]]) -> dict[int, list[tuple[float, float, str, str]]]:
+    """Header cells holding two or more column labels apart on the page: per cell, the
+    sub-columns (x0, x1, column name, alias) that the rows below are cut into."""
+    out: dict[int, list[tuple[float, float, str, str]]] = {}
+    taken = {name for name, _ in assign.values()}
+    for c in cells:
+        groups = _cell_groups(doc, el, c)
+        if len(groups) < 2:
+            continue
+        sub = _header_assign([(k, doc.text[a:b]) for k, (_, _, a, b) in enumerate(groups)], columns)
+        if len(sub) < 2 or len(sub) != len(groups):
+            continue  # every part must be a label of its own
+        own = assign.get(c.col, (None, None))[0]
+        if any(name in taken and name != own for name, _ in sub.values()):
+            continue
+        out[c.col] = [(groups[k][0], groups[k][1], *sub[k]) for k in range(len(groups))]
+    return out
+
+
+def _split_cell(doc: Document, el: Element, c: Cell, subs: list[tuple[float, float, str, str]]) -> dict[str, Hit]:
+    """A body cell under a merged header cell, its word groups put under the nearest label."""
+    groups = _cell_groups(doc, el, c) or ([(c.bbox.x0, c.bbox.x1, c.start, c.end)] if c.bbox is not None else [])
+    out: dict[str, Hit] = {}
+    for x0, x1, a, b in groups:
+        best = max(subs, key=lambda s: (min(x1, s[1]) - max(x0, s[0]), -abs((x0 + x1) / 2 - (s[0] + s[1]) / 2)))
+        name, alias = best[2], best[3]
+        a, b = trim_span(doc.text, a, b)
+        if b > a and name not in out:
+            out[name] = Hit(a, b, doc.text[a:b], el.page, alias, "table", 0.85)
+    return out
 
 
 def _geo_groups(doc: Document, line: Line) -> list[tuple[float, float, int, int]]:
