@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipelines.evaluate import equal  # noqa: E402
 from pipelines.model.records import Record  # noqa: E402
 from pipelines.parse.dispatch import parse_bytes  # noqa: E402
-from pipelines.pipeline import Mapper  # noqa: E402
+from pipelines.run.mapper import Mapper  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

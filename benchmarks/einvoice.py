@@ -23,7 +23,8 @@ from typing import Any
 from pipelines.model.document import Document
 from pipelines.map.einvoice import embedded_einvoice
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import LANDED, Mapper
+from pipelines.run.outcome import LANDED
+from pipelines.run.mapper import Mapper
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "einvoice"

@@ -45,7 +45,8 @@ from pipelines.map.extract import calibration, extract_generic  # noqa: E402
 from pipelines.map.extract.engine import extract_explained  # noqa: E402
 from pipelines.parse import cache  # noqa: E402
 from pipelines.parse.run import parse_file  # noqa: E402
-from pipelines.pipeline import LANDED, Mapper  # noqa: E402
+from pipelines.run.outcome import LANDED  # noqa: E402
+from pipelines.run.mapper import Mapper  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -31,7 +31,8 @@ from pipelines.land.query import run_query  # noqa: E402
 from pipelines.llm.policy import EndpointSpec, Policy  # noqa: E402
 from pipelines.map.rules import load_rules  # noqa: E402
 from pipelines.model.schema import load_schemas  # noqa: E402
-from pipelines.pipeline import Mapper, run  # noqa: E402
+from pipelines.run.mapper import Mapper  # noqa: E402
+from pipelines.run.direct import run  # noqa: E402
 from tests.support.openai_server import OpenAIServer, RecordedRequest, Reply  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

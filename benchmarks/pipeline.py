@@ -79,7 +79,7 @@ def make_corpus(n: int, out: Path) -> int:
 
 def _child(corpus: str, kb: str, workers: str = "1", staged: str = "") -> None:
     from pipelines.config import Settings
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     settings = Settings(kb_root=Path(kb), workers=int(workers))
     t0 = time.perf_counter()
@@ -99,14 +99,16 @@ def _child(corpus: str, kb: str, workers: str = "1", staged: str = "") -> None:
 
 def _run_stages(settings, corpus: str, seconds: dict[str, float]) -> dict:  # noqa: ANN001
     """The Dagster assets' stage functions in order; each hands off through its work files."""
-    from pipelines import stages
-    from pipelines.pipeline import Mapper
+    from pipelines.run import stages
+    from pipelines.run.batch import register_batch
+    from pipelines.run.hold import HoldPolicy
+    from pipelines.run.mapper import Mapper
 
     mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
-    stages.register_batch(settings.kb_root, "bench", [corpus])
+    register_batch(settings.kb_root, "bench", [corpus])
     steps = [("ingest", lambda: stages.ingest(settings, "bench")), ("parse", lambda: stages.parse(settings, "bench")),
              ("extract", lambda: stages.extract(settings, "bench", mapper)),
-             ("judge", lambda: stages.judge(settings, "bench", mapper, stages.HoldPolicy(min_history=10**6))),
+             ("judge", lambda: stages.judge(settings, "bench", mapper, HoldPolicy(min_history=10**6))),
              ("land", lambda: stages.land(settings, "bench", mapper))]
     results = {}
     for name, step in steps:

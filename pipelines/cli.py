@@ -94,11 +94,11 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
     if problems:
         raise click.ClickException("; ".join(problems))
     if direct:
-        from pipelines.pipeline import run as run_pipeline
+        from pipelines.run.direct import run as run_pipeline
 
         summary: Any = run_pipeline(targets, settings, batch_id=batch_id)
     else:
-        from pipelines.orchestrate import run_batch
+        from pipelines.run.dagster_run import run_batch
 
         summary = run_batch(targets, settings, batch_id=batch_id)
     ui = None if direct else dagster_ui_command(settings)
@@ -125,7 +125,7 @@ def dagster_ui_command(settings: Any) -> str:
     import shlex
     from pathlib import Path
 
-    from pipelines.orchestrate import PROJECT_ROOT
+    from pipelines.run.dagster_run import PROJECT_ROOT
     from pipelines.storage import location
 
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
@@ -150,6 +150,8 @@ def print_summary(summary: Any) -> None:
         click.echo("\nreview reasons: " + ", ".join(f"{k} {v}" for k, v in summary.review_reasons.most_common()))
     if summary.quarantine_reasons:
         click.echo("quarantine reasons: " + ", ".join(f"{k} {v}" for k, v in summary.quarantine_reasons.most_common()))
+    if not getattr(summary, "landed", True):
+        click.echo("\nnothing of this batch has landed (held or failed): the counts are where it would land")
     total = sum(o.values()) + sum(a.values())
     click.echo(f"\ncounts reconcile: {'yes' if summary.reconciles else 'NO'} "
                f"({total} documents = {o['landed'] + a['landed']} landed + {o['review'] + a['review']} review + "

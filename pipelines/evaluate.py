@@ -24,7 +24,8 @@ from pipelines.model.records import Record
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.model.schema import FieldSpec, Schema
 from pipelines.parse.run import parse_files
-from pipelines.pipeline import LANDED, Mapper
+from pipelines.run.outcome import LANDED
+from pipelines.run.mapper import Mapper
 
 GOLDEN_SUFFIX = ".expected.json"
 PEER_FIELDS = {"invoice_number": "invoice_number", "date": "issue_date", "issuer": "issuer_name",

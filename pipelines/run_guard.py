@@ -34,7 +34,7 @@ import psutil
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
 from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
-from pipelines import stages
+from pipelines.run.files import WORK_DIR, work_dir
 from pipelines.storage import state_dir
 
 PID_TAG, HOST_TAG, PROC_START_TAG = "mapper/pid", "mapper/host", "mapper/process_started"
@@ -101,7 +101,7 @@ def in_progress_batches(instance: dg.DagsterInstance, batch_id: str | None = Non
 def remove_work_data(kb_root: str | Path, batch_id: str) -> bool:
     """Delete a batch's stage hand-off files (documents' full text, PII); keep its small JSON
     status files (summary, hold, landed), which hold counts only."""
-    wd = stages.work_dir(kb_root, batch_id)
+    wd = work_dir(kb_root, batch_id)
     removed = False
     if wd.is_dir():
         for p in wd.iterdir():
@@ -114,7 +114,7 @@ def remove_work_data(kb_root: str | Path, batch_id: str) -> bool:
 
 def remove_stale_work(kb_root: str | Path, instance: dg.DagsterInstance, echo: Echo) -> list[str]:
     """Work data of batches with no run in progress: left behind by a run that died."""
-    root = state_dir(kb_root) / stages.WORK_DIR
+    root = state_dir(kb_root) / WORK_DIR
     if not root.is_dir():
         return []
     busy = in_progress_batches(instance)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import handoff
+from pipelines.run import handoff
 from pipelines.codec import CodecError
 from pipelines.model.document import BBox, Document, Element, Kind, Page, Reason, Word
 from pipelines.map.classify import Classification
@@ -17,7 +17,7 @@ from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.mapper import MapResult
 from pipelines.parse.cache import DOCUMENT_CODEC
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import DocOutcome
+from pipelines.run.outcome import DocOutcome
 
 ROOT = Path(__file__).resolve().parents[1]
 

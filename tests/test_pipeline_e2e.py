@@ -10,7 +10,7 @@ from deltalake import DeltaTable
 from pipelines.cli import main
 from pipelines.config import Settings
 from pipelines.land.query import run_query
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,1 +1,1 @@
-"""Dagster wiring for the mapper: thin; the work happens in `pipelines.stages`."""
+"""Dagster wiring for the mapper: thin; the work happens in `pipelines.run.stages`."""

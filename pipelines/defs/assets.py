@@ -1,8 +1,10 @@
-"""One asset per pipeline stage of an ingestion batch; each calls one `pipelines.stages` function."""
+"""One asset per pipeline stage of an ingestion batch; each calls one `pipelines.run.stages` function."""
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run import stages
+from pipelines.run.checks import check_conformance, check_reconciles, check_required_fields, check_unique_record_ids
+from pipelines.run.hold import BatchHeldError, hold_status
 from pipelines.defs.partitions import batches
 from pipelines.defs.resources import MapperResource
 
@@ -72,7 +74,7 @@ def validated_records(context: dg.AssetExecutionContext, mapper: MapperResource)
     """Records checked against their schemas; each document's outcome: landed, review or quarantined."""
     settings = mapper.settings()
     s = stages.judge(settings, context.partition_key, mapper.mapper(), mapper.hold_policy())
-    hold = stages.hold_status(settings.kb_root, context.partition_key)
+    hold = hold_status(settings.kb_root, context.partition_key)
     docs = {k: s["outcomes"].get(k, 0) + s["attachment_outcomes"].get(k, 0) for k in ("landed", "review", "quarantined")}
     released = hold["release"] or {}
     return dg.MaterializeResult(
@@ -116,7 +118,7 @@ def land(context: dg.AssetExecutionContext, mapper: MapperResource):
     settings, m, batch = mapper.settings(), mapper.mapper(), context.partition_key
     try:
         out = stages.land(settings, batch, m)
-    except stages.BatchHeldError as exc:
+    except BatchHeldError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     kb = settings.kb_root
     docs = out["documents"]
@@ -127,10 +129,10 @@ def land(context: dg.AssetExecutionContext, mapper: MapperResource):
     yield dg.MaterializeResult(asset_key="review_queue", metadata={
         "records_in_review": sum(out["review_records"].values()), "documents_in_review": docs["review"],
         **_per_schema("review", out["review_records"])})
-    for name, result in (("landing_reconciles", stages.check_reconciles(kb, batch)),
-                         ("required_fields_complete", stages.check_required_fields(kb, batch, m)),
-                         ("unique_record_ids", stages.check_unique_record_ids(kb, m)),
-                         ("parquet_matches_schema", stages.check_conformance(kb, m))):
+    for name, result in (("landing_reconciles", check_reconciles(kb, batch)),
+                         ("required_fields_complete", check_required_fields(kb, batch, m)),
+                         ("unique_record_ids", check_unique_record_ids(kb, m)),
+                         ("parquet_matches_schema", check_conformance(kb, m))):
         yield dg.AssetCheckResult(asset_key="knowledge_base", check_name=name, passed=result.passed,
                                   metadata={k: v if isinstance(v, (int, float, str)) else dg.MetadataValue.json(v)
                                             for k, v in result.metadata.items()})

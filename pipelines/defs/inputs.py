@@ -12,7 +12,7 @@ import json
 import dagster as dg
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
-from pipelines import stages
+from pipelines.run.batch import dir_hash
 from pipelines.config import Settings
 from pipelines.defs.resources import MapperResource
 
@@ -27,21 +27,21 @@ def _policy_version() -> str:
 
 
 def input_versions(settings: Settings) -> dict[str, str]:
-    return {"mapping_rules": stages.dir_hash(settings.mappings_dir),
-            "canonical_schemas": stages.dir_hash(settings.schemas_dir),
+    return {"mapping_rules": dir_hash(settings.mappings_dir),
+            "canonical_schemas": dir_hash(settings.schemas_dir),
             "llm_policy": _policy_version()}
 
 
 @dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})
 def mapping_rules(mapper: MapperResource) -> dg.DataVersion:
     """Declarative mapping rules (`mappings/`)."""
-    return dg.DataVersion(stages.dir_hash(mapper.settings().mappings_dir))
+    return dg.DataVersion(dir_hash(mapper.settings().mappings_dir))
 
 
 @dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})
 def canonical_schemas(mapper: MapperResource) -> dg.DataVersion:
     """Canonical entity schemas (`schemas/`)."""
-    return dg.DataVersion(stages.dir_hash(mapper.settings().schemas_dir))
+    return dg.DataVersion(dir_hash(mapper.settings().schemas_dir))
 
 
 @dg.observable_source_asset(group_name="inputs", tags={"dagster/kind/yaml": ""})

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.batch import register_batch
+from pipelines.run.hold import release
 from pipelines.defs.assets import HELD_CHECK, GROUP
 from pipelines.defs.inputs import INPUTS
 from pipelines.defs.resources import MapperResource
@@ -36,7 +37,7 @@ class Release(dg.Config):
 @dg.op
 def record_release(context: dg.OpExecutionContext, config: Release, mapper: MapperResource) -> None:
     """Record who released a held batch; the hold check passes from now on."""
-    rel = stages.release(mapper.settings().kb_root, config.batch_id, config.released_by, config.note)
+    rel = release(mapper.settings().kb_root, config.batch_id, config.released_by, config.note)
     context.log_event(dg.AssetCheckEvaluation(
         asset_key=dg.AssetKey("validated_records"), check_name=HELD_CHECK, passed=True, partition=config.batch_id,
         metadata={"released_by": rel["released_by"], "release_note": rel["note"], "released_at": rel["released_at"]},
@@ -56,7 +57,7 @@ class NewBatch(dg.Config):
 @dg.op
 def register(context: dg.OpExecutionContext, config: NewBatch, mapper: MapperResource) -> None:
     """Record the batch's files and add its partition (what the inbox sensor does, by hand)."""
-    files = stages.register_batch(mapper.settings().kb_root, config.batch_id, config.paths)
+    files = register_batch(mapper.settings().kb_root, config.batch_id, config.paths)
     context.instance.add_dynamic_partitions("batches", [config.batch_id])
     context.log.info("batch %s: %d files", config.batch_id, len(files))
 

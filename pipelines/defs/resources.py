@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings
-from pipelines.pipeline import Mapper
-from pipelines.stages import HoldPolicy
+from pipelines.run.mapper import Mapper
+from pipelines.run.hold import HoldPolicy
 from pipelines.storage import kb_setting
 
 

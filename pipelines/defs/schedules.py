@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.batch import unlanded_batches
 from pipelines.defs.jobs import process_batch
 from pipelines.defs.resources import MapperResource
 
@@ -11,7 +11,7 @@ from pipelines.defs.resources import MapperResource
 def nightly_batches(context: dg.ScheduleEvaluationContext, mapper: MapperResource):
     """At 02:00, request a run for each batch partition that has not landed yet."""
     known = set(context.instance.get_dynamic_partitions("batches"))
-    pending = [b for b in stages.unlanded_batches(mapper.settings().kb_root) if b in known]
+    pending = [b for b in unlanded_batches(mapper.settings().kb_root) if b in known]
     if not pending:
         return dg.SkipReason("every batch has landed")
     day = context.scheduled_execution_time.strftime("%Y%m%d")

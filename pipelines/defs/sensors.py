@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.batch import register_batch
 from pipelines.defs.jobs import process_batch
 from pipelines.defs.partitions import batches
 from pipelines.defs.resources import MapperResource
@@ -85,7 +85,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, mapper: MapperResource) ->
         return dg.SkipReason(f"no new files ready in the inbox ({len(waiting)} still being written)" if waiting
                              else "no new files in the inbox")
     batch_id = "inbox-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    stages.register_batch(settings.kb_root, batch_id, sorted(new), follow_links=settings.follow_links)
+    register_batch(settings.kb_root, batch_id, sorted(new), follow_links=settings.follow_links)
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=batch_id, partition_key=batch_id)],
         dynamic_partitions_requests=[batches.build_add_request([batch_id])],

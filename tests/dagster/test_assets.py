@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from pipelines import stages
+from pipelines.run.batch import register_batch, unlanded_batches
 from pipelines.defs.assets import land, extracted_records, parsed_documents, raw_documents, validated_records
 from pipelines.defs.inputs import canonical_schemas, llm_policy, mapping_rules
 
@@ -15,7 +15,7 @@ ASSETS = [mapping_rules, canonical_schemas, llm_policy, raw_documents, parsed_do
 
 
 def new_batch(instance: dg.DagsterInstance, kb, batch_id: str, paths) -> str:
-    stages.register_batch(kb, batch_id, paths)
+    register_batch(kb, batch_id, paths)
     instance.add_dynamic_partitions("batches", [batch_id])
     return batch_id
 
@@ -90,7 +90,7 @@ def test_reprocess_document_by_id(instance, workspace, mapper):
     one = run_batch(instance, mapper, batch, run_config={"ops": {"raw_documents": {"config": {"document": doc_id[:12]}}}})
     assert meta(one, "raw_documents")["documents_in"] == 1
     assert meta(one, "validated_records")["documents_in"] == 1
-    assert stages.unlanded_batches(workspace["kb"]) == []  # the batch's own landing record stands
+    assert unlanded_batches(workspace["kb"]) == []  # the batch's own landing record stands
 
 
 def test_vanished_input_is_reported_without_blocking(instance, workspace, mapper):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.batch import batch_files, register_batch
 from pipelines.defs.inputs import mapping_rules
 from pipelines.defs.schedules import nightly_batches
 from pipelines.defs.sensors import inbox_sensor
@@ -27,7 +27,7 @@ def test_inbox_sensor_batches_each_file_once(workspace, mapper):
     [req] = first.run_requests
     [add] = first.dynamic_partitions_requests
     assert add.partition_keys == [req.partition_key]
-    assert len(stages.batch_files(workspace["kb"], req.partition_key)) == 3
+    assert len(batch_files(workspace["kb"], req.partition_key)) == 3
 
     assert isinstance(tick(instance, mapper, first.cursor), dg.SkipReason)  # nothing twice
 
@@ -35,7 +35,7 @@ def test_inbox_sensor_batches_each_file_once(workspace, mapper):
     third = tick(instance, mapper, first.cursor)
     [req3] = third.run_requests
     assert req3.partition_key != req.partition_key
-    assert [p.rsplit("/", 1)[-1] for p in stages.batch_files(workspace["kb"], req3.partition_key)] == ["late.txt"]
+    assert [p.rsplit("/", 1)[-1] for p in batch_files(workspace["kb"], req3.partition_key)] == ["late.txt"]
     assert isinstance(tick(instance, mapper, third.cursor), dg.SkipReason)
 
 
@@ -46,7 +46,7 @@ def test_nightly_schedule_requests_unlanded_batches(workspace, mapper, tmp_path)
 
 def _nightly(workspace, mapper, instance):
     write_corpus(workspace["corpus"], invoices=1)
-    stages.register_batch(workspace["kb"], "b-pending", [workspace["corpus"]])
+    register_batch(workspace["kb"], "b-pending", [workspace["corpus"]])
     instance.add_dynamic_partitions("batches", ["b-pending"])
     from pipelines.definitions import defs
 

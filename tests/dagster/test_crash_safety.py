@@ -123,18 +123,18 @@ def test_a_run_past_its_deadline_is_stopped_and_marked_failed(tmp_path):
 
 
 def test_cleanup_sensor_removes_work_files_of_ended_runs_only(tmp_path, mapper):
-    from pipelines import stages
+    from pipelines.run.files import work_dir
     from pipelines.defs.cleanup import work_files_cleanup
 
     instance = dg.DagsterInstance.ephemeral()
     kb = Path(mapper.kb_root)
     for batch in ("ended", "running"):
-        wd = stages.work_dir(kb, batch)
+        wd = work_dir(kb, batch)
         wd.mkdir(parents=True)
         (wd / "parsed.stream").write_bytes(b"full text")
         (wd / "summary.json").write_text("{}")
     instance.add_run(dg.DagsterRun(job_name="process_batch", run_id="r1", status=dg.DagsterRunStatus.STARTED,
                                    tags={"dagster/partition": "running"}))
     work_files_cleanup(dg.build_sensor_context(instance=instance, resources={"mapper": mapper}))
-    assert sorted(p.name for p in stages.work_dir(kb, "ended").iterdir()) == ["summary.json"]
-    assert sorted(p.name for p in stages.work_dir(kb, "running").iterdir()) == ["parsed.stream", "summary.json"]
+    assert sorted(p.name for p in work_dir(kb, "ended").iterdir()) == ["summary.json"]
+    assert sorted(p.name for p in work_dir(kb, "running").iterdir()) == ["parsed.stream", "summary.json"]

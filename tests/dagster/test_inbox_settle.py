@@ -13,7 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.batch import batch_files
+from pipelines.run.files import BATCHES_DIR
 from pipelines.defs.sensors import inbox_sensor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ def _tick(instance, mapper, cursor):
 
 
 def _batched(kb: Path, result) -> list[str]:
-    return [Path(f).name for r in result.run_requests for f in stages.batch_files(kb, r.partition_key)]
+    return [Path(f).name for r in result.run_requests for f in batch_files(kb, r.partition_key)]
 
 
 def test_a_pdf_whose_writer_stalls_halfway_is_taken_only_when_complete(workspace, mapper, monkeypatch):
@@ -62,7 +63,7 @@ def test_a_pdf_whose_writer_stalls_halfway_is_taken_only_when_complete(workspace
     time.sleep(1.5)
     result, cursor = _tick(instance, mapper, cursor)
     assert _batched(workspace["kb"], result) == ["scan.pdf"]
-    assert stages.batch_files(workspace["kb"], result.run_requests[0].partition_key) == [str(target.resolve())]
+    assert batch_files(workspace["kb"], result.run_requests[0].partition_key) == [str(target.resolve())]
     assert target.read_bytes() == PDF.read_bytes()
     result, _ = _tick(instance, mapper, cursor)
     assert isinstance(result, dg.SkipReason)  # batched once
@@ -82,6 +83,6 @@ def test_temp_partial_and_lock_files_are_never_batched_and_leave_no_trace(worksp
     assert _batched(workspace["kb"], result) == ["scan.pdf"]
     # the cursor keeps only files that are in the inbox; no temp path is remembered anywhere
     assert "Xy12Ab" not in cursor and ".part" not in cursor
-    manifests = "".join(p.read_text() for p in (workspace["kb"] / stages.BATCHES_DIR).glob("*.json"))
+    manifests = "".join(p.read_text() for p in (workspace["kb"] / BATCHES_DIR).glob("*.json"))
     assert all(n not in manifests for n in ("Xy12Ab", ".part", "crdownload", "~$", ".~lock", ".tmp"))
     assert json.loads(cursor)["pending"] == {}

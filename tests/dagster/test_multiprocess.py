@@ -12,11 +12,11 @@ def process_batch_job() -> dg.JobDefinition:
 
 
 def test_process_batch_with_multiprocess_executor(workspace):
-    from pipelines import stages
+    from pipelines.run.batch import register_batch
     from tests.dagster.conftest import write_corpus
 
     files = write_corpus(workspace["corpus"], invoices=1)
-    stages.register_batch(workspace["kb"], "mp1", [workspace["corpus"]])
+    register_batch(workspace["kb"], "mp1", [workspace["corpus"]])
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("batches", ["mp1"])
         result = dg.execute_job(dg.reconstructable(process_batch_job), instance=instance,

@@ -18,7 +18,7 @@ import pytest
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from pipelines import stages
+from pipelines.run.batch import register_batch
 from pipelines.land.query import run_query
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_rule_change_marks_records_stale_until_rematerialised(workspace, code_lo
     workspace["corpus"].mkdir()
     shutil.copy(INVOICE, workspace["corpus"])
     batch = "stale1"
-    stages.register_batch(workspace["kb"], batch, [str(workspace["corpus"])])
+    register_batch(workspace["kb"], batch, [str(workspace["corpus"])])
 
     process = code_location.resolve_job_def("process_batch")
     observe = code_location.resolve_job_def("observe_inputs")

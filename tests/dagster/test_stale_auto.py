@@ -10,7 +10,7 @@ import dagster as dg
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from pipelines import stages
+from pipelines.run.batch import register_batch
 from pipelines.defs.inputs import inputs_observer
 
 from .conftest import write_corpus
@@ -40,7 +40,7 @@ def test_rule_change_shows_stale_without_a_job_and_a_rerun_is_fresh(workspace, m
     with dg.instance_for_test() as instance:
         for batch in ("old", "new"):
             write_corpus(workspace["corpus"] / batch, invoices=1)
-            stages.register_batch(workspace["kb"], batch, [workspace["corpus"] / batch])
+            register_batch(workspace["kb"], batch, [workspace["corpus"] / batch])
             instance.add_dynamic_partitions("batches", [batch])
         # No one observes anything by hand: the run observes its inputs itself.
         assert process.execute_in_process(instance=instance, partition_key="old").success
@@ -74,7 +74,7 @@ def test_a_run_after_an_unobserved_rule_change_records_the_rules_it_used(workspa
     process = d.resolve_job_def("process_batch")
     with dg.instance_for_test() as instance:
         write_corpus(workspace["corpus"], invoices=1)
-        stages.register_batch(workspace["kb"], "b", [workspace["corpus"]])
+        register_batch(workspace["kb"], "b", [workspace["corpus"]])
         instance.add_dynamic_partitions("batches", ["b"])
         _, cursor = _tick(instance, mapper, None)
         rules = sorted(workspace["mappings"].rglob("*.yaml"))[0]

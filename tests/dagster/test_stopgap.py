@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import stages
+from pipelines.run.files import work_dir
 from pipelines.defs.assets import HELD_CHECK, land
 from pipelines.defs.jobs import release_batch
 
@@ -30,7 +30,7 @@ def test_jump_in_problem_rate_holds_batch_until_released(workspace, mapper, tmp_
     assert "held back" in evaluation.metadata["reason"].value
     landed = {m.asset_key.to_user_string() for m in held.get_asset_materialization_events()}
     assert "validated_records" in landed and "knowledge_base" not in landed
-    assert not (stages.work_dir(workspace["kb"], "bad") / "landed.json").exists()
+    assert not (work_dir(workspace["kb"], "bad") / "landed.json").exists()
 
     # Landing on its own (skipping the check) is refused too: the hold lives in the domain.
     sneak = dg.materialize([land], instance=instance, resources={"mapper": mapper}, partition_key="bad",

@@ -13,7 +13,7 @@ import pytest
 from pipelines.map.rules import RuleError, load_rules
 from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import Mapper
+from pipelines.run.mapper import Mapper
 from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]

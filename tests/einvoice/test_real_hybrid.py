@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import Mapper
+from pipelines.run.mapper import Mapper
 from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from pipelines.review.store import ReviewStore
 from pipelines.review.web import create_app
 from pipelines.review.web.auth import AuthConfig, Reviewer

@@ -5,7 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines import stages
+from pipelines.run.batch import register_batch
+from pipelines.run.files import manifest_path
 from pipelines.ingest.walk import iter_inputs
 
 
@@ -44,9 +45,9 @@ def test_follow_links_stays_inside_the_input_root(tmp_path):
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons == {"to_file": "outside_root", "to_dir": "outside_root", "inside_dir": "loop"}
     # the batch manifest lists each file once and records what was left out
-    got = stages.register_batch(tmp_path / "kb", "b1", [inbox], follow_links=True)
+    got = register_batch(tmp_path / "kb", "b1", [inbox], follow_links=True)
     assert got == [str((inbox / "docs" / "a.txt").resolve())]
-    manifest = json.loads(stages.manifest_path(tmp_path / "kb", "b1").read_text())
+    manifest = json.loads(manifest_path(tmp_path / "kb", "b1").read_text())
     assert {Path(s["path"]).name for s in manifest["skipped_links"]} == {"to_file", "to_dir", "inside_dir"}
 
 

@@ -22,7 +22,8 @@ import pipelines.land.kb as kbmod
 from pipelines.config import Settings
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
-from pipelines.pipeline import Mapper, run
+from pipelines.run.mapper import Mapper
+from pipelines.run.direct import run
 from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,8 @@ from pipelines.land.query import run_query
 from pipelines.llm.policy import Budget, EndpointSpec, Policy, Route
 from pipelines.map.rules import load_rules
 from pipelines.model.schema import load_schemas
-from pipelines.pipeline import Mapper, run
+from pipelines.run.mapper import Mapper
+from pipelines.run.direct import run
 from tests.support.openai_server import OpenAIServer, RecordedRequest, Reply
 from tests.support.shipped import MAPPINGS
 

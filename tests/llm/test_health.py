@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.llm.policy import Budget, EndpointSpec, Policy
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from tests.llm.test_extractor import INVOICE, _kb_rows, _mapper, _settings, _write
 from tests.support.openai_server import OpenAIServer, Reply
 

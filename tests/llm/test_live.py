@@ -14,7 +14,8 @@ from pipelines.config import Settings
 from pipelines.llm.policy import EndpointSpec, Policy
 from pipelines.map.rules import load_rules
 from pipelines.model.schema import load_schemas
-from pipelines.pipeline import Mapper, run
+from pipelines.run.mapper import Mapper
+from pipelines.run.direct import run
 from tests.llm.test_extractor import INVOICE
 from tests.support.shipped import MAPPINGS
 

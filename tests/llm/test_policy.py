@@ -9,7 +9,7 @@ import pytest
 from pipelines.llm.policy import PolicyError, Route, check_against_schemas, load_policy
 from pipelines.map.rules import load_rules
 from pipelines.model.schema import load_schemas
-from pipelines.pipeline import Mapper
+from pipelines.run.mapper import Mapper
 from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]

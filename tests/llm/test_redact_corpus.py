@@ -12,7 +12,7 @@ import yaml
 
 from pipelines.llm.redact import Redactor, names_from_document
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from tests.llm.test_extractor import INVOICE, _mapper, _policy, _settings, _write, answering
 from tests.support.openai_server import OpenAIServer
 

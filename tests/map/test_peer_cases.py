@@ -145,7 +145,7 @@ def test_coached_on_peer_folder_as_is():
 def test_each_peer_document_is_claimed_by_its_vendor_rule_set(checked_corpus: Path):
     """The vendor rule sets select by what the documents say, one rule set per vendor."""
     from pipelines.parse.run import parse_files
-    from pipelines.pipeline import Mapper
+    from pipelines.run.mapper import Mapper
 
     mapper = Mapper.from_dirs(ROOT / "schemas", MAPPINGS)
     claimed = {}

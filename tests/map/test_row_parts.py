@@ -10,7 +10,7 @@ from pipelines.map.row_parts import country_code
 from pipelines.map.rows import extract_rows
 from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
-from pipelines.pipeline import Mapper
+from pipelines.run.mapper import Mapper
 from pipelines.validate.validator import validate
 from tests.support.shipped import MAPPINGS
 

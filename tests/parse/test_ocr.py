@@ -323,7 +323,7 @@ def test_undecodable_image_is_corrupt() -> None:
 
 
 def test_shipped_scan_parses_and_maps_to_an_invoice_with_ocr_evidence() -> None:
-    from pipelines.pipeline import Mapper
+    from pipelines.run.mapper import Mapper
     from pipelines.validate.validator import ocr_issues
 
     doc = parse_bytes(SCAN.read_bytes(), name=SCAN.name)

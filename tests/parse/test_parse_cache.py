@@ -14,16 +14,18 @@ from tests.parse.test_ocr import LINES, encode, page_image
 def staged_parse(kb: Path, batch: str, scan: Path, times: int) -> dict:
     """The staged pipeline's parse step, `times` times, as `mapper run` does it (in this process:
     the OCR engine is looked up on PATH afresh)."""
-    from pipelines import stages
+    from pipelines.run import stages
+    from pipelines.run.batch import register_batch
+    from pipelines.run.files import PARSED, load_stream, work_dir
     from pipelines.config import Settings
     from pipelines.parse.ocr_engines import _tesseract_version
 
     _tesseract_version.cache_clear()
     s = Settings(kb_root=kb, raw_dir=None, workers=0)
-    stages.register_batch(kb, batch, [scan])
+    register_batch(kb, batch, [scan])
     stages.ingest(s, batch)
     runs = [stages.parse(s, batch) for _ in range(times)]
-    [doc] = stages._load_stream(stages.work_dir(kb, batch) / stages.PARSED)
+    [doc] = load_stream(work_dir(kb, batch) / PARSED)
     _tesseract_version.cache_clear()
     return {"runs": runs, "status": doc.status.value, "reason": doc.reason_text, "text": doc.text}
 

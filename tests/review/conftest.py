@@ -35,7 +35,7 @@ def settings_for(kb: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def built_review_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     kb = tmp_path_factory.mktemp("review_kb_build") / "kb"
     paths = [SAMPLES / p for p in (*REVIEW_SAMPLES.values(), *LANDING_SAMPLES)]
@@ -65,13 +65,15 @@ def item_id(settings: Settings, sample: str, schema: str | None = None) -> str:
 
 def run_stages(settings: Settings, paths: list[Path], batch_id: str) -> dict:
     """The stages `mapper run` materialises in Dagster, called directly (fills the parse cache)."""
-    from pipelines import stages
-    from pipelines.pipeline import Mapper
+    from pipelines.run import stages
+    from pipelines.run.batch import register_batch
+    from pipelines.run.hold import HoldPolicy
+    from pipelines.run.mapper import Mapper
 
     mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
-    stages.register_batch(settings.kb_root, batch_id, [str(p) for p in paths])
+    register_batch(settings.kb_root, batch_id, [str(p) for p in paths])
     stages.ingest(settings, batch_id)
     stages.parse(settings, batch_id)
     stages.extract(settings, batch_id, mapper)
-    stages.judge(settings, batch_id, mapper, stages.HoldPolicy(min_history=10**6))
+    stages.judge(settings, batch_id, mapper, HoldPolicy(min_history=10**6))
     return stages.land(settings, batch_id, mapper)

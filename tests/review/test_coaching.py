@@ -36,7 +36,7 @@ LINES = INVOICE.fields["line_items"]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     root = tmp_path_factory.mktemp("coaching")
     truth = write_set(root / "docs", SPECS)
@@ -200,7 +200,7 @@ def test_a_candidate_that_loses_the_reviewers_value_is_refused(private, docs) ->
 
 def test_a_promoted_rule_set_goes_through_a_trust_ramp_then_lands(private) -> None:
     """Was: after promotion the supplier's next invoices landed unreviewed at once."""
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     settings, folder, truth = private
     first, *others = names(truth)

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import handoff, stages
+from pipelines.run import handoff
+from pipelines.run import stages
+from pipelines.run.batch import register_batch
+from pipelines.run.files import PARSED, work_dir
 from pipelines.parse import cache as parse_cache
 from pipelines.review.store import ReviewStore
 from tests.review.conftest import ROOT, item_id, run_stages
@@ -86,19 +89,19 @@ def test_a_cache_entry_is_only_used_for_its_own_document_and_key(review_kb, tmp_
 
 
 def test_planted_pickle_as_a_stage_file_is_refused(review_kb, tmp_path):
-    from pipelines.pipeline import Mapper
+    from pipelines.run.mapper import Mapper
 
     marker = tmp_path / "pwned"
     payload = _payload(marker)
     mapper = Mapper.from_dirs(review_kb.schemas_dir, review_kb.mappings_dir)
-    stages.register_batch(review_kb.kb_root, "b", [ROOT / "data_samples" / "misc"])
+    register_batch(review_kb.kb_root, "b", [ROOT / "data_samples" / "misc"])
     stages.ingest(review_kb, "b")
-    (stages.work_dir(review_kb.kb_root, "b") / stages.PARSED).write_bytes(payload)
+    (work_dir(review_kb.kb_root, "b") / PARSED).write_bytes(payload)
     with pytest.raises(handoff.HandoffError):
         stages.extract(review_kb, "b", mapper)
     assert not marker.exists()
     # A JSON line naming a class the hand-off does not know is refused too.
-    (stages.work_dir(review_kb.kb_root, "b") / stages.PARSED).write_text(
+    (work_dir(review_kb.kb_root, "b") / PARSED).write_text(
         json.dumps({"kind": "document", "v": {"$dc": "Popen", "v": {"args": ["touch", str(marker)]}}}) + "\n")
     with pytest.raises(handoff.HandoffError):
         stages.extract(review_kb, "b", mapper)

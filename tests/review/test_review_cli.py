@@ -180,7 +180,7 @@ def test_a_landed_record_can_be_reopened_and_corrected(cli, review_kb):
     items = [i for i in json.loads(r.output) if i["record_id"] == record_id]
     assert len(items) == 1 and items[0]["reasons"][0]["code"] == "reopened"
     # the person's decision survives a re-run of the same document
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
     from tests.review.conftest import SAMPLES
 
     run([SAMPLES / "invoices" / "aquaflow_0142.pdf"], review_kb)

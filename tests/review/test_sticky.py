@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.land.query import run_query
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from pipelines.review.actions import accept, reject
 from pipelines.review.store import ReviewStore
 from tests.review.conftest import REVIEW_SAMPLES, SAMPLES, item_id

@@ -35,7 +35,7 @@ SUPPORT_TOKEN = "support-token-0123456789abcdef"
 
 def build_learning_kb(root: Path) -> Path:
     """The pipeline over the two Kestrel invoices and the HTML-laden note; returns the KB root."""
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     inbox = root / "inbox"
     inbox.mkdir(parents=True)
@@ -456,7 +456,7 @@ def test_accept_and_reject_go_to_the_next_open_item(settings: Settings) -> None:
 def test_a_landed_record_is_reopened_from_the_queue_page_and_corrected(settings: Settings) -> None:
     """Problem 1 in the web app: a straight-through record gets a review page and can be corrected."""
     from pipelines.land.query import run_query
-    from pipelines.pipeline import run
+    from pipelines.run.direct import run
 
     summary = run([ROOT / "data_samples" / "invoices" / "aquaflow_0142.pdf"], settings)
     assert summary.outcomes["landed"] == 1

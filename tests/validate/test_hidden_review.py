@@ -11,7 +11,7 @@ from docx.shared import Pt, RGBColor
 
 from pipelines.config import Settings
 from pipelines.land.query import run_query
-from pipelines.pipeline import run
+from pipelines.run.direct import run
 from tests.support.shipped import MAPPINGS
 
 ROOT = Path(__file__).resolve().parents[2]

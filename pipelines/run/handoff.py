@@ -23,7 +23,7 @@ from pipelines.model.document import Document
 from pipelines.map.classify import Classification
 from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.mapper import MapResult
-from pipelines.pipeline import DocOutcome
+from pipelines.run.outcome import DocOutcome
 
 
 class HandoffError(ValueError):

@@ -1,0 +1,56 @@
+"""Batches: which input files make one up (the manifest), their ids, which have not landed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.ingest.walk import SkippedLink, iter_inputs
+from pipelines.run.files import BATCHES_DIR, manifest_path, read_json, work_dir, write_json
+from pipelines.storage import state_dir
+
+
+def new_batch_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
+                   *, follow_links: bool = False) -> list[str]:
+    """Record which files (directories expanded, `.mapperignore` honoured, links not followed
+    out of their folder) make up a batch; the links left out are listed in the manifest."""
+    skipped: list[SkippedLink] = []
+    files = list(dict.fromkeys(str(p.resolve()) for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
+    write_json(manifest_path(kb_root, batch_id), {
+        "batch_id": batch_id, "created_at": datetime.now(UTC).isoformat(), "files": files,
+        "skipped_links": [s.__dict__ for s in skipped]})
+    return files
+
+
+def batch_files(kb_root: str | Path, batch_id: str) -> list[str]:
+    manifest = read_json(manifest_path(kb_root, batch_id))
+    if manifest is None:
+        raise FileNotFoundError(f"batch {batch_id!r} has no manifest at {manifest_path(kb_root, batch_id)}")
+    return list(manifest["files"])
+
+
+def batches(kb_root: str | Path) -> list[str]:
+    d = state_dir(kb_root) / BATCHES_DIR
+    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+
+
+def unlanded_batches(kb_root: str | Path) -> list[str]:
+    """Registered batches that have not landed (never run, failed, or held)."""
+    return [b for b in batches(kb_root) if not (work_dir(kb_root, b) / "landed.json").is_file()]
+
+
+def dir_hash(directory: str | Path) -> str:
+    """SHA-256 over the relative names and bytes of every file below `directory` (sorted)."""
+    h = hashlib.sha256()
+    root = Path(directory)
+    if root.is_dir():
+        for p in sorted(q for q in root.rglob("*") if q.is_file() and not q.name.startswith(".")):
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -1,0 +1,52 @@
+"""`mapper run --direct`: the batch's stages chained in this process, one input file at a time.
+
+The same stage functions the Dagster assets call (pipelines/run/stages.py), streamed: a file
+is parsed (or read from the parse cache), mapped, judged and handed to the writer before the
+next one, so memory stays flat however many documents a batch holds. No hand-off files and no
+stopgap hold (that needs the batch history Dagster runs keep).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from pipelines.config import Settings
+from pipelines.ingest.raw_store import RawStore
+from pipelines.ingest.walk import iter_inputs
+from pipelines.land.catalog import Catalog
+from pipelines.land.kb import KnowledgeBase
+from pipelines.run.batch import new_batch_id
+from pipelines.run.mapper import Mapper
+from pipelines.run.outcome import Summary
+from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
+from pipelines.run.writer import BatchWriter
+
+
+def run(
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings,
+    *,
+    batch_id: str | None = None,
+    mapper: Mapper | None = None,
+) -> Summary:
+    """Run the pipeline over files/directories and land the results in the KB."""
+    mapper = mapper or Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
+    batch_id = batch_id or new_batch_id()
+    kb = KnowledgeBase(settings.kb_root)
+    store = RawStore(settings.raw_root)
+    summary = Summary(batch_id, kb_root=str(settings.kb_root))
+    writer = BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
+    files = list(iter_inputs(paths, follow_links=settings.follow_links))
+    entries, unread = store_inputs(files, store, settings.limits.max_bytes)
+    llm = mapper.with_llm(settings.kb_root, batch_id)
+    mapper.remember_decisions(settings.kb_root)
+    try:
+        docs = parse_documents(entries, settings, store, unread=unread)
+        land_files(judge_files(map_documents(docs, mapper), mapper, summary), writer)
+    finally:
+        if llm is not None:
+            llm.flush()
+    if llm is not None:
+        summary.llm = llm.stats.as_dict()
+    return summary
