@@ -9,14 +9,17 @@ from typing import Any
 
 import click
 
+from pipelines.cli_errors import HELD, NOT_RECONCILED, RUN_FAILED, ConfigError, MapperError, exit_codes_help
 from pipelines.cli_options import (follow_links_option, kb_option, mappings_option, report_skipped_links, schemas_option,
-                                   settings_from, workers_option)
+                                   settings_from, Verbosity, verbosity_options, workers_option)
 
 
 _settings = settings_from
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=exit_codes_help())
+@click.version_option(package_name="ai-data-mapper", prog_name="mapper")
+@verbosity_options
 def main() -> None:
     """AI data mapper: documents in, validated records in a Parquet knowledge base out."""
     from pipelines.cli_output import guard_terminal
@@ -61,7 +64,7 @@ def parse(paths: tuple[str, ...], as_json: bool, workers: int | None, follow_lin
         click.echo(f"\n{len(files)} inputs: " + ", ".join(f"{v} {k}" for k, v in sorted(status.items())))
 
 
-@main.command()
+@main.command(epilog=exit_codes_help())
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @kb_option
 @schemas_option
@@ -71,18 +74,23 @@ def parse(paths: tuple[str, ...], as_json: bool, workers: int | None, follow_lin
 @click.option("--direct", is_flag=True, help="Run the library pipeline directly, without recording the run in Dagster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @follow_links_option
-def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None,
+@verbosity_options
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: str | None,
         workers: int | None, batch_id: str | None, direct: bool, as_json: bool, follow_links: bool | None) -> None:
     """Run the pipeline on PATHS (default: data_samples/) and land records in the KB.
 
     By default the batch runs through the Dagster code location (the asset graph the UI
     shows, with its checks and stopgap), recorded in DAGSTER_HOME (default .dagster_home/).
+    Runs longer than a few seconds show documents parsed/mapped/landed, the rate and an ETA
+    on stderr (plain log lines when stderr is not a terminal; none with --quiet).
     """
     from pipelines.llm.policy import PolicyError, check_against_schemas, load_policy
+    from pipelines.run.progress import Progress
 
-    settings = _settings(kb, schemas, mappings, workers)
-    if follow_links is not None:
-        settings.follow_links = follow_links
+    verbosity = Verbosity.of(ctx)
+    settings = _settings(kb, schemas, mappings, workers, follow_links=follow_links,
+                         dagster_log="INFO" if verbosity.level > 0 else None)
     targets = list(paths or ("data_samples",))
     report_skipped_links(targets, settings.follow_links)
     # Configuration mistakes are reported before any work starts, as one clear line.
@@ -90,45 +98,56 @@ def run(paths: tuple[str, ...], kb: str | None, schemas: str | None, mappings: s
     try:
         problems = check_against_schemas(load_policy(), sch)
     except PolicyError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise ConfigError(str(exc)) from exc
     if problems:
-        raise click.ClickException("; ".join(problems))
-    if direct:
-        from pipelines.run.direct import run as run_pipeline
+        raise ConfigError("; ".join(problems))
+    from pipelines.cli_output import trusted_stream
 
-        summary: Any = run_pipeline(targets, settings, batch_id=batch_id)
-    else:
-        from pipelines.run.dagster_run import run_batch
+    # -v shows progress from the first document; otherwise only runs over a few seconds show it
+    progress = Progress(None, stream=trusted_stream(sys.stderr), enabled=not verbosity.quiet,
+                        delay=0.0 if verbosity.level else 2.0)
+    try:
+        if direct:
+            from pipelines.run.direct import run as run_pipeline
 
-        summary = run_batch(targets, settings, batch_id=batch_id)
+            summary: Any = run_pipeline(targets, settings, batch_id=batch_id, progress=progress)
+        else:
+            from pipelines.run.dagster_run import run_batch
+
+            summary = run_batch(targets, settings, batch_id=batch_id, progress=progress)
+    finally:
+        progress.close()
     ui = None if direct else dagster_ui_command(settings)
+    talk = not as_json and not verbosity.quiet
     if as_json:  # stdout is JSON only; failures still exit non-zero with their reason on stderr
         click.echo(json.dumps(summary.as_dict() | ({"dagster_ui": ui} if ui else {}), indent=2, default=str))
-    else:
+    elif talk:
         print_summary(summary)
     if not direct:
-        if summary.held.get("held") and not as_json:
+        held = summary.held.get("held") and not summary.held.get("release")
+        if held and talk:
             click.echo(f"\nBATCH HELD by the stopgap: {summary.held.get('reason', '')} - release it in the Dagster UI "
                        "(job release_batch) after review.")
-        if not as_json:
+        if talk:
             click.echo(f"Dagster run {summary.run_id} ({'succeeded' if summary.success else 'FAILED'}); see it with:\n  {ui}")
+        if held:
+            raise MapperError(f"batch {summary.batch_id} is held by the stopgap: {summary.held.get('reason', '')}", HELD)
         if not summary.success:
-            raise click.ClickException("the Dagster run failed; open the UI for the failing step and its logs")
+            raise MapperError("the Dagster run failed; open the UI for the failing step and its logs", RUN_FAILED)
     if not summary.reconciles:
-        raise click.ClickException("counts do not reconcile: some input has no outcome")
+        raise MapperError("counts do not reconcile: some input has no outcome", NOT_RECONCILED)
 
 
 def dagster_ui_command(settings: Any) -> str:
     """A command that opens the Dagster UI on this run's instance and KB, from any folder
     (Dagster needs an absolute DAGSTER_HOME; `dagster dev` is installed without the dev extras, `dg` is not)."""
-    import os
     import shlex
     from pathlib import Path
 
-    from pipelines.run.dagster_run import PROJECT_ROOT
+    from pipelines.run.dagster_run import PROJECT_ROOT, dagster_home
     from pipelines.storage import location
 
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home = dagster_home()
     dagster = Path(sys.executable).parent / "dagster"
     return (f"cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME={shlex.quote(str(home))} "
             f"MAPPER_KB={shlex.quote(location(settings.kb_root))} {shlex.quote(str(dagster))} dev -m pipelines.definitions")
@@ -208,7 +227,7 @@ def _load_rulebook(schemas: str | None, mappings: str | None) -> tuple[Any, Any]
         sch = load_schemas(s.schemas_dir)
         return sch, load_rules(s.mappings_dir, sch)
     except (SchemaError, RuleError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise ConfigError(str(exc)) from exc
 
 
 @rules.command("check")

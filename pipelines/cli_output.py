@@ -49,6 +49,12 @@ class SafeTextStream:
         return getattr(self._inner, name)
 
 
+def trusted_stream(stream: TextIO) -> TextIO:
+    """The stream under the guard, for output this program composes itself from numbers and
+    fixed words (the progress display's carriage returns and line erase): never document text."""
+    return stream._inner if isinstance(stream, SafeTextStream) else stream
+
+
 def guard_terminal() -> None:
     """Route this process's stdout and stderr through `SafeTextStream` (once)."""
     for name in ("stdout", "stderr"):

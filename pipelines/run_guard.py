@@ -43,11 +43,11 @@ POLL_S = 1.0
 Echo = Callable[[str], None]
 
 
-def max_runtime_seconds(instance: dg.DagsterInstance) -> int:
-    """MAPPER_RUN_MAX_SECONDS, else the instance's `run_monitoring.max_runtime_seconds`, else 6 h."""
-    env = os.environ.get("MAPPER_RUN_MAX_SECONDS")
-    if env:
-        return max(1, int(float(env)))
+def max_runtime_seconds(instance: dg.DagsterInstance, setting: float | None = None) -> int:
+    """`Settings.run_max_seconds` (MAPPER_RUN_MAX_SECONDS), else the instance's
+    `run_monitoring.max_runtime_seconds`, else 6 h."""
+    if setting:
+        return max(1, int(setting))
     return int(instance.run_monitoring_max_runtime_seconds or 0) or DEFAULT_MAX_RUNTIME_S
 
 
@@ -166,6 +166,7 @@ class Watch:
     batch_id: str
     max_runtime: int
     echo: Echo
+    on_poll: Callable[[], None] | None = None  # e.g. redraw the progress display
     _signals: list[int] = field(default_factory=list)
 
     def run(self, execute: Callable[[], Any]) -> Any:
@@ -193,6 +194,8 @@ class Watch:
         started, said, last_reclaim = time.monotonic(), "", 0.0
         while worker.is_alive():
             worker.join(POLL_S)
+            if self.on_poll is not None:
+                self.on_poll()
             if self._signals:
                 sig = self._signals[0]
                 self._stop(f"received {signal.Signals(sig).name}", 128 + sig)

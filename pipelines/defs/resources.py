@@ -1,50 +1,38 @@
 """The mapper's settings as a resource; unset fields fall back to `Settings` (env, then defaults)."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from pipelines.config import Settings
 from pipelines.run.mapper import Mapper
 from pipelines.run.hold import HoldPolicy
-from pipelines.storage import kb_setting
 
 
 class MapperResource(dg.ConfigurableResource):
-    """Where the KB, schemas and rules live, parse workers, and the stopgap thresholds."""
+    """The run's `Settings` (pipelines/config.py) as resource config: `mapper run` passes them as
+    run config; a field left unset falls back to the environment (MAPPER_*), then the default."""
 
     kb_root: str | None = None
     schemas_dir: str | None = None
     mappings_dir: str | None = None
+    raw_dir: str | None = None
     workers: int | None = None
+    follow_links: bool | None = None
     hold_ratio: float | None = None
     hold_jump: float | None = None
+    hold_window: int | None = None
     hold_min_history: int | None = None
     hold_min_documents: int | None = None
 
     def settings(self) -> Settings:
-        s = Settings()
-        if self.kb_root:
-            s.kb_root = kb_setting(self.kb_root)
-        if self.schemas_dir:
-            s.schemas_dir = Path(self.schemas_dir)
-        if self.mappings_dir:
-            s.mappings_dir = Path(self.mappings_dir)
-        if self.workers is not None:
-            s.workers = self.workers
-        return s
+        given = {k: v for k, v in self.model_dump().items() if v is not None and k in Settings.model_fields}
+        return Settings(**given)
 
     def mapper(self) -> Mapper:
         s = self.settings()
         return Mapper.from_dirs(s.schemas_dir, s.mappings_dir)
 
     def hold_policy(self) -> HoldPolicy:
-        p = HoldPolicy.from_env()
-        for name in ("ratio", "jump", "min_history", "min_documents"):
-            value = getattr(self, f"hold_{name}")
-            if value is not None:
-                setattr(p, name, value)
-        return p
+        return HoldPolicy.from_settings(self.settings())
 
 
 def executor() -> dg.ExecutorDefinition:

@@ -19,6 +19,7 @@ from pipelines.land.kb import KnowledgeBase
 from pipelines.run.batch import new_batch_id
 from pipelines.run.mapper import Mapper
 from pipelines.run.outcome import Summary
+from pipelines.run.progress import Progress
 from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
 from pipelines.run.writer import BatchWriter
 
@@ -29,8 +30,10 @@ def run(
     *,
     batch_id: str | None = None,
     mapper: Mapper | None = None,
+    progress: Progress | None = None,
 ) -> Summary:
-    """Run the pipeline over files/directories and land the results in the KB."""
+    """Run the pipeline over files/directories and land the results in the KB (`progress`:
+    counts documents parsed, mapped and landed as they go, for a display)."""
     mapper = mapper or Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
     batch_id = batch_id or new_batch_id()
     kb = KnowledgeBase(settings.kb_root)
@@ -38,12 +41,15 @@ def run(
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
     files = list(iter_inputs(paths, follow_links=settings.follow_links))
+    progress = progress or Progress(len(files), enabled=False)
+    progress.total = len(files)
     entries, unread = store_inputs(files, store, settings.limits.max_bytes)
     llm = mapper.with_llm(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
     try:
-        docs = parse_documents(entries, settings, store, unread=unread)
-        land_files(judge_files(map_documents(docs, mapper), mapper, summary), writer)
+        docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
+        extracted = progress.counting(map_documents(docs, mapper), "mapped")
+        land_files(progress.counting(judge_files(extracted, mapper, summary), "landed"), writer)
     finally:
         if llm is not None:
             llm.flush()

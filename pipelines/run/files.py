@@ -42,6 +42,10 @@ def read_json(path: Path, default: Any = None) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
 
 
+def remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 def dump_stream(path: Path, items: Iterable[Any]) -> int:
     """Write stage items (documents, extracted files, judged files) as JSON lines; the number written."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,13 +6,13 @@ Also the judge stage's status files of a batch: its summary, hold decision and r
 
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.config import Settings
 from pipelines.run.files import WORK_DIR, read_json, work_dir, write_json
 from pipelines.run.outcome import QUARANTINED, REVIEW
 from pipelines.storage import state_dir
@@ -35,11 +35,9 @@ class HoldPolicy:
     min_documents: int = 5
 
     @classmethod
-    def from_env(cls) -> HoldPolicy:
-        env = os.environ.get
-        return cls(ratio=float(env("MAPPER_HOLD_RATIO") or 1.5), jump=float(env("MAPPER_HOLD_JUMP") or 0.25),
-                   window=int(env("MAPPER_HOLD_WINDOW") or 10), min_history=int(env("MAPPER_HOLD_MIN_HISTORY") or 3),
-                   min_documents=int(env("MAPPER_HOLD_MIN_DOCUMENTS") or 5))
+    def from_settings(cls, settings: Settings) -> HoldPolicy:
+        return cls(ratio=settings.hold_ratio, jump=settings.hold_jump, window=settings.hold_window,
+                   min_history=settings.hold_min_history, min_documents=settings.hold_min_documents)
 
 
 def problem_rate(summary: dict[str, Any]) -> float:

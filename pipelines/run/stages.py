@@ -36,6 +36,7 @@ from pipelines.run.handoff import Extracted
 from pipelines.run.hold import (LANDED_FILE, SUMMARY_FILE, BatchHeldError, HoldPolicy, assess_hold, hold_status,
                                 problem_rate, scope)
 from pipelines.run.mapper import Mapper
+from pipelines.run.progress import ProgressFile
 from pipelines.run.outcome import LANDED, QUARANTINED, REVIEW, DocOutcome, Summary
 from pipelines.run.writer import BatchWriter
 from pipelines.storage import state_dir
@@ -190,7 +191,8 @@ def parse(settings: Settings, batch_id: str, *, use_cache: bool = True) -> dict[
             stats["quarantined"] += doc.status is Status.QUARANTINED
             yield doc
 
-    dump_stream(work_dir(settings.kb_root, batch_id) / PARSED, counted())
+    wd = work_dir(settings.kb_root, batch_id)
+    dump_stream(wd / PARSED, ProgressFile(wd, "parsed").counting(counted()))
     return stats
 
 
@@ -202,7 +204,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
     mapper.remember_decisions(settings.kb_root)
     llm = mapper.with_llm(settings.kb_root, batch_id)
     try:
-        dump_stream(wd / EXTRACTED, map_documents(load_stream(wd / PARSED), mapper, stats))
+        dump_stream(wd / EXTRACTED, ProgressFile(wd, "mapped").counting(map_documents(load_stream(wd / PARSED), mapper, stats)))
     finally:
         if llm is not None:
             llm.flush()  # the audit trail is kept even when the stage fails
@@ -227,7 +229,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
     out["problem_rate"] = problem_rate(out)
     write_json(wd / SUMMARY_FILE[sc], out)
     if sc == "batch":  # re-running one document neither sets nor clears the batch's hold
-        write_json(wd / "hold.json", assess_hold(settings.kb_root, out, policy or HoldPolicy.from_env()))
+        write_json(wd / "hold.json", assess_hold(settings.kb_root, out, policy or HoldPolicy.from_settings(settings)))
     (wd / LANDED_FILE[sc]).unlink(missing_ok=True)
     return out
 
@@ -259,7 +261,7 @@ def land(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]:
                     bucket[rec.schema] = bucket.get(rec.schema, 0) + 1
             yield outcomes
 
-    land_files(counted(), writer)
+    land_files(ProgressFile(wd, "landed").counting(counted()), writer)
     out = {"batch_id": batch_id, "inputs": inputs, "documents": documents, "landed_records": landed,
            "review_records": review, "landed_at": datetime.now(UTC).isoformat()}
     write_json(wd / LANDED_FILE[scope(settings.kb_root, batch_id)], out)

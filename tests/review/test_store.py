@@ -14,6 +14,7 @@ import pytest
 from pipelines.model.document import Document
 from pipelines.land.query import run_query
 from pipelines.parse.cache import cache_key, cache_path
+from pipelines.parse.cache import entries as cache_entries
 from pipelines.parse.cache import read as read_cached
 from pipelines.review.documents import DocumentNotFound, load_document, stored_documents
 from pipelines.review.store import ConflictError, Decision, ReviewStore, check_reviewer
@@ -241,6 +242,8 @@ def test_load_document_says_when_a_document_is_nowhere(review_kb):
     from pipelines.ingest.raw_store import RawStore
 
     RawStore(review_kb.raw_root).path_for(item.document_id).unlink()
+    for entry in cache_entries(review_kb.kb_root, item.document_id):  # the pipeline cached its parse
+        entry.unlink()
     with pytest.raises(DocumentNotFound, match="neither in the parse cache nor in the raw store"):
         load_document(review_kb, item.document_id)
 
@@ -249,7 +252,7 @@ def test_a_damaged_cache_entry_falls_back_to_the_raw_original(review_kb):
     item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "meter_csv"))
     key = cache_key(item.document_id, item.source_path, review_kb.limits)
     target = cache_path(Path(review_kb.kb_root), key)
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)  # the pipeline's own entry, if any, is overwritten
     target.write_bytes(b"not a cache entry")
     assert load_document(review_kb, item.document_id).id == item.document_id
     assert isinstance(read_cached(target, key), Document)  # rewritten with the good parse
