@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipelines.cli_options import kb_option, schemas_option, settings_from
-from pipelines.config import Settings
 
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 EXCERPT_CONTEXT = 80
+
+if TYPE_CHECKING:  # pydantic costs ~1 s to import; `mapper --help` loads this module
+    from pipelines.config import Settings
 
 
 def _settings(kb: str | None, schemas: str | None) -> Settings:

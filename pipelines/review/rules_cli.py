@@ -10,14 +10,16 @@ The lead wires these in with `register(rules)` under the existing `mapper rules`
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipelines.cli_options import json_option, kb_option, mappings_option, schemas_option, settings_from
-from pipelines.config import Settings
 
 _kb, _schemas, _mappings, _json = kb_option, schemas_option, mappings_option, json_option
+
+if TYPE_CHECKING:  # pydantic costs ~1 s to import; `mapper --help` loads this module
+    from pipelines.config import Settings
 
 
 def _settings(kb: str | None, schemas: str | None, mappings: str | None) -> Settings:
