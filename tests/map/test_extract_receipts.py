@@ -145,3 +145,39 @@ def test_threshold_is_the_lowest_probability_that_is_sure_enough() -> None:
     obs = [(0.5, k % 2 == 0) for k in range(40)] + [(0.97, True)] * 60 + [(0.99, True)] * 40
     assert calibration.threshold(obs, precision=0.99) == 0.97
     assert calibration.threshold([(0.8, k % 10 != 0) for k in range(100)], precision=0.99) == 1.0
+
+
+# A total whose label carries a rate, a bracketed note or a currency sign on its own line; the
+# value follows on a later line, its currency sign glued to the number.
+QUALIFIED = """HARBOUR LIGHT STATIONERY
+4 QUAY ROAD
+9021 PORT ELLEN
+TEL 0123 456 789
+RECEIPT
+DATE 11/02/2019
+NOTEBOOK A5 2 X 3.20
+6.40
+PEN BLACK 1 X 1.10
+1.10
+TOTAL INCL. VAT @20%
+S$7.50
+CASH
+S$10.00
+CHANGE
+S$2.50
+"""
+
+
+def test_a_qualifier_after_the_label_is_not_the_value(invoice_schema: Schema) -> None:
+    _, rec = _extract(QUALIFIED, invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("7.50")
+    # a bracketed note, then the currency sign on a line of its own between label and value
+    text = QUALIFIED.replace("TOTAL INCL. VAT @20%\nS$7.50", "TOTAL (INCL. VAT)\nS$\n7.50")
+    _, rec = _extract(text, invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("7.50")
+
+
+def test_after_a_colon_a_currency_code_is_a_value(invoice_schema: Schema) -> None:
+    _, rec = _extract("ACME TRADING LTD\nINVOICE NO: A-17\nCurrency: CHF\nTotal: 120.00\n", invoice_schema)
+    assert rec.values()["currency"] == "CHF"
+    assert rec.values()["total_amount"] == Decimal("120.00")

@@ -9,6 +9,20 @@ from dataclasses import dataclass, field
 from pipelines.model.document import Cell, Document, Element, Kind, Word
 from pipelines.model.layout import DocIndex, Line, doc_index
 from pipelines.map.extract.labels import AFTER, GAP, Hit, INLINE_LABEL, LABEL_TAIL, LEAD, LabelMatch, TRAIL, fold_label
+from pipelines.map.extract.vocab import AMOUNT_CUR
+
+# What may follow a label on its line without being its value: a rate ("@6%"), a bracketed
+# note ("(INCL. GST)", "(RM)") or a currency sign ("RM", "EUR"); the value then sits below.
+QUALIFIER = re.compile(r"(?:[ \u00a0]*(?:\([^()\d]{1,30}\)|\(?@?[ ]?\d{1,2}(?:[.,]\d{1,2})?[ ]?%\)?|" + AMOUNT_CUR + r"|[:.\-]+))+[ \u00a0]*")
+
+
+def qualifier_only(text: str, start: int, end: int, colon: bool) -> bool:
+    """Only a qualifier between `start` and the line's `end` ("TOTAL INCL. GST @6%"). After a
+    colon a bare code is a value ("Currency: EUR"); a rate or a bracketed note still is not."""
+    rest = text[start:end]
+    if not rest.strip() or not QUALIFIER.fullmatch(rest):
+        return False
+    return not colon or "%" in rest or "(" in rest
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -85,6 +99,8 @@ def value_right(ctx: PairCtx, m: LabelMatch, line: Line) -> list[Hit]:
         ext = LABEL_TAIL.match(text, vstart, own[1])
         if ext is not None:
             vstart, colon = ext.end(), True
+    if own is not None and vstart < own[1] and not gap and qualifier_only(text, vstart, line.end, colon):
+        return hits  # "TOTAL INCL. GST @6%": the value is on the next line (value_below)
     if own is not None and vstart < own[1] and not gap:
         vend = _cut_at_labels(ctx, line, vstart, own[1])
         a, b = trim_span(text, vstart, vend)
@@ -147,6 +163,8 @@ def _label_alone(ctx: PairCtx, m: LabelMatch, line: Line) -> bool:
     while j < line.end and text[j] in " \u00a0\t":
         j += 1
     if j >= line.end or GAP.search(text, m.end, j):
+        return True
+    if qualifier_only(text, j, line.end, ":" in text[m.end:j]):
         return True
     rest_start = j
     # another label follows directly ("Invoice Date: Due Date:"): this one still heads a column
@@ -246,8 +264,8 @@ def _below_text(ctx: PairCtx, m: LabelMatch, line: Line) -> Hit | None:
         if nxt.element.kind in (Kind.EMAIL_HEADER, Kind.CODE_DATA) and nxt.element is not line.element:
             return None
         segs = segments(text, nxt.start, nxt.end)
-        if not segs:
-            blank += 1
+        if not segs or qualifier_only(text, nxt.start, nxt.end, False):
+            blank += 1  # "TOTAL" / "RM" / "86.00": a line with only a currency sign or ":" between
             continue
         if len(segs) == 1:
             a, b = segs[0]

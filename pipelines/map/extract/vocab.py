@@ -4,6 +4,7 @@ the finders share. Words listed here name roles, never a schema's fields.
 
 from __future__ import annotations
 import re
+from pipelines.map.normalize_currency_data import SYMBOLS
 
 
 ISSUER_CUES = frozenset({
@@ -107,11 +108,16 @@ PERCENT_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?%")
 CUR = r"(?:[A-Z]{3}|US\$|[$€£¥₹₽₺₩₪]|Rs\.?|zł|kr\.?|Fr\.)"
 
 
+# every currency sign the normaliser knows ("RM", "Rp", "Kč", "S$"), longest first, beside the codes:
+# a receipt prints "RM39.00" with no space, and the sign must not hide the amount
+AMOUNT_CUR = r"(?:[A-Z]{3}|" + "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True)) + r")"
+
+
 AMOUNT_RE = re.compile(
     r"(?<![\w.,/\-])"
-    r"(?:[-−–]?(?P<pre>" + CUR + r")[ \u00a0]{0,3})?"
+    r"(?:[-−–]?(?P<pre>" + AMOUNT_CUR + r")[ \u00a0]{0,3})?"
     r"(?P<num>(?:[-−–]\s?)?\(?(?:\d{1,3}(?:[.,'’\u00a0\u202f]\d{3})+(?:[.,]\d{1,4})?|\d+(?:[.,]\d{1,4})?)\)?)"
-    r"(?:\s?(?P<post>" + CUR + r"|,-|\.-))?"
+    r"(?:\s?(?P<post>" + AMOUNT_CUR + r"|,-|\.-))?"
     r"(?![\w%/])"
 )
 
