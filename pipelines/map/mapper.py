@@ -95,7 +95,8 @@ def _map_one(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: 
     if rs:
         apply_rule_set(rs, doc, schema, record)
     if rs is None or rs.use_generic:
-        generic = extract_generic(doc, schema)
+        # after rules, only the fields they left empty (a rule's value is never replaced)
+        generic = extract_generic(doc, schema, only=None if rs is None else [n for n in schema.fields if n not in record.fields])
         for name, fv in generic.fields.items():
             if name not in record.fields:
                 record.fields[name] = fv
@@ -112,7 +113,7 @@ def _fill_from_document(doc: Document, schema: Schema, records: list[Record]) ->
     missing = [n for n, spec in schema.fields.items() if n not in in_rows and spec.type != "list"]
     if not missing:
         return
-    doc_level = extract_generic(doc, schema)
+    doc_level = extract_generic(doc, schema, only=missing)
     for name in missing:
         fv = doc_level.fields.get(name)
         if fv is not None and fv.method != "default" and fv.confidence >= schema.min_confidence:

@@ -78,6 +78,8 @@ def sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
 
 def arithmetic(ctx: Ctx) -> None:
     for a_name, b_name, c_name, tol in sum_checks(ctx.schema):
+        if not (ctx.wants(a_name) and ctx.wants(b_name) and ctx.wants(c_name)):
+            continue  # a restricted run wants none of them (engine.scope keeps a check's fields together)
         roles = {a_name: 0, b_name: 1, c_name: 2}
         # within one totals row: amounts x_i + x_j == x_k (i < j < k) on the line of a label
         by_line: dict[int, list[Cand]] = defaultdict(list)

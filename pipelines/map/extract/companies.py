@@ -86,7 +86,7 @@ def _domain_match(name: str, domains: set[str]) -> bool:
 
 
 def company_candidates(ctx: Ctx) -> None:
-    targets = role_fields(ctx.schema, ISSUER_CUES)
+    targets = [n for n in role_fields(ctx.schema, ISSUER_CUES) if ctx.wants(n)]
     if not targets:
         return
     text = ctx.doc.text
@@ -212,7 +212,7 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
 
 
 def title_candidates(ctx: Ctx) -> None:
-    targets = role_fields(ctx.schema, TITLE_CUES)
+    targets = [n for n in role_fields(ctx.schema, TITLE_CUES) if ctx.wants(n)]
     if not targets:
         return
     for el in ctx.doc.elements:

@@ -50,11 +50,13 @@ class Found:
     score: float
 
 
-def contract_fields(doc: Document, schema: Schema, locale: Locale | None = None) -> dict[str, FieldValue | None]:
-    """For each contract role the schema has, its value (or None: the document does not state
-    it in a way these finders read). Fields of other roles are not in the result."""
+def contract_fields(doc: Document, schema: Schema, locale: Locale | None = None,
+                    only: frozenset[str] | None = None) -> dict[str, FieldValue | None]:
+    """For each contract role the schema has (of the fields in `only`, when given), its value (or
+    None: the document does not state it in a way these finders read). Fields of other roles are
+    not in the result."""
     lang = load_language()
-    roles = bind_roles(schema, lang)
+    roles = {role: name for role, name in bind_roles(schema, lang).items() if only is None or name in only}
     if not roles or not doc.text.strip():
         return {}
     text, loc = doc.text, locale or Locale()

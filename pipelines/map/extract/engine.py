@@ -45,6 +45,7 @@ beside the schema, and they name roles, not fields: nothing here knows a shipped
 
 from __future__ import annotations
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from pipelines.model.document import Document, Status
@@ -60,12 +61,12 @@ from pipelines.map.extract.headers import header_candidates
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
-from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.letterhead import address_under
 from pipelines.map.extract.structured import enum_field, list_field
 from pipelines.map.extract.sums import complete_sums
 from pipelines.map.extract.types import type_candidates
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
+from pipelines.map.extract.scope import address_fields, letterhead_fields, scope
 from pipelines.map.extract.zones import role_fields
 
 
@@ -94,16 +95,18 @@ def _document_locale(doc: Document, base: Locale) -> Locale:
     return replace(base, **changes) if changes else base
 
 
-def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Ctx | None:
+def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = None,
+                      wanted: frozenset[str] | None = None) -> Ctx | None:
     """Every field's candidates from the finders (labels, headers, types, company/title zones),
     before any choosing; None for a document without text. The LLM step uses it to check that a
-    quote sits where a field's label, zone or type puts it (pipelines/llm/field_fit.py)."""
+    quote sits where a field's label, zone or type puts it (pipelines/llm/field_fit.py).
+    With `wanted`, the type and company/title finders look only for those fields; label
+    candidates are found for all, as they claim spans from each other (choice.apply_claims)."""
     if doc.status is not Status.PARSED or not doc.text.strip():
         return None
-    ctx = Ctx(doc, schema, _document_locale(doc, locale or Locale()), doc_index(doc))
+    ctx = Ctx(doc, schema, _document_locale(doc, locale or Locale()), doc_index(doc), wanted=wanted)
     ctx.party_fields = frozenset(role_fields(schema, ISSUER_CUES) + role_fields(schema, CUSTOMER_CUES))
-    ctx.address_fields = frozenset(n for n, s in schema.fields.items()
-                                   if s.type == "string" and any("address" in fold_label(a).split() for a in s.aliases))
+    ctx.address_fields = address_fields(schema)
     label_candidates(ctx)
     header_candidates(ctx)
     type_candidates(ctx)
@@ -112,15 +115,22 @@ def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = 
     return ctx
 
 
-def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None) -> Record:
-    """One record for the whole document (index 0), from the schema alone."""
-    return extract_explained(doc, schema, locale=locale)[0]
+def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None,
+                    only: Iterable[str] | None = None) -> Record:
+    """One record for the whole document (index 0), from the schema alone. With `only`, just
+    those fields (and their issues): each exactly as a full run would give it, at less cost."""
+    return extract_explained(doc, schema, locale=locale, only=only)[0]
 
 
-def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = None) -> tuple[Record, dict[str, str]]:
+def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = None,
+                      only: Iterable[str] | None = None) -> tuple[Record, dict[str, str]]:
     """The record and, per field, the finder family its value came from (for calibration)."""
     record = Record(schema.name, doc.id, doc.source_path, index=0)
-    ctx = candidate_context(doc, schema, locale=locale)
+    kept = None if only is None else frozenset(n for n in only if n in schema.fields)
+    if kept is not None and not kept:
+        return record, {}
+    wanted = None if kept is None else scope(schema, kept)
+    ctx = candidate_context(doc, schema, locale=locale, wanted=wanted)
     if ctx is None:
         return record, {}
     column_runs(ctx)
@@ -129,17 +139,17 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     complete_sums(ctx)
     arithmetic(ctx)
     for total in total_fields(ctx):
-        payment_check(ctx, total)
+        if ctx.wants(total):
+            payment_check(ctx, total)
     issuer_names = role_fields(schema, ISSUER_CUES)
     if issuer_names:
         issuer_zone(ctx, issuer_names[0])
-    letterhead_fields = [n for n in ctx.address_fields
-                         if any(set(fold_label(a).split()) & ISSUER_CUES for a in schema.fields[n].aliases)]
+    letterhead = letterhead_fields(schema)
     # the issuer's address is read under the issuer's name: choose the name first
     order = issuer_names[:1] + [n for n in schema.fields if n not in issuer_names[:1]]
-    for name in order:
+    for name in (n for n in order if ctx.wants(n)):
         spec = schema.fields[name]
-        if name in letterhead_fields and issuer_names:
+        if name in letterhead and issuer_names:
             owner = issuer_names[0]
             cand, name_hint = address_under(ctx, record.fields.get(owner))
             if name_hint is not None:
@@ -166,14 +176,16 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     date_order(ctx, record)
     distinct_parties(ctx, record, issuer_names, role_fields(schema, CUSTOMER_CUES))
     # Agreements state their parties, date, term and law in prose: the contract finders decide.
-    for name, found in contract_fields(doc, schema, ctx.locale).items():
+    for name, found in contract_fields(doc, schema, ctx.locale, only=wanted).items():
         record.issues = [i for i in record.issues if i.field != name]
         ctx.finders[name] = "contract"
         if found is None:
             record.fields.pop(name, None)
         else:
             record.fields[name] = found
-    record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields}
+    record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields and (kept is None or n in kept)}
+    if kept is not None:
+        record.issues = [i for i in record.issues if i.field in kept]
     return record, {n: f for n, f in ctx.finders.items() if n in record.fields}
 
 

@@ -53,6 +53,8 @@ def complete_sums(ctx: Ctx) -> None:
     ends: dict[int, _End] | None = None
     for a_name, b_name, c_name, tol in checks:
         roles = (a_name, b_name, c_name)
+        if not all(ctx.wants(n) for n in roles):
+            continue  # a restricted run wants none of them (scope.py keeps a check's fields together)
         labelled = {n: [c for c in ctx.cands.get(n, []) if isinstance(c.value, Decimal) and c.score >= 0.3
                         and c.source.startswith("label:")] for n in roles}
         missing = [n for n in roles if not labelled[n]]

@@ -19,6 +19,10 @@ def type_candidates(ctx: Ctx) -> None:
     by_type: dict[str, list[str]] = defaultdict(list)
     for name, spec in fields.items():
         by_type[scalar_type(spec)].append(name)
+    # the main date field is the schema's first required one, whichever fields are wanted
+    date_fields = [n for n in by_type.get("date", []) if fields[n].required]
+    main_date = date_fields[0] if date_fields and ctx.wants(date_fields[0]) else None
+    by_type = defaultdict(list, {t: [n for n in names if ctx.wants(n)] for t, names in by_type.items()})
 
     def weight(pos: int) -> float:
         el = ctx.idx.element_at(pos)
@@ -69,9 +73,8 @@ def type_candidates(ctx: Ctx) -> None:
                         ctx.cands[name].append(Cand(v, m.start(), m.end(), ctx.idx.page_at(m.start()), 0.4 * weight(m.start()), "type", m.group()))
     if by_type.get("currency"):
         _currency_candidates(ctx, [n for n in by_type["currency"]], fields)
-    date_fields = [n for n in by_type.get("date", []) if fields[n].required]
-    if date_fields:
-        _first_date(ctx, date_fields[0], fields[date_fields[0]])
+    if main_date is not None:
+        _first_date(ctx, main_date, fields[main_date])
 
 
 def iban_at(ctx: Ctx, spec: FieldSpec, raw: str) -> tuple[Any, int] | None:
