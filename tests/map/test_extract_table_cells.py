@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipelines.document import Kind
+from pipelines.model.document import Kind
 from pipelines.map.extract import extract_generic
-from pipelines.map.schema import Schema, load_schema
+from pipelines.model.schema import Schema, load_schema
 
 from .pdf_fixtures import H, make_pdf, parse_ok
 
