@@ -61,3 +61,24 @@ def test_merged_quantity_and_price_cells_are_split_by_their_gap(invoice_schema: 
         ("Flow meter DN25", Decimal("5"), Decimal("412.80"), Decimal("2064.00")),
         ("Sealing ring set", Decimal("12"), Decimal("3.15"), Decimal("37.80")),
         ("Commissioning", Decimal("2"), Decimal("160.00"), Decimal("320.00"))]
+
+
+def _header_row(c: canvas.Canvas) -> None:
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(50, H - 55, "Lowmoor Textiles Ltd")
+    c.setFont("Helvetica", 9)
+    y = H - 150
+    for head, x in (("Customer", 50), ("Invoice", 170), ("Date", 290), ("Terms", 410)):
+        c.drawString(x, y, head)
+    for v, x in (("K-1187", 50), ("LT-40917", 170), ("03/04/2025", 290), ("30 days", 410)):
+        c.drawString(x, y - 14, v)
+
+
+def test_a_label_never_spans_two_cells(invoice_schema: Schema) -> None:
+    """"Invoice" and "Date" are two header cells, not the label "Invoice Date": the invoice
+    number under "Invoice" is not swallowed by a label read across the cell boundary."""
+    doc = parse_ok(make_pdf(_header_row), "header_cells.pdf")
+    assert "Invoice\tDate" in doc.text  # the cells as the parser gives them
+    v = extract_generic(doc, invoice_schema).values()
+    assert v["invoice_number"] == "LT-40917"
+    assert v["issue_date"].isoformat() in ("2025-04-03", "2025-03-04")

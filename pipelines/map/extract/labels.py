@@ -42,7 +42,7 @@ _TOKEN = re.compile(r"\w+|[#°º№]", re.UNICODE)
 
 
 # Between the words of a label: spaces and light punctuation, never a line break or a tab.
-_BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?|\t)"
+_BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?)"  # not across a tab: a tab ends a table cell
 
 
 # After a label: optional ":", "#", "=", "." leaders, "-" (only if followed by a space: keep
