@@ -1,8 +1,8 @@
-"""The injection screen (pipelines/llm/injection.py) on a corpus of attacks and benign business text.
+"""The injection screen (pipelines/validate/injection.py) on a corpus of attacks and benign business text.
 
 Prints the detection rate (attacks flagged) and the false-positive rate (benign text flagged),
 overall and per language where the corpus says, and lists the misses. Default corpus: the test
-corpus, tests/llm/injection_corpus.yaml (invented examples: attacks in en, de, fr, es, it, nl,
+corpus, tests/validate/injection_corpus.yaml (invented examples: attacks in en, de, fr, es, it, nl,
 paraphrased and role-marked; invoices', reminders' and contracts' own imperative language).
 
     .venv/bin/python benchmarks/injection.py [--corpus path.yaml] [--documents DIR]
@@ -22,9 +22,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.llm.injection import suspicious_spans  # noqa: E402
+from pipelines.validate.injection import suspicious_spans  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "llm" / "injection_corpus.yaml"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "validate" / "injection_corpus.yaml"
 
 
 def rates(corpus: dict[str, list[str]]) -> tuple[float, float, list[str], list[str]]:

@@ -16,6 +16,8 @@ from collections import Counter
 
 import filetype
 
+from pipelines.ingest.text_decode import decode_text
+
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -260,8 +262,6 @@ def sniff(data: bytes, name: str = "") -> str:
         return EML
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return BINARY
-    from pipelines.parse.text_decode import decode_text  # local: avoids an import cycle
-
     try:
         text = decode_text(data)
     except UnicodeError:

@@ -29,52 +29,10 @@ import pyarrow as pa
 
 from pipelines.model.document import Document, Status
 from pipelines.land.kb import DEFAULT_ROOT, KnowledgeBase, TableNotFoundError, WriteResult, build_table
+from pipelines.land.tables import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
 
-DOCUMENTS_TABLE = "documents"
-REVIEW_TABLE = "review"
 OUTCOMES = ("landed", "review", "quarantined", "no_records")
 REVIEW_STATUSES = ("open",)
-
-_TS = pa.timestamp("us", tz="UTC")
-
-DOCUMENTS_SCHEMA = pa.schema([
-    pa.field("document_id", pa.string(), nullable=False),
-    pa.field("parent_id", pa.string()),
-    pa.field("source_path", pa.string(), nullable=False),
-    pa.field("name", pa.string()),
-    pa.field("media_type", pa.string()),
-    pa.field("size", pa.int64()),
-    pa.field("status", pa.string()),  # parsed | quarantined
-    pa.field("outcome", pa.string()),  # landed | review | quarantined | no_records
-    pa.field("reason_code", pa.string()),
-    pa.field("reason", pa.string()),
-    pa.field("schema", pa.string()),
-    pa.field("n_records", pa.int64()),
-    pa.field("email_from", pa.string()),
-    pa.field("email_to", pa.string()),  # addresses joined with ", "
-    pa.field("email_cc", pa.string()),
-    pa.field("email_subject", pa.string()),
-    pa.field("email_date", _TS),
-    pa.field("email_message_id", pa.string()),
-    pa.field("warnings", pa.list_(pa.string())),
-    pa.field("batch_id", pa.string()),
-    pa.field("processed_at", _TS),
-], metadata={"table": DOCUMENTS_TABLE})
-
-REASON_TYPE = pa.struct([("code", pa.string()), ("field", pa.string()), ("message", pa.string())])
-
-REVIEW_SCHEMA = pa.schema([
-    pa.field("review_id", pa.string(), nullable=False),
-    pa.field("record_id", pa.string()),
-    pa.field("document_id", pa.string()),
-    pa.field("source_path", pa.string()),
-    pa.field("schema", pa.string()),
-    pa.field("reasons", pa.list_(REASON_TYPE)),
-    pa.field("proposed", pa.string()),  # JSON of the proposed record, provenance included
-    pa.field("status", pa.string()),
-    pa.field("batch_id", pa.string()),
-    pa.field("created_at", _TS),
-], metadata={"table": REVIEW_TABLE})
 
 
 # ---- row builders -------------------------------------------------------------------------

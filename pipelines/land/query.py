@@ -28,11 +28,11 @@ import duckdb
 import pandas as pd
 
 from pipelines import storage
-from pipelines.land.catalog import DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
 from pipelines.land.kb import KnowledgeBase
-from pipelines.llm.audit import AUDIT_SCHEMA
-from pipelines.llm.audit import TABLE as AUDIT_TABLE
-from pipelines.review.store import DECISIONS_SCHEMA, DECISIONS_TABLE
+from pipelines.land.tables import (
+    AUDIT_SCHEMA, DECISIONS_SCHEMA, DECISIONS_TABLE, DOCUMENTS_SCHEMA, DOCUMENTS_TABLE, LLM_CALLS_TABLE, REVIEW_SCHEMA,
+    REVIEW_TABLE,
+)
 
 
 class KnowledgeBaseNotFoundError(FileNotFoundError):
@@ -107,7 +107,7 @@ def connect(kb_root: str | Path, *, sandbox: bool = True,
                 # datasets fails on string comparisons (string vs string_view kernels).
                 con.register(name, dt.to_pyarrow_table())
         for name, schema in ((DOCUMENTS_TABLE, DOCUMENTS_SCHEMA), (REVIEW_TABLE, REVIEW_SCHEMA),
-                             (DECISIONS_TABLE, DECISIONS_SCHEMA), (AUDIT_TABLE, AUDIT_SCHEMA)):
+                             (DECISIONS_TABLE, DECISIONS_SCHEMA), (LLM_CALLS_TABLE, AUDIT_SCHEMA)):
             if name not in tables:
                 con.register(name, schema.empty_table())
         if sandbox:

@@ -11,22 +11,8 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines.land.kb import KnowledgeBase
-
-TABLE = "llm_calls"
-AUDIT_SCHEMA = pa.schema([
-    ("call_id", pa.string()), ("batch_id", pa.string()), ("document_id", pa.string()), ("source_path", pa.string()),
-    ("schema", pa.string()), ("purpose", pa.string()),  # classify | extract
-    ("endpoint", pa.string()), ("model", pa.string()), ("mode", pa.string()),
-    ("fields_requested", pa.list_(pa.string())), ("fields_grounded", pa.list_(pa.string())),
-    ("fields_rejected", pa.list_(pa.string())),
-    ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()), ("latency_ms", pa.float64()),
-    ("estimated_cost", pa.float64()), ("cache_hit", pa.bool_()), ("attempts", pa.int64()),
-    ("chars_sent", pa.int64()), ("chars_in_document", pa.int64()),
-    ("redactions", pa.string()),  # JSON: kind -> count (never the values)
-    ("outcome", pa.string()),  # ok | cached | failed | budget | no_answer
-    ("error", pa.string()), ("called_at", pa.timestamp("us", tz="UTC")),
-])
-
+from pipelines.land.tables import AUDIT_SCHEMA
+from pipelines.land.tables import LLM_CALLS_TABLE as TABLE
 
 @dataclass
 class AuditLog:

@@ -29,7 +29,7 @@ from pipelines.llm.chunk import relevant_text
 from pipelines.llm.client import CallResult, Endpoint, LLMClient
 from pipelines.llm.field_fit import SETTLED, FieldEvidence, llm_confidence, same_value, settle
 from pipelines.llm.grounding import find_quote, ground_value
-from pipelines.llm.injection import overlaps, suspicious_spans
+from pipelines.validate.injection import overlaps, suspicious_spans
 from pipelines.llm.policy import Policy
 from pipelines.llm.redact import Redactor, names_from_document
 from pipelines.map.classify import Classification

@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
@@ -125,30 +124,6 @@ class Schema(BaseModel):
         """A Pydantic model of the record: types and required-ness from the schema."""
         return _model_for(self.name, self.fields)
 
-    def arrow_schema(self) -> pa.Schema:
-        cols = [pa.field(name, _arrow_type(spec)) for name, spec in self.fields.items()]
-        return pa.schema(STANDARD_COLUMNS_HEAD + cols + STANDARD_COLUMNS_TAIL,
-                         metadata={"schema": self.name, "schema_version": str(self.version)})
-
-
-PROVENANCE_TYPE = pa.list_(pa.struct([
-    ("field", pa.string()), ("method", pa.string()), ("rule_id", pa.string()), ("page", pa.int32()),
-    ("start", pa.int64()), ("end", pa.int64()), ("evidence", pa.string()), ("confidence", pa.float64()),
-    # set when the evidence lies in another document than the record's (a hybrid PDF's embedded
-    # XML), and for XML the element's path: start/end are offsets into that document's text
-    ("document_id", pa.string()), ("path", pa.string()),
-]))
-STANDARD_COLUMNS_HEAD = [
-    pa.field("record_id", pa.string(), nullable=False),
-    pa.field("document_id", pa.string(), nullable=False),
-    pa.field("source_path", pa.string()),
-]
-STANDARD_COLUMNS_TAIL = [
-    pa.field("schema_version", pa.int32()),
-    pa.field("extracted_at", pa.timestamp("us", tz="UTC")),
-    pa.field("batch_id", pa.string()),
-    pa.field("provenance", PROVENANCE_TYPE),
-]
 
 _PY_TYPES: dict[str, Any] = {
     "string": str, "text": str, "integer": int, "decimal": Decimal, "amount": Decimal, "date": date,
@@ -178,24 +153,6 @@ def _model_for(name: str, fields: dict[str, FieldSpec]) -> type[BaseModel]:
             defs[fname] = (Optional[typ], Field(None, description=spec.description or None))
     model_name = "".join(part.capitalize() for part in name.split("_"))
     return create_model(model_name, __config__=ConfigDict(extra="forbid"), **defs)
-
-
-def _arrow_scalar(type_name: str, spec: FieldSpec | None = None) -> pa.DataType:
-    if type_name in ("decimal", "amount"):
-        return pa.decimal128(18, spec.scale if spec else 2)
-    return {
-        "integer": pa.int64(), "months": pa.int32(), "date": pa.date32(),
-        "datetime": pa.timestamp("us", tz="UTC"), "boolean": pa.bool_(),
-    }.get(type_name, pa.string())
-
-
-def _arrow_type(spec: FieldSpec) -> pa.DataType:
-    if spec.type == "list":
-        if isinstance(spec.items, str):
-            return pa.list_(_arrow_scalar(spec.items))
-        assert isinstance(spec.items, dict)
-        return pa.list_(pa.struct([(n, _arrow_type(s)) for n, s in spec.items.items()]))
-    return _arrow_scalar(spec.type, spec)
 
 
 # ---- loading ------------------------------------------------------------------------------

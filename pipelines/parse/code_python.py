@@ -31,7 +31,7 @@ from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.code_literals import CONTAINERS, LiteralReader, dotted, records_of
 from pipelines.parse.errors import BadInput
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 
 _COMPOUND_SCOPES = (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.AsyncWith, ast.AsyncFor)
 _TRY_STAR = getattr(ast, "TryStar", None)

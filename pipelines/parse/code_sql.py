@@ -32,7 +32,7 @@ from pipelines.parse.errors import BadInput
 from pipelines.parse.sql_inserts import INSERT_HEAD, HeadCache, add_copy_rows, add_insert, add_insert_by_rows, add_literal_insert
 from pipelines.parse.sql_scan import scan, uses_backslash_escapes
 from pipelines.parse.sql_statements import StatementParser, create_columns, table_name
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 
 MAX_PARSE_CHARS = 5_000_000  # a single statement longer than this is kept as text, not parsed
 

@@ -30,7 +30,7 @@ from pipelines.parse.html_blocks import Block, walk
 from pipelines.parse.html_hidden import strip_hidden
 from pipelines.parse.tabular import detect_header
 from pipelines.parse.text import KEY_VALUE
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _WS = re.compile(r"\s+")

@@ -28,7 +28,7 @@ from typing import Any
 from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 
 CSV_CHUNK_ROWS = 500
 # The csv module refuses fields over 128 KiB by default; real exports carry long notes/blobs.

@@ -7,7 +7,7 @@ import re
 from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _LIST = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+\S")

@@ -18,7 +18,7 @@ from pipelines.parse import einvoice
 from pipelines.parse import text as plain_text
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.errors import BadInput
-from pipelines.parse.text_decode import decode_text
+from pipelines.ingest.text_decode import decode_text
 from pipelines.parse.xml_safe import UnsafeXML, parse_text
 
 if TYPE_CHECKING:

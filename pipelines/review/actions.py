@@ -29,6 +29,7 @@ from pipelines.config import Settings
 from pipelines.model.document import Document
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.rows import record_row
+from pipelines.land.tables import record_schema
 from pipelines.model.records import Evidence, FieldValue, Issue, Record
 from pipelines.map.rule_engine import convert
 from pipelines.model.schema import FieldSpec, Schema, load_schemas
@@ -337,7 +338,7 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
         batch_id = f"review-{stored.decision_id}"
         row = record_row(record, schema, batch_id, stored.decided_at)
         row["record_id"] = item.record_id  # the queue's id (the record's position is not in the JSON)
-        KnowledgeBase(settings.kb_root).write_records(schema.name, [row], schema.arrow_schema(), batch_id)
+        KnowledgeBase(settings.kb_root).write_records(schema.name, [row], record_schema(schema), batch_id)
 
     return store.record_decision(decision, expected_version, on_commit=land_record if land else None)
 

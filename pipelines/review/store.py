@@ -34,17 +34,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 
 from pipelines.land import claim
-from pipelines.land.catalog import REVIEW_SCHEMA, REVIEW_TABLE, Catalog
+from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase, TableNotFoundError, build_table
+from pipelines.land.tables import DECISIONS_SCHEMA, DECISIONS_TABLE, REVIEW_SCHEMA, REVIEW_TABLE
 
 ROLES = ("reviewer", "read_only", "admin")
 ACTIONS = ("accept", "correct", "reject")
 STATUSES = ("open", "accepted", "corrected", "rejected")
 PAST = {"accept": "accepted", "correct": "corrected", "reject": "rejected"}
-DECISIONS_TABLE = "review_decisions"
 CLAIMS_DIR = ("_review", "claims")
 # A claim older than this with no decision is a dead holder's; a live one lands a record in seconds.
 CLAIM_STALE_S = 600.0
@@ -53,34 +52,6 @@ CLAIM_WAIT_S = 60.0
 MAX_REASON_CHARS = 2000
 
 _REVIEWER_RE = re.compile(r"[A-Za-z0-9._@-]{1,64}")
-_TS = pa.timestamp("us", tz="UTC")
-
-CORRECTION_TYPE = pa.struct([
-    ("field", pa.string()),
-    ("old", pa.string()),  # JSON of the value before (null: the field was empty)
-    ("new", pa.string()),  # JSON of the normalised value after (null: the field was cleared)
-    ("text", pa.string()),  # what the reviewer typed or selected, before normalisation
-    ("start", pa.int64()),  # span in the document text when selected, else null
-    ("end", pa.int64()),
-    ("page", pa.int32()),
-])
-
-DECISIONS_SCHEMA = pa.schema([
-    pa.field("decision_id", pa.string(), nullable=False),
-    pa.field("review_id", pa.string(), nullable=False),
-    pa.field("record_id", pa.string()),
-    pa.field("document_id", pa.string()),
-    pa.field("schema", pa.string()),
-    pa.field("reviewer", pa.string(), nullable=False),
-    pa.field("action", pa.string(), nullable=False),  # accept | correct | reject
-    pa.field("status", pa.string()),  # the queue status this decision set
-    pa.field("before", pa.string()),  # JSON {field: value} as proposed
-    pa.field("after", pa.string()),  # JSON {field: value} as landed; null for a rejection
-    pa.field("corrections", pa.list_(CORRECTION_TYPE)),
-    pa.field("reason", pa.string()),
-    pa.field("decided_at", _TS, nullable=False),
-    pa.field("version", pa.int64(), nullable=False),
-], metadata={"table": DECISIONS_TABLE})
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.land.tables import record_schema
 from pipelines.run.files import read_json, work_dir
 from pipelines.run.hold import LANDED_FILE, SUMMARY_FILE, scope
 from pipelines.run.mapper import Mapper
@@ -83,7 +84,7 @@ def check_conformance(kb_root: str | Path, mapper: Mapper) -> CheckOutcome:
         if dt is None:
             continue
         tables += 1
-        want, got = schema.arrow_schema(), kb.arrow_schema(dt)
+        want, got = record_schema(schema), kb.arrow_schema(dt)
         diff = [f"{w.name}: {w.type}" for w in want if w.name not in got.names or not _same_type(got.field(w.name).type, w.type)]
         extra = [n for n in got.names if n not in want.names]
         if diff or extra:

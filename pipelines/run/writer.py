@@ -12,6 +12,7 @@ from typing import Any
 from pipelines.land import rows as land_rows
 from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
+from pipelines.land.tables import record_schema
 from pipelines.model.schema import Schema
 from pipelines.run.outcome import QUARANTINED, DocOutcome
 
@@ -79,7 +80,7 @@ class BatchWriter:
             return
         paths = sorted(self.paths)
         for name, rows in self.records.items():
-            self.kb.write_records(name, rows, self.schemas[name].arrow_schema(), self.batch_id)
+            self.kb.write_records(name, rows, record_schema(self.schemas[name]), self.batch_id)
         self.catalog.write_review(self.review, self.batch_id)
         self.catalog.write_documents(self.documents, self.batch_id, supersede_paths=paths)
         kept = {name: [r["record_id"] for r in rows] for name, rows in self.records.items()}

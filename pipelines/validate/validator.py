@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
-from pipelines.llm.injection import suspicious_spans
+from pipelines.validate.injection import suspicious_spans
 from pipelines.model.records import Issue, Record
 from pipelines.model.schema import FieldSpec, Schema
 from pipelines.validate.checks import evaluate

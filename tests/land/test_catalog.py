@@ -11,16 +11,10 @@ import pyarrow as pa
 import pytest
 
 from pipelines.model.document import Document, Reason
-from pipelines.land.catalog import (
-    DOCUMENTS_SCHEMA,
-    REVIEW_SCHEMA,
-    Catalog,
-    document_row,
-    review_id_for,
-    review_row,
-)
+from pipelines.land.catalog import Catalog, document_row, review_id_for, review_row
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.query import run_query
+from pipelines.land.tables import DOCUMENTS_SCHEMA, REVIEW_SCHEMA
 
 WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 

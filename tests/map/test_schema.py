@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
+from pipelines.land.tables import record_schema
 from pipelines.model.schema import SchemaError, load_schema, load_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +31,6 @@ def test_pydantic_model_validates_types_and_required():
     with pytest.raises(ValidationError) as exc:
         Model(issue_date=date(2026, 1, 2), issuer_name="X", total_amount=Decimal(1))
     assert "invoice_number" in str(exc.value)
-
-
-def test_arrow_schema_has_fields_standard_columns_and_nested_items():
-    inv = load_schemas(ROOT / "schemas")["invoice"]
-    s = inv.arrow_schema()
-    assert s.field("total_amount").type == pa.decimal128(18, 2)
-    assert s.field("issue_date").type == pa.date32()
-    items = s.field("line_items").type
-    assert pa.types.is_list(items) and items.value_type.field("unit_price").type == pa.decimal128(18, 4)
-    for col in ("record_id", "document_id", "source_path", "schema_version", "extracted_at", "provenance"):
-        assert col in s.names
 
 
 @pytest.mark.parametrize(
@@ -69,4 +59,4 @@ def test_user_schema_dropped_in_directory_is_loaded(tmp_path):
         "  installed: {type: date}\n")
     schemas = load_schemas(tmp_path)
     assert schemas["asset"].version == 3
-    assert schemas["asset"].arrow_schema().field("installed").type == pa.date32()
+    assert record_schema(schemas["asset"]).field("installed").type == pa.date32()

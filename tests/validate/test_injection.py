@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipelines.model.document import Document
-from pipelines.llm.injection import fold, overlaps, suspicious_spans
+from pipelines.validate.injection import fold, overlaps, suspicious_spans
 from pipelines.validate.validator import hidden_text_issues, matters
 
 CORPUS = yaml.safe_load((Path(__file__).with_name("injection_corpus.yaml")).read_text(encoding="utf-8"))
