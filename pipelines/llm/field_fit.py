@@ -26,7 +26,7 @@ from pipelines.map.extract.context import Ctx, id_span, is_id_field, norm_value
 from pipelines.map.extract.engine import candidate_context
 from pipelines.map.extract.labels import fold_label
 from pipelines.model.records import FieldValue, Issue, Record
-from pipelines.map.normalize_base import NormalizeError
+from pipelines.map.normalize import NormalizeError
 from pipelines.model.schema import FieldSpec, Schema
 
 NEAR_LABEL = 80  # characters between a label's end and the evidence, at most

@@ -18,7 +18,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from pipelines.validate.injection import overlaps, suspicious_spans
-from pipelines.map.normalize_base import NormalizeError
+from pipelines.map.normalize import NormalizeError
 from pipelines.map.rule_engine import convert
 from pipelines.model.schema import FieldSpec
 

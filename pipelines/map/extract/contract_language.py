@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.map.normalize_words import UNIT_MONTHS
+from pipelines.map.normalize.words import UNIT_MONTHS
 from pipelines.model.schema import FieldSpec, Schema
 
 LANGUAGE_FILE = Path(__file__).with_name("contract_language.yaml")

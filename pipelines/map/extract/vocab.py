@@ -4,7 +4,7 @@ the finders share. Words listed here name roles, never a schema's fields.
 
 from __future__ import annotations
 import re
-from pipelines.map.normalize_currency_data import SYMBOLS
+from pipelines.map.normalize.currency_data import SYMBOLS
 
 
 ISSUER_CUES = frozenset({

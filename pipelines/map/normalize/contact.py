@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import phonenumbers
 
-from .normalize_base import Locale, NormalizeError, clean, short
+from .base import Locale, NormalizeError, clean, short
 
 # --- phone -----------------------------------------------------------------------------------
 

@@ -4,14 +4,14 @@ Every parser raises `NormalizeError` (a `ValueError`) with a short message sayin
 not be understood. `Locale` carries the hints a rule or schema can give. The rules for each
 kind of value are documented beside its implementation:
 
-- dates and datetimes: `normalize_dates` (day-first unless told or proven otherwise; month
+- dates and datetimes: `dates.py` (day-first unless told or proven otherwise; month
   names in EN/DE/NL/FR/ES/IT/PT/PL/Nordic; two-digit years < 70 -> 20xx; no year -> error);
-- numbers, amounts, currencies: `normalize_numbers` (separator rules; "," + 3 digits is
+- numbers, amounts, currencies: `numbers.py` (separator rules; "," + 3 digits is
   thousands and "." + 3 digits is decimal unless the locale or an amount's currency says
   otherwise; negatives as -x, x-, (x), x CR; symbol/ISO code/name for the currency);
-- phone, email, postcode, IBAN: `normalize_contact` (E.164 via `phonenumbers`; GB postcodes
+- phone, email, postcode, IBAN: `contact.py` (E.164 via `phonenumbers`; GB postcodes
   validated and spaced; IBAN length table and mod-97 check);
-- months, enums, booleans: `normalize_words` (bare numbers are months; days/weeks only when
+- months, enums, booleans: `words.py` (bare numbers are months; days/weeks only when
   they make whole months; enum: exact value/synonym first, then whole-word phrases, a phrase
   inside a longer found phrase not counting, the value listed first winning).
 
@@ -26,11 +26,11 @@ import unicodedata
 from decimal import Decimal
 from collections.abc import Callable, Mapping, Sequence
 
-from .normalize_base import INVISIBLE, Locale, NormalizeError
-from .normalize_contact import parse_email, parse_iban, parse_phone, parse_postcode
-from .normalize_dates import parse_date, parse_datetime
-from .normalize_numbers import parse_amount, parse_currency, parse_decimal, parse_integer
-from .normalize_words import parse_bool, parse_enum, parse_months
+from .base import INVISIBLE, Locale, NormalizeError
+from .contact import parse_email, parse_iban, parse_phone, parse_postcode
+from .dates import parse_date, parse_datetime
+from .numbers import parse_amount, parse_currency, parse_decimal, parse_integer
+from .words import parse_bool, parse_enum, parse_months
 
 __all__ = [
     "Locale", "NormalizeError", "TYPE_NAMES", "normalize", "parse_amount", "parse_bool", "parse_currency",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from collections.abc import Mapping, Sequence
 
-from .normalize_base import NormalizeError, clean, fold, short
+from .base import NormalizeError, clean, fold, short
 
 _UNITS_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

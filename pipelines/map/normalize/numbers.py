@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from .normalize_base import Locale, NormalizeError, clean, fold, short
-from .normalize_currency_data import ISO_4217, KNOWN_CODES, MINOR_UNITS, NAMES, SYMBOLS
-from .normalize_words import words_to_number
+from .base import Locale, NormalizeError, clean, fold, short
+from .currency_data import ISO_4217, KNOWN_CODES, MINOR_UNITS, NAMES, SYMBOLS
+from .words import words_to_number
 
 _SYMBOL_RE = re.compile(
     "|".join(

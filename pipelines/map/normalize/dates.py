@@ -22,7 +22,7 @@ import datetime as dt
 import email.utils
 import re
 
-from .normalize_base import Locale, NormalizeError, clean, fold, short, strip_trailing_punct
+from .base import Locale, NormalizeError, clean, fold, short, strip_trailing_punct
 
 _MONTH_NAMES = {
     1: "january januar janner januari janvier enero gennaio janeiro styczen stycznia",
