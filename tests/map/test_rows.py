@@ -10,7 +10,8 @@ import pytest
 
 from pipelines.model.document import Document
 from pipelines.model.records import Record
-from pipelines.map.rows import extract_rows, norm_key
+from pipelines.map.row_keys import norm_key
+from pipelines.map.rows import extract_rows
 from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
 
