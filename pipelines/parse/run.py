@@ -11,9 +11,10 @@ import resource
 import signal
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -34,17 +35,23 @@ def parse_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, st
     return parse_bytes(p.read_bytes(), name=p.name, source_path=str(p), limits=limits, store=store)
 
 
-def _init_worker(memory_mb: int) -> None:
+def _init_worker(memory_mb: int, setup: tuple[Callable[..., None], tuple[Any, ...]] | None = None) -> None:
     # Ctrl-C is handled by the parent, which tears the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit = memory_mb * 1024 * 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or hard > limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard if hard != resource.RLIM_INFINITY else resource.RLIM_INFINITY))
+    if setup is not None:
+        setup[0](*setup[1])
 
 
 def _worker(path: str, limits: Limits, store_root: str | None) -> Document:
     return parse_file(path, limits, RawStore(store_root) if store_root else None)
+
+
+# What a worker does with one path: parse it (the default), or more (run/work.py parses and maps).
+Task = Callable[[str, Limits, "str | None"], Any]
 
 
 def _failed(path: str, reason: Reason, text: str) -> Document:
@@ -63,15 +70,22 @@ def parse_files(
     workers: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     store: RawStore | None = None,
-) -> Iterator[Document]:
-    """Yield one Document per path, in input order. `workers=0` parses in this process."""
+    task: Task | None = None,
+    setup: tuple[Callable[..., None], tuple[Any, ...]] | None = None,
+) -> Iterator[Any]:
+    """Yield one Document per path, in input order. `workers=0` parses in this process.
+
+    `task(path, limits, store_root)` replaces the parse in the workers (module-level, so it
+    pickles), with `setup(*args)` run once per worker first; its result is yielded instead,
+    except for a worker that timed out or died: its path is still a quarantined Document."""
     if workers <= 0:
         for path in paths:
             yield parse_file(path, limits, store)
         return
     store_root = str(store.root) if store else None
     window = max(4, workers * 8)  # bounded in-flight work keeps memory flat on huge batches
-    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(limits.memory_mb,)) as pool:
+    work = task or _worker
+    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(limits.memory_mb, setup)) as pool:
         pending: deque[tuple[str, object]] = deque()
         it = iter(paths)
         exhausted = False
@@ -83,14 +97,14 @@ def parse_files(
                     exhausted = True
                     break
                 # Pool timeout is a backstop a little past the cooperative one inside the parser.
-                pending.append((path, pool.schedule(_worker, args=(path, limits, store_root), timeout=limits.timeout_s + 5)))
+                pending.append((path, pool.schedule(work, args=(path, limits, store_root), timeout=limits.timeout_s + 5)))
             if not pending:
                 break
             path, future = pending.popleft()
             yield _collect(path, future, limits)
 
 
-def _collect(path: str, future, limits: Limits) -> Document:  # type: ignore[no-untyped-def]
+def _collect(path: str, future, limits: Limits) -> Any:  # type: ignore[no-untyped-def]
     try:
         return future.result()
     except FutureTimeout:

@@ -1,8 +1,10 @@
-"""`mapper run --direct`: the batch's stages chained in this process, one input file at a time.
+"""`mapper run --direct`: the batch's stages chained, one input file at a time.
 
 The same stage functions the Dagster assets call (pipelines/run/stages.py), streamed: a file
 is parsed (or read from the parse cache), mapped, judged and handed to the writer before the
-next one, so memory stays flat however many documents a batch holds. No hand-off files and no
+next one, so memory stays flat however many documents a batch holds. With parse workers and no
+LLM endpoint the workers do parse, map and judge (pipelines/run/work.py); this process counts
+and writes. No hand-off files and no
 stopgap hold (that needs the batch history Dagster runs keep).
 """
 
@@ -21,6 +23,7 @@ from pipelines.run.mapper import Mapper
 from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress
 from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
+from pipelines.run.work import judge_in_workers
 from pipelines.run.writer import BatchWriter
 
 
@@ -43,13 +46,17 @@ def run(
     files = list(iter_inputs(paths, follow_links=settings.follow_links))
     progress = progress or Progress(len(files), enabled=False)
     progress.total = len(files)
-    entries, unread = store_inputs(files, store, settings.limits.max_bytes)
     llm = mapper.with_llm(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
     try:
-        docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
-        extracted = progress.counting(map_documents(docs, mapper), "mapped")
-        land_files(progress.counting(judge_files(extracted, mapper, summary), "landed"), writer)
+        if settings.workers > 0 and llm is None:  # parse, map and judge in the workers
+            judged = judge_in_workers(files, settings, store, mapper, summary)
+            land_files(progress.counting(judged, "parsed", "mapped", "landed"), writer)
+        else:
+            entries, unread = store_inputs(files, store, settings.limits.max_bytes)
+            docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
+            extracted = progress.counting(map_documents(docs, mapper), "mapped")
+            land_files(progress.counting(judge_files(extracted, mapper, summary), "landed"), writer)
     finally:
         if llm is not None:
             llm.flush()

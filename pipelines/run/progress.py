@@ -51,10 +51,11 @@ class Progress:
             self.counts[stage] = int(n)
         self.show()
 
-    def counting(self, items: Iterable[T], stage: str) -> Iterator[T]:
-        """Pass items through, counting each one as done for `stage` when it comes out of it."""
+    def counting(self, items: Iterable[T], *stages: str) -> Iterator[T]:
+        """Pass items through, counting each one as done for `stages` when it comes out of them."""
         for item in items:
-            self.add(stage)
+            for stage in stages:
+                self.add(stage)
             yield item
 
     def line(self) -> str:

@@ -108,10 +108,10 @@ def _repath(doc: Document, path: str) -> Document:
     return doc
 
 
-def _with_parents(doc: Document, parent: Document | None = None) -> Iterator[tuple[Document, Document | None]]:
+def with_parents(doc: Document, parent: Document | None = None) -> Iterator[tuple[Document, Document | None]]:
     yield doc, parent
     for child in doc.children:
-        yield from _with_parents(child, doc)
+        yield from with_parents(child, doc)
 
 
 def map_documents(docs: Iterable[Document], mapper: Mapper, stats: dict[str, Any] | None = None) -> Iterator[Extracted]:
@@ -121,7 +121,7 @@ def map_documents(docs: Iterable[Document], mapper: Mapper, stats: dict[str, Any
     for doc in docs:
         results: list[tuple[Document, Any]] = []
         stats["documents"] = stats.get("documents", 0) + 1
-        for d, parent in _with_parents(doc):
+        for d, parent in with_parents(doc):
             stats["attachments"] = stats.get("attachments", 0) + (d is not doc)
             if d.status is Status.QUARANTINED:
                 results.append((d, None))
