@@ -18,7 +18,6 @@ dies (kill -9, power loss) nothing else marks its run failed or gives back the p
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -34,8 +33,7 @@ import psutil
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
 from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
-from pipelines.run.files import WORK_DIR, work_dir
-from pipelines.storage import state_dir
+from pipelines.run.files import remove, work_dir, work_root
 
 PID_TAG, HOST_TAG, PROC_START_TAG = "mapper/pid", "mapper/host", "mapper/process_started"
 DEFAULT_MAX_RUNTIME_S = 6 * 3600
@@ -107,14 +105,14 @@ def remove_work_data(kb_root: str | Path, batch_id: str) -> bool:
         for p in wd.iterdir():
             if p.suffix == ".json" and p.is_file():
                 continue
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            remove(p)
             removed = True
     return removed
 
 
 def remove_stale_work(kb_root: str | Path, instance: dg.DagsterInstance, echo: Echo) -> list[str]:
     """Work data of batches with no run in progress: left behind by a run that died."""
-    root = state_dir(kb_root) / WORK_DIR
+    root = work_root(kb_root)
     if not root.is_dir():
         return []
     busy = in_progress_batches(instance)
@@ -162,7 +160,7 @@ class Watch:
 
     instance: dg.DagsterInstance
     run_id: str
-    kb_root: Path
+    kb_root: str | Path  # the KB location: its work files are beside it (run/files.py)
     batch_id: str
     max_runtime: int
     echo: Echo

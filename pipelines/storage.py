@@ -3,7 +3,7 @@
 `MAPPER_KB` / `MAPPER_RAW` (and `--kb`) take a local path or an `s3://`, `gs://` (`gcs://`) or
 `abfs://` (`abfss://`, `az://`) URL. A location is kept as a string: an absolute local path or
 the URL as given. Tables go through deltalake (delta-rs speaks these stores natively); other
-files (raw bytes, hand-offs) go through fsspec via universal-pathlib.
+files (raw bytes, batch hand-offs, review claims) go through fsspec via universal-pathlib.
 
 A scheme we do not support is an error at start, never a local folder named after it — and
 so is a URL whose `//` was collapsed to `/` by a path join (`s3:/bucket/kb`), the classic way
@@ -91,6 +91,15 @@ def upath(loc: str) -> Any:
             f"(needs universal-pathlib and {SCHEMES[scheme]})") from exc
 
 
+def kb_path(kb_root: str | os.PathLike[str], *parts: str) -> Any:
+    """`kb_root/parts...` as a pathlib-like object: a `Path` under a local KB (as given), a
+    `UPath` under a KB URL. For the files that live beside the tables (hand-offs, candidates)."""
+    loc = location(kb_root)
+    if is_remote(loc):
+        return upath(join(loc, *parts))
+    return Path(os.fspath(kb_root), *parts)
+
+
 def kb_setting(value: str | os.PathLike[str]) -> Path | str:
     """A KB/raw location as Settings keeps it: a `Path` locally, the checked URL otherwise."""
     loc = location(value)
@@ -98,12 +107,12 @@ def kb_setting(value: str | os.PathLike[str]) -> Path | str:
 
 
 def state_dir(kb_root: str | os.PathLike[str]) -> Path:
-    """The local folder for a KB's working state: batch manifests, stage hand-offs, caches.
+    """The local folder for a KB's caches (the parse cache, the LLM cache).
 
-    For a local KB that is the KB folder itself (as before). For a KB on object storage it is
-    `$MAPPER_STATE/<scheme>/<bucket>/<prefix>` (default `.mapper_state/`): a folder every step
-    of a batch must see, i.e. a shared volume when steps run on several machines. The tables and
-    the raw store are on the object store; only these transient files are not.
+    For a local KB that is the KB folder itself. For a KB on object storage it is
+    `$MAPPER_STATE/<scheme>/<bucket>/<prefix>` (default `.mapper_state/`) on each machine: a
+    cache, so it need not be shared. Batch hand-offs, rule candidates and review claims are not
+    here but beside the tables, on the object store (`kb_path`).
     """
     loc = location(kb_root)
     if not is_remote(loc):

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.run.batch import register_batch
+from pipelines.run import batch as run_batch
 from pipelines.run.hold import release
 from pipelines.defs.assets import HELD_CHECK, GROUP
 from pipelines.defs.inputs import INPUTS
@@ -57,7 +57,7 @@ class NewBatch(dg.Config):
 @dg.op
 def register(context: dg.OpExecutionContext, config: NewBatch, mapper: MapperResource) -> None:
     """Record the batch's files and add its partition (what the inbox sensor does, by hand)."""
-    files = register_batch(mapper.settings().kb_root, config.batch_id, config.paths)
+    files = run_batch.register_batch(mapper.settings().kb_root, config.batch_id, config.paths)
     context.instance.add_dynamic_partitions("batches", [config.batch_id])
     context.log.info("batch %s: %d files", config.batch_id, len(files))
 

@@ -33,7 +33,7 @@ from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the lear
     CONSTANT_FIELDS, Correction, _jsonable, esc, propose_field, value_pattern,
 )
 from pipelines.review.tables import propose_table
-from pipelines.storage import state_dir
+from pipelines.storage import kb_path
 
 LEARNED_DIR = "learned"
 CANDIDATES_DIR = Path("_review") / "candidates"
@@ -310,15 +310,20 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
 # ---- candidates on disk --------------------------------------------------------------------
 
 
-def candidates_dir(settings: Settings) -> Path:
-    return state_dir(settings.kb_root) / CANDIDATES_DIR
+def candidates_dir(settings: Settings) -> Any:
+    """Beside the KB's tables (in its bucket for a KB URL): every reviewer's machine sees them."""
+    return kb_path(settings.kb_root, *CANDIDATES_DIR.parts)
 
 
-def save_candidate(settings: Settings, cand: Candidate) -> Path:
+def save_candidate(settings: Settings, cand: Candidate) -> Any:
     path = candidates_dir(settings) / f"{cand.id}.yaml"
+    text = dump_yaml(cand.to_dict())
+    if not isinstance(path, Path):
+        path.write_text(text, encoding="utf-8")  # one PUT: whole or absent
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(dump_yaml(cand.to_dict()), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
 

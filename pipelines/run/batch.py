@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.ingest.walk import SkippedLink, iter_inputs
-from pipelines.run.files import BATCHES_DIR, manifest_path, read_json, work_dir, write_json
-from pipelines.storage import state_dir
+from pipelines.run.files import batches_root, manifest_path, read_json, work_dir, write_json
 
 
 def new_batch_id() -> str:
@@ -37,7 +36,7 @@ def batch_files(kb_root: str | Path, batch_id: str) -> list[str]:
 
 
 def batches(kb_root: str | Path) -> list[str]:
-    d = state_dir(kb_root) / BATCHES_DIR
+    d = batches_root(kb_root)
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 

@@ -19,7 +19,6 @@ from pipelines.run.files import read_json, work_dir
 from pipelines.run.hold import LANDED_FILE, batch_summary, hold_status, scope
 from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress, read_progress, reset_progress
-from pipelines.storage import state_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +66,7 @@ def run_batch(paths: list[str], settings: Settings, batch_id: str | None = None,
     instance.add_dynamic_partitions("batches", [batch_id])
     job = defs().resolve_job_def("process_batch")
     run_id, max_runtime = str(uuid.uuid4()), run_guard.max_runtime_seconds(instance, settings.run_max_seconds)
-    watch = run_guard.Watch(instance, run_id, state_dir(settings.kb_root), batch_id, max_runtime, _say,
+    watch = run_guard.Watch(instance, run_id, settings.kb_root, batch_id, max_runtime, _say,
                             on_poll=lambda: progress.set(read_progress(work)))
     result = watch.run(lambda: job.execute_in_process(
         instance=instance, partition_key=batch_id, raise_on_error=False, run_config=run_config, run_id=run_id,

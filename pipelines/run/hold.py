@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import Settings
-from pipelines.run.files import WORK_DIR, read_json, work_dir, write_json
+from pipelines.run.files import read_json, work_dir, work_root, write_json
 from pipelines.run.outcome import QUARANTINED, REVIEW
-from pipelines.storage import state_dir
 
 
 class BatchHeldError(RuntimeError):
@@ -49,7 +48,7 @@ def problem_rate(summary: dict[str, Any]) -> float:
 def recent_rates(kb_root: str | Path, exclude: str, window: int) -> list[float]:
     """Problem rates of the latest whole batches (not single-document re-runs) before this one."""
     found = []
-    root = state_dir(kb_root) / WORK_DIR
+    root = work_root(kb_root)
     for p in root.glob("*/summary.json") if root.is_dir() else ():
         s = read_json(p)
         if s and s["batch_id"] != exclude and s.get("scope") == "batch":

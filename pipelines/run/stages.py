@@ -31,7 +31,7 @@ from pipelines.model.document import Document, Status
 from pipelines.ingest.raw_store import RawStore
 from pipelines.parse import cache as parse_cache
 from pipelines.run.batch import batch_files
-from pipelines.run.files import EXTRACTED, PARSED, VALIDATED, dump_stream, load_stream, read_json, work_dir, write_json
+from pipelines.run.files import EXTRACTED, PARSED, VALIDATED, dump_stream, load_stream, read_json, remove, work_dir, write_json
 from pipelines.run.handoff import Extracted
 from pipelines.run.hold import (LANDED_FILE, SUMMARY_FILE, BatchHeldError, HoldPolicy, assess_hold, hold_status,
                                 problem_rate, scope)
@@ -230,7 +230,7 @@ def judge(settings: Settings, batch_id: str, mapper: Mapper, policy: HoldPolicy 
     write_json(wd / SUMMARY_FILE[sc], out)
     if sc == "batch":  # re-running one document neither sets nor clears the batch's hold
         write_json(wd / "hold.json", assess_hold(settings.kb_root, out, policy or HoldPolicy.from_settings(settings)))
-    (wd / LANDED_FILE[sc]).unlink(missing_ok=True)
+    remove(wd / LANDED_FILE[sc])
     return out
 
 

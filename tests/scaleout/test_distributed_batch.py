@@ -1,6 +1,9 @@
 """End to end on real servers: a data_samples batch through Dagster with its steps on two Celery
 workers (Redis broker), run storage on PostgreSQL, the KB and raw store on the S3 server; then
 `mapper query` on that KB. Counts reconcile, the objects are in the bucket, no local `s3:` folder.
+
+The launcher and each worker have their own working folder and MAPPER_STATE, as on separate
+machines: the stages hand off through the bucket (`<kb>/_work/<batch>/`), no local work folder.
 """
 
 from __future__ import annotations
@@ -46,10 +49,14 @@ def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, 
         "MAPPER_EXECUTOR": "celery", "MAPPER_CELERY_BROKER": redis.url, "MAPPER_WORKERS": "0",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": str(REPO),
     }
-    workers = [subprocess.Popen([str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
-                                 "-y", str(worker_cfg), "-n", f"mapper-{i}", "--", "--concurrency=1"],
-                                cwd=cwd, env=env, stdout=open(tmp_path / f"worker{i}.log", "wb"),
-                                stderr=subprocess.STDOUT, start_new_session=True) for i in range(2)]
+    workers = []
+    for i in range(2):  # "machines" that share only the servers
+        (tmp_path / f"machine{i}").mkdir()
+        workers.append(subprocess.Popen(
+            [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+             "-y", str(worker_cfg), "-n", f"mapper-{i}", "--", "--concurrency=1"],
+            cwd=tmp_path / f"machine{i}", env=env | {"MAPPER_STATE": str(tmp_path / f"machine{i}" / "state")},
+            stdout=open(tmp_path / f"worker{i}.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True))
     try:
         batch = "celery-e2e"
         register = tmp_path / "register.yaml"
@@ -75,6 +82,10 @@ def test_batch_on_celery_workers_postgres_and_s3(tmp_path, s3_server, postgres, 
         assert any(k.startswith("kb/documents/_delta_log/") for k in keys)
         assert any(k.startswith("kb/_raw/") for k in keys)
         assert not (cwd / "s3:").exists() and not (REPO / "s3:").exists()
+        # The hand-offs went through the bucket; no machine has a local work folder or manifest.
+        assert f"kb/_batches/{batch}.json" in keys and f"kb/_work/{batch}/landed.json" in keys
+        assert {f"kb/_work/{batch}/{name}" for name in ("parsed.jsonl", "extracted.jsonl", "validated.jsonl")} <= set(keys)
+        assert not [p for p in tmp_path.rglob("*") if p.name in ("_work", "_batches")]
 
         with psycopg2.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="dagster") as con:
             with con.cursor() as cur:  # the runs are recorded in PostgreSQL
