@@ -15,6 +15,7 @@ from typing import Any
 
 from pipelines.model.records import Record
 from pipelines.model.schema import Schema
+from pipelines.review.corrections import Correction, InvalidCorrection
 
 _EDIT = re.compile(r"^(?P<field>[A-Za-z_]\w*)(?:\.|\[)(?P<row>\d+)\]?(?:\.(?P<col>[A-Za-z_]\w*))?$")
 
@@ -28,8 +29,6 @@ def _plain(value: Any) -> Any:
 def expand_item_edits(record: Record, schema: Schema, corrections: Sequence[Any]) -> list[Any]:
     """Corrections with cell edits of list fields folded into one whole-list correction each.
     Raises ValueError-derived InvalidCorrection (via the caller's checks) for bad rows/columns."""
-    from pipelines.review.actions import Correction, InvalidCorrection
-
     out: list[Any] = []
     edits: dict[str, list[dict[str, Any]]] = {}
     for c in corrections:

@@ -28,6 +28,7 @@ from pipelines.map.normalize import NormalizeError
 from pipelines.map.rules import FieldRule, RuleError, RuleSet, load_rules
 from pipelines.model.schema import Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
+from pipelines.review.corrections import InvalidCorrection, normalise
 from pipelines.review.identity import selector_for
 from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the learning API)
     CONSTANT_FIELDS, Correction, _jsonable, esc, propose_field, value_pattern,
@@ -253,8 +254,6 @@ def propose_for_document(settings: Settings, doc: Document, schema_name: str, co
             rule_id = f"{rule_id}-{digest[:4]}"
         try:
             if spec.type == "list" and isinstance(spec.items, dict):
-                from pipelines.review.actions import InvalidCorrection, normalise
-
                 try:
                     items = normalise(c.field, c.value, spec)
                 except InvalidCorrection as exc:

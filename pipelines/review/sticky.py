@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pipelines.model.records import Issue, Record
 from pipelines.model.schema import Schema
-from pipelines.review.actions import OVERRIDABLE, apply_after
+from pipelines.review.actions import OVERRIDABLE
+from pipelines.review.corrections import apply_after
 from pipelines.review.store import PAST, Decision, ReviewStore
 from pipelines.validate.validator import validate
 
