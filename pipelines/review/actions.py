@@ -23,7 +23,7 @@ from typing import Any
 from pipelines.config import Settings
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.rows import record_row
-from pipelines.land.tables import record_schema
+from pipelines.land.writer import land_reviewed, withdraw
 from pipelines.model.document import Document
 from pipelines.model.records import Issue, Record
 from pipelines.model.schema import Schema, load_schemas
@@ -71,10 +71,7 @@ def reject(settings: Settings, review_id: str, reviewer: str, reason: str, *, ex
 
     def take_back(stored: Decision) -> None:
         # An earlier accept may have landed the record; a rejected record must not stay in the KB.
-        kb = KnowledgeBase(settings.kb_root)
-        if item.schema in kb.schemas():
-            kb.upsert(item.schema, None, key=("record_id",), batch_id=None,
-                      supersede_column="record_id", supersede_values=[item.record_id])
+        withdraw(KnowledgeBase(settings.kb_root), item.schema, item.record_id)
 
     return store.record_decision(decision, expected_version, on_commit=take_back)
 
@@ -116,7 +113,7 @@ def _land_decision(settings: Settings, review_id: str, reviewer: str, correction
         batch_id = f"review-{stored.decision_id}"
         row = record_row(record, schema, batch_id, stored.decided_at)
         row["record_id"] = item.record_id  # the queue's id (the record's position is not in the JSON)
-        KnowledgeBase(settings.kb_root).write_records(schema.name, [row], record_schema(schema), batch_id)
+        land_reviewed(KnowledgeBase(settings.kb_root), schema, row, batch_id)
 
     return store.record_decision(decision, expected_version, on_commit=land_record if land else None)
 

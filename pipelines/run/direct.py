@@ -24,7 +24,7 @@ from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress
 from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
 from pipelines.run.work import judge_in_workers
-from pipelines.run.writer import BatchWriter
+from pipelines.land.writer import BatchWriter
 
 
 def run(

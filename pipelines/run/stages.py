@@ -38,7 +38,7 @@ from pipelines.run.hold import (LANDED_FILE, SUMMARY_FILE, BatchHeldError, HoldP
 from pipelines.run.mapper import Mapper
 from pipelines.run.progress import ProgressFile
 from pipelines.run.outcome import LANDED, QUARANTINED, REVIEW, DocOutcome, Summary
-from pipelines.run.writer import BatchWriter
+from pipelines.land.writer import BatchWriter
 from pipelines.storage import state_dir
 
 # ---- the stages --------------------------------------------------------------------------

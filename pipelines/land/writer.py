@@ -1,22 +1,52 @@
-"""The one writer of a batch's results: KB record tables, review queue and catalog.
+"""The one writer of records into the KB: a batch's results (record tables, review queue and
+catalog) and the records a person accepted, corrected or rejected in review.
 
-`mapper run --direct`, the Dagster `land` asset and the review app all land through here.
+`mapper run --direct`, the Dagster `land` asset (BatchWriter) and the review app
+(`land_reviewed`, `withdraw`) all land through here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pipelines.land import rows as land_rows
 from pipelines.land.catalog import Catalog, document_row, review_id_for
 from pipelines.land.kb import KnowledgeBase
 from pipelines.land.tables import record_schema
+from pipelines.model.document import Document
+from pipelines.model.records import Issue, Record
 from pipelines.model.schema import Schema
-from pipelines.run.outcome import QUARANTINED, DocOutcome
 
 FLUSH_EVERY = 2000  # records buffered before a write
+QUARANTINED = "quarantined"
+
+
+class DocOutcome(Protocol):
+    """Where one document ended (pipelines/run/outcome.py decides it)."""
+
+    document: Document
+    outcome: str
+    records: list[Record]
+    issues: dict[str, list[Issue]]
+    schema: str | None
+    kept: dict[str, str]
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+def land_reviewed(kb: KnowledgeBase, schema: Schema, row: dict[str, Any], batch_id: str) -> None:
+    """Land one record a person accepted or corrected (a row of `land.rows.record_row`)."""
+    kb.write_records(schema.name, [row], record_schema(schema), batch_id)
+
+
+def withdraw(kb: KnowledgeBase, schema_name: str, record_id: str) -> None:
+    """Take a record out of its table (a person rejected it after an earlier accept landed it)."""
+    if schema_name in kb.schemas():
+        kb.upsert(schema_name, None, key=("record_id",), batch_id=None,
+                  supersede_column="record_id", supersede_values=[record_id])
 
 
 def _review_code(oc: DocOutcome) -> str | None:
