@@ -67,7 +67,7 @@ def test_accept_lands_the_record_keeping_each_fields_provenance(review_kb):
 
 
 def test_accept_refuses_a_record_that_still_fails_its_checks(review_kb):
-    rid = item_id(review_kb, "rhein_invoice")
+    rid = item_id(review_kb, "lines_off_invoice")
     invoices = _count(review_kb, "invoice")
     with pytest.raises(InvalidCorrection, match="failed_check lines_add_up") as info:
         accept(review_kb, rid, "alice", expected_version=0)
@@ -270,9 +270,9 @@ def test_clearing_a_required_field_is_refused_and_an_optional_one_is_cleared(rev
 
 
 def test_correct_without_landing_records_the_fix_and_leaves_the_item_open(review_kb):
-    rid = item_id(review_kb, "rhein_invoice")
+    rid = item_id(review_kb, "lines_off_invoice")
     invoices = _count(review_kb, "invoice")
-    d = correct(review_kb, rid, "dana", [Correction("customer_account", "10488")], expected_version=0, land=False)
+    d = correct(review_kb, rid, "dana", [Correction("customer_account", "LD-7731")], expected_version=0, land=False)
     assert d.action == "correct" and d.status == "open" and d.version == 1  # still failing lines_add_up: fine, not landed
     assert _count(review_kb, "invoice") == invoices
     item = ReviewStore(review_kb.kb_root).get(rid)

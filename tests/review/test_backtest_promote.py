@@ -184,15 +184,10 @@ def test_a_confirmed_value_todays_rules_miss_too_is_not_counted_as_broken(review
     from pipelines.review.actions import Correction, correct
     from pipelines.review.backtest import backtest
     from pipelines.review.learn import propose
-    from tests.review.conftest import item_id
+    from tests.review.conftest import LINES_OFF_FIXED, item_id
 
-    rid = item_id(review_kb, "rhein_invoice")
-    lines = json.dumps([
-        {"description": "Schulung Zählerfernauslesung, 2 Tage, Köln (je Teilnehmer)", "quantity": "3",
-         "unit_price": "1180.00", "amount": "3540.00"},
-        {"description": "Schulungsunterlagen und Verpflegung (je Teilnehmer)", "quantity": "3",
-         "unit_price": "145.50", "amount": "436.50"}])
-    correct(review_kb, rid, "bob", [Correction("line_items", lines), Correction("tax_amount", "755,54")], expected_version=0)
+    rid = item_id(review_kb, "lines_off_invoice")
+    correct(review_kb, rid, "bob", [Correction("line_items", json.dumps(LINES_OFF_FIXED))], expected_version=0)
     rep = backtest(review_kb, propose(review_kb, rid))
     assert not [b for b in rep.broken if b["field"] == "line_items"], rep.broken
     assert rep.ok, rep.summary()

@@ -42,7 +42,7 @@ def _payload(marker: Path) -> bytes:
 def test_planted_pickle_in_the_parse_cache_does_not_run_in_mapper_review_show(review_kb, tmp_path):
     marker = tmp_path / "pwned"
     payload = _payload(marker)
-    item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "rhein_invoice"))
+    item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "lines_off_invoice"))
     sha = item.document_id
     kb = Path(review_kb.kb_root)
     old = kb / "_cache/parsed/v1" / sha[:2] / f"{sha}.pdf.pkl"  # where earlier versions read pickles
@@ -61,12 +61,12 @@ def test_planted_pickle_in_the_parse_cache_does_not_run_in_mapper_review_show(re
 def test_a_cache_entry_is_only_used_for_its_own_document_and_key(review_kb, tmp_path):
     kb = Path(review_kb.kb_root)
     store = ReviewStore(review_kb.kb_root)
-    rhein = store.get(item_id(review_kb, "rhein_invoice"))
+    invoice = store.get(item_id(review_kb, "lines_off_invoice"))
     csv = store.get(item_id(review_kb, "meter_csv"))
-    run_stages(review_kb, [ROOT / "data_samples" / "invoices/rheinhydro_00533.pdf"], "cache")
-    key = parse_cache.cache_key(rhein.document_id, rhein.source_path, review_kb.limits)
+    run_stages(review_kb, [Path(invoice.source_path)], "cache")
+    key = parse_cache.cache_key(invoice.document_id, invoice.source_path, review_kb.limits)
     entry = parse_cache.cache_path(kb, key)
-    assert parse_cache.read(entry, key).id == rhein.document_id
+    assert parse_cache.read(entry, key).id == invoice.document_id
 
     # Another document's entry copied under this document's name (same key otherwise): ignored.
     other_key = key | {"sha256": csv.document_id}
@@ -82,7 +82,7 @@ def test_a_cache_entry_is_only_used_for_its_own_document_and_key(review_kb, tmp_
     entry.write_text(json.dumps(body))
     assert parse_cache.read(entry, key) is None
     # A field of the wrong type: ignored, not half-built.
-    body["document"]["id"] = rhein.document_id
+    body["document"]["id"] = invoice.document_id
     body["document"]["elements"][0]["start"] = "0"
     entry.write_text(json.dumps(body))
     assert parse_cache.read(entry, key) is None

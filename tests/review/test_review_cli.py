@@ -39,7 +39,7 @@ def test_list_shows_the_open_queue_as_a_table_and_as_json(cli, review_kb):
     assert {i["schema"] for i in items} == {"invoice"} and len(items) == 2
     assert all(i["status"] == "open" and i["version"] == 0 and i["reasons"] for i in items)
     assert [i["schema"] for i in json.loads(cli("list", "--reason", "low_confidence", "--json").output)] == ["support_case"]
-    assert len(json.loads(cli("list", "--source", "rheinhydro", "--json").output)) == 1
+    assert len(json.loads(cli("list", "--source", "lines_off", "--json").output)) == 1
     assert json.loads(cli("list", "--status", "accepted", "--json").output) == []
 
 
@@ -113,7 +113,7 @@ def test_correct_reports_invalid_values_and_bad_options(cli, review_kb):
     assert r.exit_code == 2 and "START:END" in r.output
     r = cli("correct", rid, "--reviewer", "carol")
     assert r.exit_code == 2 and "nothing to correct" in r.output
-    r = cli("accept", item_id(review_kb, "rhein_invoice"), "--reviewer", "carol")
+    r = cli("accept", item_id(review_kb, "lines_off_invoice"), "--reviewer", "carol")
     assert r.exit_code == 1 and "failed_check lines_add_up" in r.output
     assert ReviewStore(review_kb.kb_root).decisions() == []
 

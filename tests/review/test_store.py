@@ -56,7 +56,7 @@ def test_items_filter_by_schema_reason_source_and_status(review_kb):
 
 def test_get_accepts_a_unique_prefix_and_says_when_unknown_or_ambiguous(review_kb):
     store = ReviewStore(review_kb.kb_root)
-    rid = item_id(review_kb, "rhein_invoice")
+    rid = item_id(review_kb, "lines_off_invoice")
     assert store.get(rid[:8]).review_id == rid
     with pytest.raises(KeyError, match="no review item"):
         store.get("ffffffffffff")
@@ -214,7 +214,7 @@ def test_load_document_uses_the_parse_cache_when_the_original_is_gone(review_kb)
     from pipelines.ingest.raw_store import RawStore
     from pipelines.run.stages import parse_documents, store_inputs
 
-    item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "rhein_invoice"))
+    item = ReviewStore(review_kb.kb_root).get(item_id(review_kb, "lines_off_invoice"))
     store = RawStore(review_kb.raw_root)
     entries, _ = store_inputs([item.source_path], store, review_kb.limits.max_bytes)
     [parsed] = parse_documents(entries, review_kb, store, use_cache=False)  # the pipeline's parse cache
