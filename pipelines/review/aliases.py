@@ -22,8 +22,12 @@ import yaml
 
 from pipelines.config import Settings
 from pipelines.map.extract.labels import fold_label
-from pipelines.map.learned_aliases import aliases_path, load_learned
-from pipelines.model.schema import Schema
+from pipelines.map.learned_aliases import aliases_path, load_learned, with_learned_aliases
+from pipelines.map.mapper import map_document
+from pipelines.map.rules import load_rules
+from pipelines.model.schema import Schema, load_schemas
+from pipelines.review.backtest import _kb_state, _values
+from pipelines.review.documents import stored_documents
 
 MIN_LETTERS = 3  # "To" or "No" alone would fire everywhere
 
@@ -66,13 +70,6 @@ def adopt(settings: Settings, schema: str, pairs: list[tuple[str, str]], by: str
 def backtest_aliases(settings: Settings, schema_name: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Map every stored document with and without the candidate aliases; what changes and what
     breaks (a value a person decided moved, or a value today's extraction reproduces lost)."""
-    from pipelines.map.learned_aliases import with_learned_aliases
-    from pipelines.map.mapper import map_document
-    from pipelines.map.rules import load_rules
-    from pipelines.model.schema import load_schemas
-    from pipelines.review.backtest import _kb_state, _values
-    from pipelines.review.documents import stored_documents
-
     raw = load_schemas(settings.schemas_dir)
     base = with_learned_aliases(raw, settings.mappings_dir)
     extra: dict[str, list[str]] = {}
@@ -105,9 +102,6 @@ def adopt_after_backtest(settings: Settings, schema_name: str, pairs: list[tuple
                          source: dict[str, Any]) -> list[dict[str, Any]]:
     """Backtest each candidate alias on its own; adopt those that break nothing. Returns one
     line of outcome per alias ({field, label, adopted, changed, broken})."""
-    from pipelines.map.learned_aliases import with_learned_aliases
-    from pipelines.model.schema import load_schemas
-
     schema = with_learned_aliases(load_schemas(settings.schemas_dir), settings.mappings_dir).get(schema_name)
     if schema is None:
         return []

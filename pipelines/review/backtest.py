@@ -24,12 +24,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipelines.config import Settings
+from pipelines.land.kb import KnowledgeBase, TableNotFoundError
+from pipelines.map.rule_engine import convert
 from pipelines.map.learned_aliases import with_learned_aliases
 from pipelines.map.mapper import map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.model.schema import FieldSpec, Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
+from pipelines.review.documents import stored_documents
 from pipelines.review.learn import Candidate
+from pipelines.review.store import ReviewStore
 from pipelines.validate.validator import validate
 
 HIGH_CONFIDENCE = 0.9  # a landed value this sure counts as confirmed
@@ -101,9 +105,6 @@ def _values(fields: dict[str, Any], schema: Schema) -> dict[str, Any]:
 def _kb_state(settings: Settings, schemas: dict[str, Schema]) -> tuple[dict, dict, dict, dict]:
     """(current values, confirmed values, source paths, values a person decided), each keyed
     by (schema, document_id); confirmed includes the person's values."""
-    from pipelines.land.kb import KnowledgeBase, TableNotFoundError
-    from pipelines.review.store import ReviewStore
-
     kb = KnowledgeBase(settings.kb_root)
     current: dict[tuple[str, str], dict[str, Any]] = {}
     confirmed: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
@@ -163,8 +164,6 @@ def book_with(settings: Settings, schemas: dict[str, Schema], cand: Candidate) -
 
 
 def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
-    from pipelines.review.documents import stored_documents
-
     schemas = with_learned_aliases(load_schemas(settings.schemas_dir), settings.mappings_dir)
     book = book_with(settings, schemas, cand)
     old_book = load_rules(settings.mappings_dir, schemas)
@@ -232,8 +231,6 @@ def backtest(settings: Settings, cand: Candidate) -> BacktestReport:
 
 def _reproduces_corrections(cand: Candidate, new: dict[str, Any], schema: Schema) -> bool:
     """Without a recorded decision (a scripted proposal): compare with the correction values."""
-    from pipelines.map.rule_engine import convert
-
     for c in [*(cand.source.get("corrections") or []), *(cand.source.get("confirmed") or [])]:
         spec = schema.fields.get(c["field"])
         if spec is None or c["field"] not in cand.rule_set.fields:

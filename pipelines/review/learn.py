@@ -29,10 +29,12 @@ from pipelines.map.rules import FieldRule, RuleError, RuleSet, load_rules
 from pipelines.model.schema import Schema, load_schemas
 from pipelines.map.selectors import DocView, matches
 from pipelines.review.corrections import InvalidCorrection, normalise
+from pipelines.review.documents import load_document, stored_documents
 from pipelines.review.identity import selector_for
 from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the learning API)
     CONSTANT_FIELDS, Correction, _jsonable, esc, propose_field, value_pattern,
 )
+from pipelines.review.store import ReviewStore
 from pipelines.review.tables import propose_table
 from pipelines.storage import kb_path
 
@@ -172,8 +174,6 @@ def confirmed_values(item: Any, decision: Any, corrected: set[str], doc: Documen
 def _find_parent(settings: Settings, doc: Document) -> Document | None:
     if not doc.parent_id:
         return None
-    from pipelines.review.documents import stored_documents
-
     for d, parent in stored_documents(settings):
         if d.id == doc.id:
             return parent
@@ -185,9 +185,6 @@ def propose(settings: Settings, review_id: str, corrections: list[Any] | None = 
     """A candidate rule set from a review item's corrections (default: its latest `correct`
     decision), plus (`include_confirmed`) the flagged values the reviewer kept as proposed.
     Raises LearnError if no correction yields a rule that reproduces its value."""
-    from pipelines.review.documents import load_document
-    from pipelines.review.store import ReviewStore
-
     store = ReviewStore(settings.kb_root)
     item = store.get(review_id)
     meta: dict[str, Any] = {}

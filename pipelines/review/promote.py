@@ -17,6 +17,7 @@ from pipelines.config import Settings
 from pipelines.map.rule_examples import run_examples
 from pipelines.map.rules import RuleBook, RuleError, RuleSet, load_rules
 from pipelines.model.schema import load_schemas
+from pipelines.review.aliases import adopt_after_backtest
 from pipelines.review.backtest import BacktestReport, backtest
 from pipelines.review.trust import TRUST_RAMP, default_ramp
 from pipelines.review.learn import Candidate, _jsonable, dump_yaml, learned_dir, rule_set_dict
@@ -69,8 +70,6 @@ def promote(settings: Settings, cand: Candidate, promoted_by: str, report: Backt
     target = Path(cand.merged_into) if cand.merged_into else learned_dir(settings) / f"{cand.id}.yaml"
     text = _header(cand, promoted_by, when) + dump_yaml(rule_set_dict(rs))
     _write_checked(settings, target, text, rs.id)
-    from pipelines.review.aliases import adopt_after_backtest
-
     pairs = [(a["field"], a["label"]) for a in src.get("aliases") or [] if a.get("field") and a.get("label")]
     cand.alias_outcomes = adopt_after_backtest(settings, rs.schema_name, pairs, promoted_by, src) if pairs else []
     return target
