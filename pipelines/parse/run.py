@@ -6,6 +6,7 @@ a worker that dies takes only its own document with it, which is quarantined wit
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import signal
@@ -85,7 +86,8 @@ def parse_files(
     store_root = str(store.root) if store else None
     window = max(4, workers * 8)  # bounded in-flight work keeps memory flat on huge batches
     work = task or _worker
-    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(limits.memory_mb, setup)) as pool:
+    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(limits.memory_mb, setup),
+                     context=_context(work)) as pool:
         pending: deque[tuple[str, object]] = deque()
         it = iter(paths)
         exhausted = False
@@ -102,6 +104,17 @@ def parse_files(
                 break
             path, future = pending.popleft()
             yield _collect(path, future, limits)
+
+
+def _context(work: Callable[..., Any]) -> Any:
+    """Workers fork from a small server process, never from the caller: a forked copy of the
+    caller inherits its address space (a long-lived process can already be near the workers'
+    memory cap) and runtimes that do not survive a fork (deltalake's tokio runtime panics in the
+    child once the caller has opened a table). The server imports the task's module once, so a
+    new worker still starts in milliseconds."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(sorted({__name__, work.__module__}))
+    return ctx
 
 
 def _collect(path: str, future, limits: Limits) -> Any:  # type: ignore[no-untyped-def]

@@ -97,22 +97,20 @@ def test_batch_of_good_and_bad_files_reconciles(tmp_path):
     assert all(d.reason_text for d in quarantined)
 
 
-def test_a_worker_that_dies_costs_only_its_own_document(tmp_path, monkeypatch):
+def _crashing(path: str, limits, store_root):  # stands in for a parser that segfaults
     import os
 
-    import pipelines.parse.run as run_mod
+    from pipelines.parse.run import parse_file
 
-    real = run_mod.parse_file
+    if Path(path).name == "crash.txt":
+        os._exit(3)
+    return parse_file(path, limits)
 
-    def crashing(path, limits, store=None):  # stands in for a parser that segfaults
-        if Path(path).name == "crash.txt":
-            os._exit(3)
-        return real(path, limits, store)
 
-    monkeypatch.setattr(run_mod, "parse_file", crashing)  # inherited by the forked workers
+def test_a_worker_that_dies_costs_only_its_own_document(tmp_path):
     for name in ("a.txt", "crash.txt", "b.txt"):
         (tmp_path / name).write_text(f"Account: {name}\n")
-    docs = list(parse_files(sorted(tmp_path.iterdir()), workers=1))
+    docs = list(parse_files(sorted(tmp_path.iterdir()), workers=1, task=_crashing))
     assert [Path(d.source_path).name for d in docs] == ["a.txt", "b.txt", "crash.txt"]
     crashed = docs[2]
     assert crashed.status is Status.QUARANTINED and crashed.reason is Reason.INTERNAL
