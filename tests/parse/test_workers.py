@@ -33,7 +33,7 @@ def test_a_caller_near_the_worker_memory_cap_does_not_starve_its_workers(tmp_pat
     # with it counted against its 1 GB cap and fail its first allocations.
     reserved = mmap.mmap(-1, 2 << 30)
     try:
-        (tmp_path / "a.txt").write_text("Account: 1\n" * 400_000)
+        (tmp_path / "a.txt").write_text("Account: 1\n" * 100_000)
         [doc] = list(parse_files([tmp_path / "a.txt"], workers=1, limits=Limits(memory_mb=1024)))
     finally:
         reserved.close()
