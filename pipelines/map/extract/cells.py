@@ -4,10 +4,10 @@
 from __future__ import annotations
 import re
 from collections.abc import Sequence
-from pipelines.model.document import Cell, Document, Kind
+from pipelines.model.document import Cell, Document, Element, Kind
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.labels import AFTER, Direction, Hit, LabelMatch, match_labels
-from pipelines.map.extract.pairing import PairCtx, cell_grid, cell_hit, dedupe, has_digit, stops_by_line, trim_span
+from pipelines.map.extract.pairing import PairCtx, cell_grid, cell_hit, dedupe, has_digit, qualifier_only, segments, stops_by_line, trim_span
 
 
 def cell_hits(ctx: PairCtx, m: LabelMatch, direction: Direction = "any") -> list[Hit]:
@@ -24,6 +24,8 @@ def cell_hits(ctx: PairCtx, m: LabelMatch, direction: Direction = "any") -> list
     after_m = AFTER.match(text, m.end, cell.end)
     a0 = after_m.end() if after_m else m.end
     after = text[a0:cell.end].strip(" *")
+    if after and qualifier_only(text, a0, cell.end, False):
+        after = ""  # "To pay GBP | 180.00": a currency sign after the label is no value
     colon = ":" in text[m.end:a0]
     hits: list[Hit] = []
     if before:
@@ -46,6 +48,8 @@ def cell_hits(ctx: PairCtx, m: LabelMatch, direction: Direction = "any") -> list
     if row_cells and not is_label(min(row_cells, key=lambda c: c.col)):
         right = min(row_cells, key=lambda c: c.col)
         score = 0.95 if len(filled) == 2 else (0.4 if row_header_like else 0.75)
+        if colon and not after:
+            score = max(score, 0.9)  # "Invoice No: | 123": a key cell with its colon, the value beside it
         if after:
             score *= 0.6
         if before:
@@ -63,7 +67,30 @@ def cell_hits(ctx: PairCtx, m: LabelMatch, direction: Direction = "any") -> list
         h = cell_hit(ctx.doc, below, el.page, m.label, "table", score)
         if h:
             hits.append(h)
+    elif below is None and not after and not row_cells and direction != "right":
+        h = _line_after_table(ctx, el, cell, m)
+        if h:
+            hits.append(h)
     return hits
+
+
+def _line_after_table(ctx: PairCtx, el: Element, cell: Cell, m: LabelMatch) -> Hit | None:
+    """"Invoice to:" in the last row of a table, the name on the first line after it: the line's
+    first column, when it starts under the label."""
+    line = ctx.idx.line_at(m.start)
+    if line is None or line.index + 1 >= len(ctx.idx.lines):
+        return None
+    nxt = ctx.idx.lines[line.index + 1]
+    if nxt.in_table or nxt.page != line.page or nxt.element is el:
+        return None
+    segs = segments(ctx.doc.text, nxt.start, nxt.end)
+    if not segs:
+        return None
+    a, b = segs[0]
+    first = next((w for w in (nxt.words or []) if w.start >= a), None)
+    if cell.bbox is not None and first is not None and not cell.bbox.x0 - 8 <= first.bbox.x0 <= cell.bbox.x1:
+        return None
+    return Hit(a, b, ctx.doc.text[a:b], nxt.page, m.label, "below", 0.7)
 
 
 def _heads_column(grid: dict[tuple[int, int], Cell], cell: Cell, text: str) -> bool:

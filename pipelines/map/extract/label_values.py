@@ -7,13 +7,16 @@ import re
 from collections import defaultdict
 from typing import Any
 from pipelines.map.normalize import NormalizeError, normalize
+from pipelines.map.normalize.currency_data import KNOWN_CODES as CURRENCY_CODES, SYMBOLS
 from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
-from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
+from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, fold_text, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
 from pipelines.map.extract.finders import values_for_matches
-from pipelines.map.extract.labels import Hit, LabelMatch, match_labels
+from pipelines.map.extract.labels import GAP, Hit, LabelMatch, match_labels
 from pipelines.map.extract.types import iban_at
-from pipelines.map.extract.vocab import AMOUNT_LIKE, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, DELIVERY_BLOCK_LABELS, EMAIL_RE, GROUPED_ID, IBAN_RE, LEGAL_FORM, PHONE_RE, POSTCODE_RES
+from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
+                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, PHONE_RE, POSTCODE_RES,
+                                         QUALIFIERS)
 from pipelines.map.extract.zones import role_fields
 
 
@@ -35,6 +38,11 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
         out.append((v, hit.start + a, hit.start + b, fit))
 
     if t in ("amount", "decimal", "integer"):
+        spaced = SPACED_AMOUNT.fullmatch(text.strip())
+        if spaced:  # "1 024,00 €": the whole value is one amount grouped by spaces
+            a = text.index(spaced.group().strip()[0])
+            add(text.strip(), a, a + len(text.strip()), 1.0)
+            return out
         toks = amount_tokens(text, 0)
         for k, (a, b, raw, strong, _cur) in enumerate(toks):
             add(raw, a, b, (1.0 if k == 0 else 0.75) * (1.0 if strong else 0.6))
@@ -87,6 +95,8 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
             return out
         if name in ctx.party_fields and not (value[0].isupper() or value[0].isdigit()):
             return out  # a party's name starts with a capital ("services 01632 ..." is not one)
+        if name in ctx.party_fields and not any(c.isalpha() for c in value):
+            return out  # "539.38" is no one's name
         if name in ctx.address_fields:
             value = strip_postcode(ctx, value)
         add(value, a, a + len(value), 1.0 if b == len(text) else 0.9)
@@ -143,18 +153,71 @@ def label_candidates(ctx: Ctx) -> None:
     matches = match_labels(ctx.doc, all_labels)
     ctx.matches = matches
     own = [m for m in matches if m.label in field_of]
+    sides = _sides(ctx)
     for m, hit in values_for_matches(ctx.doc, own, "any", stops=matches, qualified_by=own):
         weight = 0.5 if in_quoted(ctx, m.start) else 1.0
-        for name in field_of[m.label]:
+        tail = _tail_words(ctx, m, hit)
+        if any(w not in QUALIFIERS and w.upper() not in CURRENCY_CODES and w.upper() not in _SIGNS for w in tail):
+            weight *= 0.75  # "N° de facture associée :": a longer key than the alias, maybe another one
+        yours = _after_possessive(ctx, m)
+        for own_name in field_of[m.label]:
+            name = sides.get(own_name, own_name) if yours else own_name
+            if name not in fields:
+                continue  # "Your VAT number" is not the issuer's (nor read when there is no field for it)
             spec = fields[name]
-            r = rank.get((m.label, name), 0)
+            if tail and tail[-1] in ID_WORDS and scalar_type(spec) == "string" and not is_id_field(spec):
+                continue  # "Customer code: P9466" names an identifier, not the customer
+            r = rank.get((m.label, own_name), 0)
             rank_f = max(0.85, 1.0 - 0.01 * r)
-            for value, a, b, fit in _values_from_hit(ctx, name, spec, hit):
+            # the label says what the value looks like, the possessive whose it is
+            for value, a, b, fit in _values_from_hit(ctx, name, fields[own_name] if yours else spec, hit):
                 score = hit.score * fit * rank_f * weight
                 ctx.cands[name].append(Cand(value, a, b, hit.page, score, f"label:{hit.how}", ctx.doc.text[a:b],
                                             m.label, (m.start, m.end)))
             if scalar_type(spec) in ("amount", "decimal") and hit.how in ("right", "kv", "table"):
                 _row_amounts(ctx, name, spec, m, hit)
+
+
+# A value that is one amount with its thousands grouped by spaces (French, Nordic, Polish print):
+# read whole only when it is all there is, since "8 120,00" in a table row is a quantity and a price.
+SPACED_AMOUNT = re.compile(r"(?:" + AMOUNT_CUR + r"[ \u00a0]?)?-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+[.,]\d{2}(?:[ \u00a0]?" + AMOUNT_CUR + r")?")
+
+
+_SIGNS = frozenset(s.upper() for s in SYMBOLS)
+
+
+def _sides(ctx: Ctx) -> dict[str, str]:
+    """Issuer-side field -> its customer-side sibling (the tax id of one -> that of the other), by the
+    field-name prefixes of the two role fields; "" where the customer has no such field."""
+    issuer, customer = role_fields(ctx.schema, ISSUER_CUES), role_fields(ctx.schema, CUSTOMER_CUES)
+    if not issuer or not customer or "_" not in issuer[0] or "_" not in customer[0]:
+        return {}
+    ip, cp = issuer[0].split("_", 1)[0] + "_", customer[0].split("_", 1)[0] + "_"
+    out = {}
+    for n in ctx.schema.fields:
+        if n.startswith(ip):
+            sib = cp + n[len(ip):]
+            out[n] = sib if sib in ctx.schema.fields else ""
+        elif n.startswith(cp):
+            out[n] = n
+    return out
+
+
+def _tail_words(ctx: Ctx, m: LabelMatch, hit: Hit) -> list[str]:
+    """Words between a label and its value on the line ("associée" in "Date de facture associée :")."""
+    if hit.how != "right" or hit.start < m.end:
+        return []
+    return [fold_text(w) for w in re.findall(r"[^\W\d_]{2,}", ctx.doc.text[m.end:hit.start])]
+
+
+def _after_possessive(ctx: Ctx, m: LabelMatch) -> bool:
+    """The label follows "your" ("Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer")."""
+    line = ctx.idx.line_at(m.start)
+    start = line.start if line is not None else max(0, m.start - 30)
+    before = ctx.doc.text[max(start, m.start - 30):m.start]
+    before = GAP.split(before)[-1]  # the label's own column only
+    words = re.findall(r"[^\W\d_]+", before)
+    return bool(words) and fold_text(words[-1]) in CUSTOMER_POSSESSIVES
 
 
 def _row_amounts(ctx: Ctx, name: str, spec: FieldSpec, m: LabelMatch, hit: Hit) -> None:

@@ -15,7 +15,7 @@ import re
 from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
-from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE
+from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE, ID_WORDS
 from pipelines.model.records import FieldValue
 
 _POSTCODE_LIKE = re.compile(r"(?<![\d\-/.])\d{4,6}(?![\d\-/.])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
@@ -43,7 +43,13 @@ def _stop(ctx: Ctx, line: Line) -> bool:
 def _registration(text: str) -> bool:
     t = text.strip()
     letters = sum(c.isalpha() for c in t)
-    return bool(_REG_LINE.match(t)) and (t.startswith("(") or letters <= 3) and not _POSTCODE_LIKE.search(t.strip("()"))
+    if bool(_REG_LINE.match(t)) and (t.startswith("(") or letters <= 3) and not _POSTCODE_LIKE.search(t.strip("()")):
+        return True
+    # "COMPANY REG. NO. : 001055194X": a key naming a number, then one identifier
+    key, colon, value = t.partition(":")
+    words = fold_text(key).replace(".", " ").split()
+    return bool(colon and words and (words[-1] in ID_WORDS or "reg" in words) and len(value.split()) <= 2
+                and any(c.isdigit() for c in value))
 
 
 def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:

@@ -39,6 +39,22 @@ CUSTOMER_BLOCK_LABELS = BILLING_BLOCK_LABELS + DELIVERY_BLOCK_LABELS + (
 )
 
 
+# A label preceded by one of these belongs to the reader, the customer: "Your VAT number",
+# "Ihre USt-IdNr.", "Votre n° TVA", "Uw BTW nummer", "Su NIF", "Vostra P.IVA".
+CUSTOMER_POSSESSIVES = frozenset({
+    "your", "ihre", "ihr", "ihrer", "votre", "vos", "uw", "jouw", "su", "sus", "vuestro", "vuestra",
+    "vostro", "vostra", "vs",
+})
+
+
+# Blocks of another party than the issuer or the customer, whose ids are not the issuer's.
+OTHER_PARTY_BLOCK_LABELS = (
+    "Tax Representative", "Fiscal Representative", "Seller Tax Representative", "Fiskalvertreter",
+    "Steuerlicher Vertreter", "Représentant fiscal", "Fiscaal vertegenwoordiger", "Rappresentante fiscale",
+    "Representante fiscal",
+)
+
+
 TITLE_CUES = frozenset({"title", "titel", "titre", "titolo", "titulo"})
 
 

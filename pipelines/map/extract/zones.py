@@ -3,13 +3,14 @@
 """
 
 from __future__ import annotations
+import re
 from dataclasses import dataclass
 from pipelines.model.document import Kind
 from pipelines.model.schema import Schema
-from pipelines.map.extract.context import Ctx
+from pipelines.map.extract.context import Ctx, fold_text
 from pipelines.map.extract.labels import fold_label, match_labels
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES
+from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DOC_TYPE_WORDS, OTHER_PARTY_BLOCK_LABELS
 
 
 _ROLE_CACHE: dict[tuple[int, frozenset[str]], tuple[Schema, list[str]]] = {}
@@ -57,35 +58,64 @@ def customer_regions(ctx: Ctx) -> list[_Region]:
 
 
 def _customer_regions(ctx: Ctx) -> list[_Region]:
-    labels = list(CUSTOMER_BLOCK_LABELS)
+    """Blocks opened by a customer label, another party's label (a tax representative) or a short
+    heading addressed to the reader ("Your details", "Vos identifiants", "Ihre Angaben")."""
+    labels = list(CUSTOMER_BLOCK_LABELS + OTHER_PARTY_BLOCK_LABELS)
     for name in role_fields(ctx.schema, CUSTOMER_CUES):
         labels.extend(a for a in ctx.schema.fields[name].aliases if len(fold_label(a)) >= 4)
     regions: list[_Region] = []
-    for m in match_labels(ctx.doc, labels):
-        line = ctx.idx.line_at(m.start)
+    opens = [(m.start, m.end) for m in match_labels(ctx.doc, labels)] + _reader_headings(ctx)
+    for start, end in opens:
+        line = ctx.idx.line_at(start)
         if line is None:
             continue
         # the label must open its column (not "customer care" inside running text)
-        seg_start = max((a for a, b in segments(ctx.doc.text, line.start, line.end) if a <= m.start), default=line.start)
-        if ctx.doc.text[seg_start:m.start].strip(" :*-"):
+        seg_start = max((a for a, b in segments(ctx.doc.text, line.start, line.end) if a <= start), default=line.start)
+        if ctx.doc.text[seg_start:start].strip(" :*-"):
             continue
-        words = [w for w in (line.words or []) if w.end > m.start and w.start < m.end]
+        words = [w for w in (line.words or []) if w.end > start and w.start < end]
         if line.words and words and line.top is not None and line.bottom is not None:
             h = max(line.bottom - line.top, 6.0)
             x0 = min(w.bbox.x0 for w in words)
-            regions.append(_Region(line.page, x0 - 4, x0 + 230, line.top - 1, line.bottom + 7 * h, m.start, m.start))
+            regions.append(_Region(line.page, x0 - 4, x0 + 230, line.top - 1, line.bottom + 7 * h, start, start))
         else:
             el = line.element
             if el.kind is Kind.TABLE and el.cells:
-                cell = next((c for c in el.cells if c.start <= m.start < c.end + 1), None)
+                cell = next((c for c in el.cells if c.start <= start < c.end + 1), None)
                 if cell is not None:
                     col_cells = [c for c in el.cells if c.col == cell.col and cell.row <= c.row <= cell.row + 6]
                     for c in col_cells:
                         regions.append(_Region(None, None, None, None, None, c.start, c.end))
-                    continue
+                    if any(c.text.strip() for c in col_cells if c.row > cell.row):
+                        continue  # else the block goes on below the table (the lines after it)
             end_line = min(line.index + 6, len(ctx.idx.lines) - 1)
-            regions.append(_Region(None, None, None, None, None, m.start, ctx.idx.lines[end_line].end))
+            regions.append(_Region(None, None, None, None, None, start, ctx.idx.lines[end_line].end))
     return regions
+
+
+def _reader_headings(ctx: Ctx) -> list[tuple[int, int]]:
+    """Column headings of two or three words starting with "your" (no colon, no digits): what
+    follows them is the reader's (the customer's), not the issuer's. A document-type word after
+    it ("Ihre Rechnung") makes a title, not a block."""
+    text = ctx.doc.text
+    out = []
+    for hit in _POSSESSIVE.finditer(text):
+        line = ctx.idx.line_at(hit.start())
+        if line is None:
+            continue
+        seg = next(((a, b) for a, b in segments(text, line.start, line.end) if a == hit.start()), None)
+        if seg is None:
+            continue
+        a, b = seg
+        words = text[a:b].split()
+        if not 2 <= len(words) <= 3 or ":" in text[a:b] or any(c.isdigit() for c in text[a:b]):
+            continue
+        if not any(fold_text(w.strip(".,;")) in DOC_TYPE_WORDS for w in words[1:]):
+            out.append((a, b))
+    return out
+
+
+_POSSESSIVE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(CUSTOMER_POSSESSIVES, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE)
 
 
 def in_regions(ctx: Ctx, regions: list[_Region], start: int, end: int) -> bool:

@@ -1,0 +1,137 @@
+"""Roles of labelled values on crafted invoices (reportlab; invented parties and numbers).
+
+* A key longer than the alias names something else: "N° de facture associée :" (a related
+  invoice) and "Date de facture associée :" lose to the plain "Facture N° :" and "Date :".
+* A key naming a number is not a name: "Customer code: K2210" is not the customer.
+* "Your VAT No" / "Votre N° TVA" is the customer's tax id, not the issuer's; so are the ids in a
+  block headed to the reader ("Vos identifiants") or in a tax representative's block.
+* "1 500,00 €" is one amount; "To pay EUR  539.38" is the total, and no one's name.
+* "Invoice to:" in the last row of a table names the customer on the line after the table.
+* A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
+  address block below it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from reportlab.pdfgen import canvas
+
+from pipelines.map.extract import extract_generic
+from pipelines.model.schema import Schema, load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+from .pdf_fixtures import H, make_pdf, parse_ok
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+@pytest.fixture(scope="module")
+def invoice_schema() -> Schema:
+    return load_schema(SCHEMAS / "invoice.yaml")
+
+
+def _french(c: canvas.Canvas) -> None:
+    top = H - 60
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(50, top, "Atelier Brenneval SARL")
+    c.setFont("Helvetica", 9)
+    c.drawString(50, top - 16, "8 rue des Lilas, 44000 Nantes")
+    c.drawString(50, top - 30, "N° TVA intra : FR 40 512 318 406")
+    c.drawString(340, top, "FACTURE N° : FB-2025-118")
+    c.drawString(340, top - 14, "Date : 14/05/2025")
+    c.drawString(340, top - 40, "CLIENT :")
+    c.drawString(340, top - 54, "Maison Quertier")
+    c.drawString(340, top - 68, "3 place du Marché, 35000 Rennes")
+    c.drawString(50, top - 100, "Représentant fiscal")
+    c.drawString(50, top - 114, "Agence Fiscale Corlay")
+    c.drawString(50, top - 128, "N° TVA intra : FR 77 830 114 552")
+    c.drawString(340, top - 100, "Vos identifiants")
+    c.drawString(340, top - 114, "SIRET : 83011455200021")
+    c.drawString(340, top - 128, "N° TVA : FR 55 790 221 004")
+    c.drawString(50, top - 170, "N° de facture associée : FB-2025-090")
+    c.drawString(50, top - 184, "Date de facture associée : 02/04/2025")
+    c.drawString(50, top - 230, "Désignation")
+    c.drawString(470, top - 230, "Montant")
+    c.drawString(50, top - 246, "Réglage machine")
+    c.drawRightString(530, top - 246, "1 250,00")
+    for i, (label, amount) in enumerate([("Total HT", "1 250,00 €"), ("TVA 20 %", "250,00 €"), ("Total TTC", "1 500,00 €")]):
+        c.drawString(380, top - 280 - 14 * i, label)
+        c.drawRightString(530, top - 280 - 14 * i, amount)
+
+
+def _english(c: canvas.Canvas) -> None:
+    top = H - 60
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(50, top, "Pennick Marine Supplies Ltd")
+    c.setFont("Helvetica", 9)
+    c.drawString(50, top - 16, "Quay Street, Falmouth TR11 3HH")
+    c.drawString(340, top, "Invoice No: PM-40211")
+    c.drawString(340, top - 14, "Invoice Date: 3 March 2025")
+    c.drawString(50, top - 50, "Customer code: K2210")
+    c.drawString(50, top - 64, "Your VAT No: GB 310 4417 82")
+    c.drawString(50, top - 100, "Rope, 12 mm")
+    c.drawRightString(530, top - 100, "80.00")
+    for i, (label, amount) in enumerate([("Subtotal", "80.00"), ("VAT", "16.00"), ("Total", "96.00")]):
+        c.drawString(380, top - 130 - 14 * i, label)
+        c.drawRightString(530, top - 130 - 14 * i, amount)
+    c.drawString(50, top - 200, "VAT No: GB 554 2310 07")
+
+
+def test_related_invoice_keys_and_other_parties_ids(invoice_schema: Schema) -> None:
+    doc = parse_ok(make_pdf(_french), "facture.pdf")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got["invoice_number"] == "FB-2025-118"
+    assert got["issue_date"] == date(2025, 5, 14)
+    assert got["issuer_tax_id"] == "FR40512318406"
+    # "1 500,00 €": thousands grouped by a space
+    assert (got["subtotal_amount"], got["tax_amount"], got["total_amount"]) == (Decimal("1250.00"), Decimal("250.00"), Decimal("1500.00"))
+
+
+def test_customer_code_and_your_vat_number(invoice_schema: Schema) -> None:
+    doc = parse_ok(make_pdf(_english), "invoice.pdf")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got.get("customer_name") != "K2210"
+    assert got["customer_tax_id"] == "GB310441782"
+    assert got["issuer_tax_id"] == "GB554231007"
+
+
+def test_registration_line_under_the_name_keeps_the_address(invoice_schema: Schema) -> None:
+    text = ("KEDAI RUNCIT MAJU JAYA\nCOMPANY REG. NO. : 004417790-P\nNO 12, JALAN MERANTI 3,\n"
+            "43000 KAJANG, SELANGOR.\nTEL: 03-8733 1020\nTAX INVOICE\nTOTAL 12.50\n")
+    doc = parse_bytes(text.encode(), name="receipt.txt")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got["issuer_name"] == "KEDAI RUNCIT MAJU JAYA"
+    assert got["issuer_address"].startswith("NO 12, JALAN MERANTI 3")
+
+
+def _header_table(c: canvas.Canvas) -> None:
+    top = H - 60
+    rows = [("Corvell Tooling Ltd", "TAX INVOICE", ""), ("VAT Reg: GB 442 1870 35", "Invoice No.", "CT-30917"),
+            ("", "Date", "11/02/2026"), ("Invoice to:", "", "")]
+    for i, (a, b, c2) in enumerate(rows):
+        c.setFont("Helvetica-Bold" if i == 0 else "Helvetica", 12 if i == 0 else 9)
+        c.drawString(50, top - 16 * i, a)
+        c.drawString(330, top - 16 * i, b)
+        c.drawString(450, top - 16 * i, c2)
+    c.drawString(50, top - 80, "Drayfield Parish Council")
+    y = top - 120
+    for a, b, c2 in [("Description", "Qty", "Net"), ("Bench grinder service", "2", "90.00"), ("Spindle bearing", "4", "60.00")]:
+        c.drawString(50, y, a)
+        c.drawString(330, y, b)
+        c.drawString(450, y, c2)
+        y -= 14
+    for label, amount in [("Goods total", "150.00"), ("VAT 20%", "30.00"), ("To pay GBP", "180.00")]:
+        y -= 14
+        c.drawString(330, y, label)
+        c.drawRightString(520, y, amount)
+
+
+def test_customer_after_header_table_and_to_pay_total(invoice_schema: Schema) -> None:
+    doc = parse_ok(make_pdf(_header_table), "invoice.pdf")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got["customer_name"] == "Drayfield Parish Council"
+    assert got["total_amount"] == Decimal("180.00")
