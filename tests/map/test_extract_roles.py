@@ -7,6 +7,8 @@
   block headed to the reader ("Vos identifiants") or in a tax representative's block.
 * "1 500,00 €" is one amount; "To pay EUR  539.38" is the total, and no one's name.
 * "Invoice to:" in the last row of a table names the customer on the line after the table.
+* A German address window: the recipient under the small return address is the customer
+  (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
 """
@@ -135,3 +137,44 @@ def test_customer_after_header_table_and_to_pay_total(invoice_schema: Schema) ->
     got = extract_generic(doc, invoice_schema).values()
     assert got["customer_name"] == "Drayfield Parish Council"
     assert got["total_amount"] == Decimal("180.00")
+
+
+def _german_window(c: canvas.Canvas) -> None:
+    top = H - 50
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(360, top, "Bergwerk Armaturen GmbH")
+    c.setFont("Helvetica", 9)
+    for i, line in enumerate(["Talstraße 9", "79098 Freiburg", "Tel. 0761 4471-0"]):
+        c.drawString(360, top - 14 - 12 * i, line)
+    c.setFont("Helvetica", 7)
+    c.drawString(50, top - 60, "Bergwerk Armaturen GmbH · Talstraße 9 · 79098 Freiburg")
+    c.setFont("Helvetica", 10)
+    for i, line in enumerate(["Stadtwerke Lindenau GmbH", "Herrn Jonas Feld", "Am Hafen 12", "04177 Leipzig"]):
+        c.drawString(50, top - 80 - 13 * i, line)
+    c.setFont("Helvetica", 9)
+    rows = [("Rechnungsnummer:", "RE-2025-0412"), ("Rechnungsdatum:", "12.06.2025"), ("Lieferdatum:", "03.06.2025"),
+            ("Kundennummer:", "10233"), ("Ihre USt-IdNr.:", "DE 318 442 107")]
+    for i, (a, b) in enumerate(rows):
+        c.drawString(360, top - 80 - 12 * i, a)
+        c.drawString(460, top - 80 - 12 * i, b)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, top - 160, "Rechnung")
+    c.setFont("Helvetica", 9)
+    y = top - 200
+    for a, b in [("Nettobetrag", "573,00 EUR"), ("zzgl. 19 % USt.", "108,87 EUR"), ("Rechnungsbetrag", "681,87 EUR")]:
+        y -= 14
+        c.drawString(330, y, a)
+        c.drawRightString(540, y, b)
+    c.setFont("Helvetica", 7)
+    c.drawString(50, 50, "USt-IdNr.: DE 291 004 553 · Amtsgericht Freiburg HRB 70211")
+
+
+def test_german_address_window(invoice_schema: Schema) -> None:
+    doc = parse_ok(make_pdf(_german_window), "rechnung.pdf")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got["issuer_name"] == "Bergwerk Armaturen GmbH"
+    assert got["customer_name"] == "Stadtwerke Lindenau GmbH"
+    assert got["issue_date"] == date(2025, 6, 12)
+    assert got["customer_tax_id"] == "DE318442107"
+    assert got["issuer_tax_id"] == "DE291004553"
+    assert got["total_amount"] == Decimal("681.87")

@@ -62,6 +62,7 @@ from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
 from pipelines.map.extract.letterhead import address_under
+from pipelines.map.extract.recipient import recipient_candidates
 from pipelines.map.extract.structured import enum_field, list_field
 from pipelines.map.extract.sums import complete_sums
 from pipelines.map.extract.types import type_candidates
@@ -111,6 +112,7 @@ def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = 
     header_candidates(ctx)
     type_candidates(ctx)
     company_candidates(ctx)
+    recipient_candidates(ctx)
     title_candidates(ctx)
     return ctx
 

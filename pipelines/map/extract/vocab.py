@@ -55,6 +55,13 @@ OTHER_PARTY_BLOCK_LABELS = (
 )
 
 
+# A line above a recipient's name that is not the name ("Herrn" / "Frau" in a German address window).
+SALUTATIONS = frozenset({
+    "mr", "mrs", "ms", "herrn", "herr", "frau", "firma", "m", "mme", "monsieur", "madame", "dhr", "mevr",
+    "de heer", "mevrouw", "sig", "sig.ra", "spett", "spett.le", "sr", "sra", "senor", "senora", "attn",
+})
+
+
 TITLE_CUES = frozenset({"title", "titel", "titre", "titolo", "titulo"})
 
 

@@ -1,0 +1,100 @@
+"""Recipient finder: the customer's address block printed without a label, as letters print it
+(the address window of a German, French or Dutch invoice): two to six lines in one column of
+page 1, a name first and a postcode-and-city line last.
+
+Only a block right under a one-line return address ("Seller GmbH · Street 9 · 79098 City",
+printed small above the window) is taken: other such blocks are as often the issuer's own
+letterhead (a receipt's header is one). A salutation line ("Herrn", "Mr") before the name is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.map.extract.context import Cand, Ctx, fold_text
+from pipelines.map.extract.pairing import segments
+from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, SALUTATIONS
+from pipelines.map.extract.zones import role_fields
+from pipelines.model.layout import Line
+
+# "79098 Freiburg", "F-75001 Paris", "3024 AB Rotterdam", "1010 Wien", "TR11 3HH" (a UK postcode last)
+_CITY_LINE = re.compile(r"(?:^|\s)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+[^\W\d_][^\d]{1,40}$"
+                        r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$")
+_RETURN_SEPARATORS = re.compile(r"\s?[·•|]\s|\s-\s")
+MAX_LINES = 6
+
+
+def _first_column(ctx: Ctx, line: Line) -> tuple[int, int, float | None] | None:
+    segs = segments(ctx.doc.text, line.start, line.end)
+    if not segs:
+        return None
+    a, b = segs[0]
+    x0 = None
+    if line.words:
+        w = next((w for w in line.words if w.start >= a), None)
+        x0 = w.bbox.x0 if w is not None else None
+    else:
+        cells = line.cells or (line.element.cells if line.in_table else None) or []
+        c = next((c for c in cells if c.start <= a < c.end + 1 and c.bbox is not None), None)
+        x0 = c.bbox.x0 if c is not None and c.bbox is not None else None
+    return a, b, x0 if x0 is not None else float(a - line.start) * 5.0
+
+
+def _blocks(ctx: Ctx) -> list[list[tuple[int, int]]]:
+    """Runs of first-column spans on page 1 that start at one x and end with a city line."""
+    lines = [ln for ln in ctx.idx.lines if ln.page == ctx.idx.lines[0].page] if ctx.idx.lines else []
+    out: list[list[tuple[int, int]]] = []
+    run: list[tuple[int, int]] = []
+    run_x: float | None = None
+    for ln in lines[:80]:
+        col = _first_column(ctx, ln)
+        if col is None or (run_x is not None and abs(col[2] - run_x) > 4.0):
+            run, run_x = [], None
+            if col is None:
+                continue
+        a, b, x0 = col
+        run.append((a, b))
+        run_x = x0 if run_x is None else run_x
+        if len(run) >= 2 and _CITY_LINE.search(ctx.doc.text[a:b].strip()):
+            out.append(run[-MAX_LINES:])
+            run, run_x = [], None
+    return out
+
+
+def _name_of(ctx: Ctx, block: list[tuple[int, int]]) -> tuple[int, int, bool] | None:
+    """The name line of a block and whether a return address sits above it."""
+    text = ctx.doc.text
+    spans = list(block)
+    returned = False
+    a, b = spans[0]
+    first = text[a:b]
+    if _RETURN_SEPARATORS.search(first) and re.search(r"(?<!\d)\d{4,5}(?!\d)", first):
+        spans.pop(0)  # "Seller GmbH · Street 9 · 79098 City": the return address above the window
+        returned = True
+    while spans and fold_text(text[spans[0][0]:spans[0][1]]).strip(" .") in SALUTATIONS:
+        spans.pop(0)
+    if len(spans) < 2:
+        return None
+    a, b = spans[0]
+    name = text[a:b].strip()
+    folded = fold_text(name)
+    if (":" in name or not name[:1].isupper() or sum(c.isalpha() for c in name) < 3 or any(c.isdigit() for c in name)
+            or folded in DOC_TYPE_WORDS):
+        return None
+    return a, b, returned
+
+
+def recipient_candidates(ctx: Ctx) -> None:
+    targets = [n for n in role_fields(ctx.schema, CUSTOMER_CUES) if ctx.wants(n)]
+    if not targets:
+        return
+    for block in _blocks(ctx):
+        found = _name_of(ctx, block)
+        if found is None:
+            continue
+        a, b, returned = found
+        if not returned:
+            continue  # maybe the issuer's own letterhead (a receipt's header is such a block)
+        for name in targets:
+            ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55, "zone:recipient",
+                                        ctx.doc.text[a:b]))
