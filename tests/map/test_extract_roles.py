@@ -7,6 +7,8 @@
   block headed to the reader ("Vos identifiants") or in a tax representative's block.
 * "1 500,00 €" is one amount; "To pay EUR  539.38" is the total, and no one's name.
 * "Invoice to:" in the last row of a table names the customer on the line after the table.
+* A letterhead beside a column of keys: only its column is the address; "Van Dijk B.V." keeps
+  its particle; "Aan:", "Adressé à :", "Spett.le" name the customer, "Client n°" does not.
 * A German address window: the recipient under the small return address is the customer
   (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -178,3 +181,48 @@ def test_german_address_window(invoice_schema: Schema) -> None:
     assert got["customer_tax_id"] == "DE318442107"
     assert got["issuer_tax_id"] == "DE291004553"
     assert got["total_amount"] == Decimal("681.87")
+
+
+# One letterhead layout in three languages: the issuer's block left, the invoice's keys in a
+# second column on the same lines, the customer under a label of the language.
+LETTERHEADS = {
+    "nl": dict(issuer="Van Dijk Installatietechniek B.V.", addr=["Industrieweg 7", "3542 AD Utrecht"],
+               rows=[("Factuurnummer", "2025-1187"), ("Factuurdatum", "21-03-2025"), ("Klantnummer", "4471")],
+               cust_label="Aan:", cust="Bakkerij De Korenbloem", address="Industrieweg 7, 3542 AD Utrecht"),
+    "fr": dict(issuer="Menuiserie Lagarde SAS", addr=["14 avenue Jean Jaurès", "69007 Lyon"],
+               rows=[("Facture n°", "FA-25-0192"), ("Date", "07/01/2025"), ("Client n°", "CL-908")],
+               cust_label="Adressé à :", cust="Boulangerie Morel SARL", address="14 avenue Jean Jaurès, 69007 Lyon"),
+    "it": dict(issuer="Officine Tarchetti S.r.l.", addr=["Via dei Mille 14", "20121 Milano"],
+               rows=[("Fattura n.", "2025/0318"), ("Data", "15/04/2025"), ("Codice cliente", "C-2281")],
+               cust_label="Spett.le", cust="Ristorante Belvedere S.a.s.", address="Via dei Mille 14, 20121 Milano"),
+}
+
+
+def _letterhead(d: dict) -> Callable[[canvas.Canvas], None]:
+    def draw(c: canvas.Canvas) -> None:
+        top = H - 50
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, top, d["issuer"])
+        c.setFont("Helvetica", 9)
+        for i, line in enumerate(d["addr"]):
+            c.drawString(50, top - 14 - 12 * i, line)
+        for i, (a, b) in enumerate(d["rows"]):
+            c.drawString(380, top - 20 - 12 * i, a)
+            c.drawString(470, top - 20 - 12 * i, b)
+        c.drawString(50, top - 110, d["cust_label"])
+        c.drawString(50, top - 124, d["cust"])
+        for i, (a, b) in enumerate([("Total", "100,00")]):
+            c.drawString(360, top - 200, a)
+            c.drawRightString(540, top - 200, b)
+    return draw
+
+
+@pytest.mark.parametrize("lang", sorted(LETTERHEADS))
+def test_letterhead_beside_a_second_column(invoice_schema: Schema, lang: str) -> None:
+    d = LETTERHEADS[lang]
+    doc = parse_ok(make_pdf(_letterhead(d)), "invoice.pdf")
+    got = extract_generic(doc, invoice_schema).values()
+    assert got["issuer_name"] == d["issuer"]  # "Van Dijk ...": a particle opening the name is kept
+    assert got["issuer_address"] == d["address"]  # only the letterhead's column of each line
+    assert got["customer_name"] == d["cust"]  # never the customer number ("Client n°")
+    assert got["invoice_number"] == d["rows"][0][1]

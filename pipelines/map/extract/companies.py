@@ -45,9 +45,13 @@ def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
             break
     if start is None:
         return None
-    # a name does not start with a connector
+    # a name does not start with a connector, except a capitalised particle that opens its
+    # column ("Van Dijk B.V.", "La Forge SARL", "De Vries GmbH")
     words = list(re.finditer(r"\S+", text[start:form_start]))
     while words and words[0].group().lower() in NAME_CONNECTORS:
+        w = words[0].group()
+        if w[:1].isupper() and w.isalpha() and len(w) >= 2 and not text[a:start + words[0].start()].strip():
+            break
         words.pop(0)
     if not words:
         return None

@@ -207,7 +207,7 @@ def _tail_words(ctx: Ctx, m: LabelMatch, hit: Hit) -> list[str]:
     """Words between a label and its value on the line ("associée" in "Date de facture associée :")."""
     if hit.how != "right" or hit.start < m.end:
         return []
-    return [fold_text(w) for w in re.findall(r"[^\W\d_]{2,}", ctx.doc.text[m.end:hit.start])]
+    return [fold_text(w) for w in re.findall(r"[^\W\d_]+|[#°º№]", ctx.doc.text[m.end:hit.start])]
 
 
 def _after_possessive(ctx: Ctx, m: LabelMatch) -> bool:

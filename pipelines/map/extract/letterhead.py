@@ -15,6 +15,7 @@ import re
 from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE, ID_WORDS
 from pipelines.model.records import FieldValue
 
@@ -26,8 +27,8 @@ _CONTACT = re.compile(r"^\W*(?:tel|fax|phone|ph|hp|mobile|mob|email|e-mail|web|g
 MAX_LINES = 5
 
 
-def _stop(ctx: Ctx, line: Line) -> bool:
-    text = ctx.doc.text[line.start:line.end].strip()
+def _stop(ctx: Ctx, text: str) -> bool:
+    text = text.strip()
     if not text:
         return True
     if ":" in text or _CONTACT.match(text) or EMAIL_RE.search(text) or _WEB.search(text):
@@ -52,10 +53,36 @@ def _registration(text: str) -> bool:
                 and any(c.isdigit() for c in value))
 
 
+def _column(ctx: Ctx, line: Line, x_ref: float | None, col_ref: int) -> tuple[int, int] | None:
+    """The segment of `line` in the name's column: starting at the name's x (laid-out lines,
+    table rows by their cells) or character column; the whole line when it has one segment."""
+    segs = segments(ctx.doc.text, line.start, line.end)
+    if len(segs) <= 1:
+        return (line.start, line.end) if segs else None
+    for a, b in segs:
+        x = _x_of(line, a)
+        if x is not None and x_ref is not None:
+            if abs(x - x_ref) <= 12.0:
+                return a, b
+        elif abs((a - line.start) - col_ref) <= 2:
+            return a, b
+    return None
+
+
+def _x_of(line: Line, pos: int) -> float | None:
+    if line.words:
+        w = next((w for w in line.words if w.start >= pos), None)
+        return w.bbox.x0 if w is not None else None
+    cells = line.cells or (line.element.cells if line.in_table else None) or []
+    c = next((c for c in cells if c.start <= pos < c.end + 1 and c.bbox is not None), None)
+    return c.bbox.x0 if c is not None and c.bbox is not None else None
+
+
 def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:
     """The address block under the issuer's name, as a candidate (None when there is none), and
     a name candidate when the block opens with a name-like line (the name picked was a line
-    printed above the letterhead, such as a cashier's or customer's name)."""
+    printed above the letterhead, such as a cashier's or customer's name). On lines of several
+    columns only the name's column is read."""
     if name_fv is None or name_fv.evidence is None:
         return None, None
     line = ctx.idx.line_at(name_fv.evidence.start)
@@ -63,45 +90,55 @@ def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Ca
         return None, None
     lines = ctx.idx.lines
     text = ctx.doc.text
-    block: list[Line] = []
+    x_ref = _x_of(line, name_fv.evidence.start)
+    col_ref = name_fv.evidence.start - line.start
+    block: list[tuple[int, int, Line]] = []
+    skipped = 0
     i = line.index + 1
     while i < len(lines) and len(block) < MAX_LINES:
         ln = lines[i]
         i += 1
-        raw = text[ln.start:ln.end].strip()
+        col = _column(ctx, ln, x_ref, col_ref)
+        if col is None and text[ln.start:ln.end].strip():
+            skipped += 1  # a row with nothing in the name's column ("   Date   07/01/2025")
+            if skipped > 3:
+                break
+            continue
+        raw = text[col[0]:col[1]].strip() if col else ""
         if not raw:
             if block:
                 break
             continue
         if not block and _registration(raw):
             continue
-        if ln.page != line.page or _stop(ctx, ln):
+        if ln.page != line.page or _stop(ctx, raw):
             break
-        block.append(ln)
+        block.append((col[0], col[1], ln))  # type: ignore[index]
         if _POSTCODE_LIKE.search(raw) and i < len(lines):
             # a short all-letter line after the postcode is the region or country ("SELANGOR")
             nxt = lines[i]
-            tail = text[nxt.start:nxt.end].strip()
-            if tail and len(tail.split()) <= 3 and tail.replace(" ", "").replace(".", "").isalpha() and not _stop(ctx, nxt):
-                block.append(nxt)
+            ncol = _column(ctx, nxt, x_ref, col_ref)
+            tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
+            if tail and len(tail.split()) <= 3 and tail.replace(" ", "").replace(".", "").isalpha() and not _stop(ctx, tail):
+                block.append((ncol[0], ncol[1], nxt))  # type: ignore[index]
             break
-    if not any(c.isdigit() for ln in block for c in text[ln.start:ln.end]):
+    if not any(c.isdigit() for a, b, _ in block for c in text[a:b]):
         return None, None
     # lines without a number before the first one with a number are more names (a trading
     # name under the legal name, "formerly ..."), not the address
     lead = []
-    while block and not any(c.isdigit() for c in text[block[0].start:block[0].end]):
+    while block and not any(c.isdigit() for c in text[block[0][0]:block[0][1]]):
         lead.append(block.pop(0))
     name_hint = None
     if lead and len(lead) <= 2 and name_fv.confidence < 0.4:
-        ln = lead[0]
-        raw = text[ln.start:ln.end].strip()
+        a0, b0, ln = lead[0]
+        raw = text[a0:b0].strip()
         if 3 <= len(raw) <= 60 and raw[:1].isupper():
-            a0 = ln.start + text[ln.start:ln.end].index(raw)
+            a0 = a0 + text[a0:b0].index(raw)
             name_hint = Cand(raw, a0, a0 + len(raw), ln.page, 0.35, "letterhead", raw)
-    a, b = block[0].start, block[-1].end
-    parts = [text[ln.start:ln.end].strip().rstrip(",") for ln in block]
+    a, b = block[0][0], block[-1][1]
+    parts = [text[s:e].strip().rstrip(",") for s, e, _ in block]
     value = ", ".join(p for p in parts if p)
     has_postcode = any(_POSTCODE_LIKE.search(p) for p in parts)
     score = (0.7 if has_postcode else 0.4) * min(name_fv.confidence + 0.3, 1.0)
-    return Cand(value, a, b, block[0].page, score, "letterhead", text[a:b]), name_hint
+    return Cand(value, a, b, block[0][2].page, score, "letterhead", text[a:b]), name_hint
