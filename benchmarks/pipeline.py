@@ -131,6 +131,10 @@ def _child(corpus: str, kb: str, workers: str = "1", staged: str = "") -> None:
                "outcomes": dict(summary.outcomes), "reconciles": summary.reconciles,
                "map_cpu": TimedMapper.cpu if int(workers) == 0 else None}
     elapsed = time.perf_counter() - t0
+    # Workers are children of the forkserver: stopping it (it waits for them) is what adds their
+    # CPU and peak memory to this process's RUSAGE_CHILDREN.
+    from multiprocessing import forkserver
+    forkserver._forkserver._stop()  # noqa: SLF001 (the stdlib has no public way to stop it)
     print(json.dumps(out | {"seconds": elapsed, "stages": stage_seconds,
                             "cpu_main": _cpu(resource.RUSAGE_SELF) - cpu0, "cpu_workers": _cpu(resource.RUSAGE_CHILDREN),
                             "load": [round(load0, 1), round(os.getloadavg()[0], 1)],
