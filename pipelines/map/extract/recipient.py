@@ -2,9 +2,10 @@
 (the address window of a German, French or Dutch invoice): two to six lines in one column of
 page 1, a name first and a postcode-and-city line last.
 
-Only a block right under a one-line return address ("Seller GmbH · Street 9 · 79098 City",
-printed small above the window) is taken: other such blocks are as often the issuer's own
-letterhead (a receipt's header is one). A salutation line ("Herrn", "Mr") before the name is skipped.
+A block right under a one-line return address ("Seller GmbH · Street 9 · 79098 City", printed
+small above the window) is the recipient's (0.55). Without one, the first block of the page is as
+often the issuer's own letterhead (a receipt's header is one) and is not taken; a later block of
+a laid-out page is a weak candidate (0.3). A salutation line ("Herrn", "Mr") before the name is skipped.
 """
 
 from __future__ import annotations
@@ -88,13 +89,14 @@ def recipient_candidates(ctx: Ctx) -> None:
     targets = [n for n in role_fields(ctx.schema, CUSTOMER_CUES) if ctx.wants(n)]
     if not targets:
         return
-    for block in _blocks(ctx):
+    laid_out = any(ln.words for ln in ctx.idx.lines)  # a page, not lines of text (a receipt's OCR)
+    for k, block in enumerate(_blocks(ctx)):
         found = _name_of(ctx, block)
         if found is None:
             continue
         a, b, returned = found
-        if not returned:
-            continue  # maybe the issuer's own letterhead (a receipt's header is such a block)
+        if not returned and (k == 0 or not laid_out):
+            continue  # the first block is the issuer's letterhead as often (a receipt's header is one)
         for name in targets:
-            ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55, "zone:recipient",
-                                        ctx.doc.text[a:b]))
+            ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
+                                        "zone:recipient", ctx.doc.text[a:b]))
