@@ -9,6 +9,8 @@
 * "Invoice to:" in the last row of a table names the customer on the line after the table.
 * A letterhead beside a column of keys: only its column is the address; "Van Dijk B.V." keeps
   its particle; "Aan:", "Adressé à :", "Spett.le" name the customer, "Client n°" does not.
+* A letterhead the parser reads as a table row still names the issuer; a blank band parts it
+  from the window block below.
 * A German address window: the recipient under the small return address is the customer
   (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
@@ -231,3 +233,37 @@ def test_letterhead_beside_a_second_column(invoice_schema: Schema, lang: str) ->
     assert got["issuer_address"] == d["address"]  # only the letterhead's column of each line
     assert got["customer_name"] == d["cust"]  # never the customer number ("Client n°")
     assert got["invoice_number"] == d["rows"][0][1]
+
+
+def _table_letterhead(c: canvas.Canvas) -> None:
+    """The issuer's name in the first row of a two-column header (the parser reads it as a
+    table), no legal form on its line; the window block under the letterhead, after a blank band."""
+    top = H - 50
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(50, top, "ATELIERS MORVAN ET FILS")
+    c.setFont("Helvetica", 9)
+    for i, line in enumerate(["Bureau 4, rue des Forges", "21000 Dijon", "Tél. 03 80 12 34 56"]):
+        c.drawString(50, top - 14 - 12 * i, line)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(360, top, "FACTURE")
+    c.setFont("Helvetica", 9)
+    for i, (a, b) in enumerate([("Facture n° :", "AM-2025-077"), ("Date :", "30/06/2025"), ("Échéance :", "30/07/2025")]):
+        c.drawString(360, top - 20 - 12 * i, a)
+        c.drawString(460, top - 20 - 12 * i, b)
+    for i, line in enumerate(["Madame", "Laverie du Port", "2 quai Sud", "17000 La Rochelle"]):
+        c.drawString(50, top - 90 - 12 * i, line)
+    c.drawString(50, top - 160, "Bénéficiaire")
+    c.drawString(200, top - 160, "MODE DE PAIEMENT : VIREMENT")
+    for i, (a, b) in enumerate([("Total HT", "395,00 €"), ("TVA 20 %", "79,00 €"), ("Total TTC", "474,00 €")]):
+        c.drawString(330, top - 200 - 14 * i, a)
+        c.drawRightString(540, top - 200 - 14 * i, b)
+
+
+def test_letterhead_in_a_table_row_and_window_after_a_blank_band(invoice_schema: Schema) -> None:
+    doc = parse_ok(make_pdf(_table_letterhead), "facture.pdf")
+    record = extract_generic(doc, invoice_schema)
+    got = record.values()
+    # never "MODE DE PAIEMENT : VIREMENT" (a key and its value beside the payee label)
+    assert got["issuer_name"] == "ATELIERS MORVAN ET FILS"
+    assert got["customer_name"] == "Laverie du Port"
+    assert record.fields["customer_name"].confidence < 0.4  # no label, no return address: a weak reading

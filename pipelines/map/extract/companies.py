@@ -4,7 +4,8 @@ and web/e-mail domains for issuer-role fields; the title finder.
 
 from __future__ import annotations
 import re
-from pipelines.model.document import Kind
+from dataclasses import replace
+from pipelines.model.document import Kind, Word
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.extract.context import Cand, Ctx, fold_text, norm_value
 from pipelines.model.layout import Line
@@ -127,7 +128,7 @@ def company_candidates(ctx: Ctx) -> None:
                     weight = 0.2  # "AS", "SA", "AG" in an all-capitals line are as often plain words
                 found.append((s, e, weight * position(line), "legal"))
     # prominent and name-like lines near the top of the first page
-    top_lines = [ln for ln in ctx.idx.lines if ln.page == first_page]
+    top_lines = [_placed(ln) for ln in ctx.idx.lines if ln.page == first_page]
     geo = [ln for ln in top_lines if ln.words and ln.top is not None and ln.page in page_h]
     if geo:
         heights = sorted(max(w.bbox.y1 - w.bbox.y0 for w in ln.words) for ln in geo if ln.words)  # type: ignore[union-attr]
@@ -159,6 +160,19 @@ def company_candidates(ctx: Ctx) -> None:
             if _domain_match(raw, domains):
                 score = 1 - (1 - score) * (1 - 0.45)
             ctx.cands[name].append(Cand(value, s, e, ctx.idx.page_at(s), score, f"company:{kind}", raw))
+
+
+def _placed(line: Line) -> Line:
+    """A table row laid out on the page (a letterhead the parser read as a table row beside the
+    invoice's keys) with its cells standing for word boxes, so it has a place and a size."""
+    if line.words or not line.in_table:
+        return line
+    cells = [c for c in (line.cells or line.element.cells or [])
+             if c.bbox is not None and c.text.strip() and line.start <= c.start <= line.end]
+    if not cells:
+        return line
+    words = [Word(c.text, c.start, c.end, c.bbox) for c in cells if c.bbox is not None]
+    return replace(line, words=words, top=min(w.bbox.y0 for w in words), bottom=max(w.bbox.y1 for w in words))
 
 
 def _label_words(ctx: Ctx, name: str) -> int:

@@ -95,8 +95,8 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
             return out
         if name in ctx.party_fields and not (value[0].isupper() or value[0].isdigit()):
             return out  # a party's name starts with a capital ("services 01632 ..." is not one)
-        if name in ctx.party_fields and not any(c.isalpha() for c in value):
-            return out  # "539.38" is no one's name
+        if name in ctx.party_fields and (not any(c.isalpha() for c in value) or re.search(r"\w\s?:\s", value)):
+            return out  # "539.38" is no one's name, nor is "MOYEN DE PAIEMENT : VIREMENT" (a key and its value)
         if name in ctx.address_fields:
             value = strip_postcode(ctx, value)
         add(value, a, a + len(value), 1.0 if b == len(text) else 0.9)

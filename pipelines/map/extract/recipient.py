@@ -3,7 +3,7 @@
 page 1, a name first and a postcode-and-city line last.
 
 A block right under a one-line return address ("Seller GmbH · Street 9 · 79098 City", printed
-small above the window) is the recipient's (0.55). Without one, the first block of the page is as
+small above the window) is the recipient's (0.55). Without one, a block that opens the page is as
 often the issuer's own letterhead (a receipt's header is one) and is not taken; a later block of
 a laid-out page is a weak candidate (0.3). A salutation line ("Herrn", "Mr") before the name is skipped.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from pipelines.map.extract.context import Cand, Ctx, fold_text
+from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, SALUTATIONS
 from pipelines.map.extract.zones import role_fields
@@ -41,15 +42,29 @@ def _first_column(ctx: Ctx, line: Line) -> tuple[int, int, float | None] | None:
     return a, b, x0 if x0 is not None else float(a - line.start) * 5.0
 
 
+def _vertical(line: Line) -> tuple[float, float] | None:
+    """Top and bottom of a laid-out line (of its words, or of a table row's cells)."""
+    if line.top is not None and line.bottom is not None:
+        return line.top, line.bottom
+    cells = [c.bbox for c in (line.cells or (line.element.cells if line.in_table else None) or [])
+             if c.bbox is not None and line.start <= c.start <= line.end]
+    return (min(b.y0 for b in cells), max(b.y1 for b in cells)) if cells else None
+
+
 def _blocks(ctx: Ctx) -> list[list[tuple[int, int]]]:
     """Runs of first-column spans on page 1 that start at one x and end with a city line."""
     lines = [ln for ln in ctx.idx.lines if ln.page == ctx.idx.lines[0].page] if ctx.idx.lines else []
     out: list[list[tuple[int, int]]] = []
     run: list[tuple[int, int]] = []
     run_x: float | None = None
+    prev: tuple[float, float] | None = None
     for ln in lines[:80]:
         col = _first_column(ctx, ln)
-        if col is None or (run_x is not None and abs(col[2] - run_x) > 4.0):
+        ys = _vertical(ln)
+        # a blank band of more than a line's height ends a block (letterhead, then the window)
+        gap = ys is not None and prev is not None and ys[0] - prev[1] > 1.2 * max(prev[1] - prev[0], 4.0)
+        prev = ys or prev
+        if col is None or gap or (run_x is not None and abs(col[2] - run_x) > 4.0):
             run, run_x = [], None
             if col is None:
                 continue
@@ -72,8 +87,11 @@ def _name_of(ctx: Ctx, block: list[tuple[int, int]]) -> tuple[int, int, bool] | 
     if _RETURN_SEPARATORS.search(first) and re.search(r"(?<!\d)\d{4,5}(?!\d)", first):
         spans.pop(0)  # "Seller GmbH · Street 9 · 79098 City": the return address above the window
         returned = True
-    while spans and fold_text(text[spans[0][0]:spans[0][1]]).strip(" .") in SALUTATIONS:
-        spans.pop(0)
+    labels = {fold_label(lab) for lab in ctx.field_of}
+    while spans and (fold_text(text[spans[0][0]:spans[0][1]]).strip(" .") in SALUTATIONS
+                     or fold_label(text[spans[0][0]:spans[0][1]]) in labels
+                     or text[spans[0][1]:spans[0][1] + 2].lstrip(" ").startswith(":")):
+        spans.pop(0)  # "Herrn", or a label over the block ("Aan:", "Rechnung an")
     if len(spans) < 2:
         return None
     a, b = spans[0]
@@ -90,13 +108,14 @@ def recipient_candidates(ctx: Ctx) -> None:
     if not targets:
         return
     laid_out = any(ln.words for ln in ctx.idx.lines)  # a page, not lines of text (a receipt's OCR)
-    for k, block in enumerate(_blocks(ctx)):
+    first_line_end = ctx.idx.lines[0].end if ctx.idx.lines else 0
+    for block in _blocks(ctx):
         found = _name_of(ctx, block)
         if found is None:
             continue
         a, b, returned = found
-        if not returned and (k == 0 or not laid_out):
-            continue  # the first block is the issuer's letterhead as often (a receipt's header is one)
+        if not returned and (block[0][0] <= first_line_end or not laid_out):
+            continue  # a block opening the page is the issuer's letterhead as often (a receipt's header is one)
         for name in targets:
             ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
                                         "zone:recipient", ctx.doc.text[a:b]))
