@@ -13,6 +13,7 @@
   from the window block below.
 * A German address window: the recipient under the small return address is the customer
   (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
+* "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
 """
@@ -86,6 +87,7 @@ def _english(c: canvas.Canvas) -> None:
         c.drawString(380, top - 130 - 14 * i, label)
         c.drawRightString(530, top - 130 - 14 * i, amount)
     c.drawString(50, top - 200, "VAT No: GB 554 2310 07")
+    c.drawString(50, top - 220, "Please remit payment by April 2, 2025. Thank you for your order.")
 
 
 def test_related_invoice_keys_and_other_parties_ids(invoice_schema: Schema) -> None:
@@ -104,6 +106,12 @@ def test_customer_code_and_your_vat_number(invoice_schema: Schema) -> None:
     assert got.get("customer_name") != "K2210"
     assert got["customer_tax_id"] == "GB310441782"
     assert got["issuer_tax_id"] == "GB554231007"
+
+
+def test_due_date_inside_a_sentence_is_proposed_unsure(invoice_schema: Schema) -> None:
+    record = extract_generic(parse_ok(make_pdf(_english), "invoice.pdf"), invoice_schema)
+    assert record.fields["due_date"].value == date(2025, 4, 2)
+    assert record.fields["due_date"].confidence < 0.5  # read from running text: a person confirms it
 
 
 def test_registration_line_under_the_name_keeps_the_address(invoice_schema: Schema) -> None:
