@@ -14,6 +14,7 @@
 * A German address window: the recipient under the small return address is the customer
   (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
+* A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
 """
@@ -275,3 +276,13 @@ def test_letterhead_in_a_table_row_and_window_after_a_blank_band(invoice_schema:
     assert got["issuer_name"] == "ATELIERS MORVAN ET FILS"
     assert got["customer_name"] == "Laverie du Port"
     assert record.fields["customer_name"].confidence < 0.4  # no label, no return address: a weak reading
+
+
+@pytest.mark.parametrize("body, currency", [
+    ("Price inclusive of discount of R400,\nTotal 319.00\n", None),  # one lone letter: maybe OCR noise
+    ("Labour R 250.00\nParts R 69.00\nTotal R 319.00\n", "ZAR"),
+])
+def test_currency_from_a_one_letter_sign_needs_more_than_one_amount(invoice_schema: Schema, body: str,
+                                                                   currency: str | None) -> None:
+    doc = parse_bytes(("TAX INVOICE\nInvoice No: 5531\n" + body).encode(), name="invoice.txt")
+    assert extract_generic(doc, invoice_schema).values().get("currency") == currency

@@ -94,6 +94,7 @@ def _currency_candidates(ctx: Ctx, names: list[str], fields: dict[str, FieldSpec
     """The currency written beside the document's amounts (most frequent wins)."""
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int, str]] = {}
+    clear: set[str] = set()  # codes seen as more than a lone letter ("R400" may be OCR noise)
     for line in ctx.idx.lines:
         seg = ctx.doc.text[line.start:line.end]
         for a, b, raw, _strong, cur in amount_tokens(seg, line.start):
@@ -105,6 +106,8 @@ def _currency_candidates(ctx: Ctx, names: list[str], fields: dict[str, FieldSpec
                 continue
             w = 0.5 if in_quoted(ctx, a) else 1.0
             counts[code] += w
+            if not (len(cur) == 1 and cur.isalpha()):
+                clear.add(code)
             if code not in first:
                 off = raw.find(cur)
                 first[code] = (a + off, a + off + len(cur), cur)
@@ -120,7 +123,10 @@ def _currency_candidates(ctx: Ctx, names: list[str], fields: dict[str, FieldSpec
         if len(m.group()) == 3 and code != m.group():
             continue
         counts[code] += 0.3
+        clear.add(code)
         first.setdefault(code, (m.start(), m.end(), m.group()))
+    for code in [c for c in counts if c not in clear and counts[c] < 2]:
+        del counts[code]  # one amount with a one-letter sign ("R" for rand) is too little to go on
     if not counts:
         return
     total = sum(counts.values())
