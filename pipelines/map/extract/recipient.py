@@ -5,7 +5,8 @@ page 1, a name first and a postcode-and-city line last.
 A block right under a one-line return address ("Seller GmbH · Street 9 · 79098 City", printed
 small above the window) is the recipient's (0.55). Without one, a block that opens the page is as
 often the issuer's own letterhead (a receipt's header is one) and is not taken; a later block of
-a laid-out page is a weak candidate (0.3). A salutation line ("Herrn", "Mr") before the name is skipped.
+a laid-out page is a weak candidate (0.3). A salutation line ("Herrn", "Mr") before the name is skipped. The name that opens
+the return address is the issuer's (0.5): the sender, even when the letterhead is a logo.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, SALUTATIONS
+from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, ISSUER_CUES, SALUTATIONS
 from pipelines.map.extract.zones import role_fields
 from pipelines.model.layout import Line
 
@@ -105,7 +106,8 @@ def _name_of(ctx: Ctx, block: list[tuple[int, int]]) -> tuple[int, int, bool] | 
 
 def recipient_candidates(ctx: Ctx) -> None:
     targets = [n for n in role_fields(ctx.schema, CUSTOMER_CUES) if ctx.wants(n)]
-    if not targets:
+    issuers = [n for n in role_fields(ctx.schema, ISSUER_CUES) if ctx.wants(n)]
+    if not targets and not issuers:
         return
     laid_out = any(ln.words for ln in ctx.idx.lines)  # a page, not lines of text (a receipt's OCR)
     first_line_end = ctx.idx.lines[0].end if ctx.idx.lines else 0
@@ -119,3 +121,22 @@ def recipient_candidates(ctx: Ctx) -> None:
         for name in targets:
             ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
                                         "zone:recipient", ctx.doc.text[a:b]))
+        sender = _sender(ctx, block[0]) if returned else None
+        if sender is not None:
+            for name in issuers:
+                ctx.cands[name].append(Cand(ctx.doc.text[sender[0]:sender[1]], sender[0], sender[1],
+                                            ctx.idx.page_at(sender[0]), 0.5, "zone:return", ctx.doc.text[sender[0]:sender[1]]))
+
+
+def _sender(ctx: Ctx, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The issuer's name that opens a return address ("Seller GmbH · Street 9 · 79098 City")."""
+    text = ctx.doc.text
+    m = _RETURN_SEPARATORS.search(text, span[0], span[1])
+    if m is None:
+        return None
+    name = text[span[0]:m.start()].strip()
+    a = span[0] + text[span[0]:m.start()].index(name) if name else span[0]
+    if (not name[:1].isupper() or sum(c.isalpha() for c in name) < 3 or any(c.isdigit() for c in name)
+            or len(name.split()) > 8):
+        return None
+    return a, a + len(name)
