@@ -13,6 +13,8 @@
   from the window block below.
 * A German address window: the recipient under the small return address is the customer
   (no label names it), "Ihre USt-IdNr." is the customer's, the footer's "USt-IdNr." the issuer's.
+* A credit note's own number ("Gutschrift-Nr."), not the invoice it refers to ("zu Rechnung:");
+  an order's date ("Date de commande") is not the issue date.
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
 * A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
@@ -287,3 +289,43 @@ def test_currency_from_a_one_letter_sign_needs_more_than_one_amount(invoice_sche
                                                                    currency: str | None) -> None:
     doc = parse_bytes(("TAX INVOICE\nInvoice No: 5531\n" + body).encode(), name="invoice.txt")
     assert extract_generic(doc, invoice_schema).values().get("currency") == currency
+
+
+def _keyed(head: list[str], keys: list[tuple[str, str]], party: list[str], totals: list[tuple[str, str]]
+           ) -> Callable[[canvas.Canvas], None]:
+    """A letterhead left, the document's keys in a column beside it, a party block, totals."""
+    def draw(c: canvas.Canvas) -> None:
+        top = H - 50
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, top, head[0])
+        c.setFont("Helvetica", 9)
+        for i, line in enumerate(head[1:]):
+            c.drawString(50, top - 14 - 12 * i, line)
+        for i, (a, b) in enumerate(keys):
+            c.drawString(360, top - 12 * i, a)
+            c.drawString(470, top - 12 * i, b)
+        for i, line in enumerate(party):
+            c.drawString(50, top - 100 - 12 * i, line)
+        for i, (a, b) in enumerate(totals):
+            c.drawString(330, top - 200 - 14 * i, a)
+            c.drawRightString(540, top - 200 - 14 * i, b)
+    return draw
+
+
+def test_credit_note_number_and_dates_of_other_documents(invoice_schema: Schema) -> None:
+    credit = _keyed(["Ostwind Solar GmbH", "Deichweg 3", "26122 Oldenburg"],
+                    [("GUTSCHRIFT", ""), ("Gutschrift-Nr.:", "GS-2025-014"), ("Datum:", "04.08.2025"),
+                     ("zu Rechnung:", "RE-2025-388")],
+                    ["Rechnungsempfänger:", "Hofladen Brinkmann", "Dorfstr. 8", "26160 Bad Zwischenahn"],
+                    [("Nettobetrag", "-100,00 €"), ("MwSt. 19 %", "-19,00 €"), ("Gesamtbetrag", "-119,00 €")])
+    got = extract_generic(parse_ok(make_pdf(credit), "gutschrift.pdf"), invoice_schema).values()
+    assert got["invoice_number"] == "GS-2025-014"  # not the invoice it refers to ("zu Rechnung:")
+    assert got["issue_date"] == date(2025, 8, 4)
+    ordered = _keyed(["Imprimerie Castel", "7 boulevard Carnot", "31000 Toulouse"],
+                     [("Facture N°", "IC/25/0877"), ("du", "12/09/2025"), ("Bon de commande", "BC-5512"),
+                      ("Date de commande", "01/09/2025")],
+                     ["Destinataire", "Mairie de Colomiers", "1 place Alex Raymond", "31770 Colomiers"],
+                     [("Montant HT", "2 340,00 €"), ("TVA 5,5 %", "128,70 €"), ("Montant TTC", "2 468,70 €")])
+    got = extract_generic(parse_ok(make_pdf(ordered), "facture.pdf"), invoice_schema).values()
+    assert got["issue_date"] == date(2025, 9, 12)  # "Date de commande" is the order's date
+    assert got["total_amount"] == Decimal("2468.70")

@@ -15,8 +15,8 @@ from pipelines.map.extract.finders import values_for_matches
 from pipelines.map.extract.labels import GAP, Hit, LabelMatch, match_labels
 from pipelines.map.extract.types import iban_at
 from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
-                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, PHONE_RE, POSTCODE_RES,
-                                         QUALIFIERS)
+                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, OTHER_DOCUMENT_WORDS, PHONE_RE,
+                                         POSTCODE_RES, QUALIFIERS)
 from pipelines.map.extract.zones import role_fields
 
 
@@ -159,6 +159,8 @@ def label_candidates(ctx: Ctx) -> None:
         tail = _tail_words(ctx, m, hit)
         if any(w not in QUALIFIERS and w.upper() not in CURRENCY_CODES and w.upper() not in _SIGNS for w in tail):
             weight *= 0.75  # "N° de facture associée :": a longer key than the alias, maybe another one
+        if OTHER_DOCUMENT_WORDS & set(tail) or _word_before(ctx, m) in OTHER_DOCUMENT_WORDS:
+            weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
         yours = _after_possessive(ctx, m)
         for own_name in field_of[m.label]:
             name = sides.get(own_name, own_name) if yours else own_name
@@ -204,20 +206,34 @@ def _sides(ctx: Ctx) -> dict[str, str]:
 
 
 def _tail_words(ctx: Ctx, m: LabelMatch, hit: Hit) -> list[str]:
-    """Words between a label and its value on the line ("associée" in "Date de facture associée :")."""
-    if hit.how != "right" or hit.start < m.end:
+    """Words between a label and its value on the line ("associée" in "Date de facture associée :"),
+    or after the label in its table cell ("Date de commande | 01/09/2025")."""
+    if hit.how == "right" and hit.start >= m.end:
+        end = hit.start
+    elif hit.how == "table":
+        el = ctx.idx.element_at(m.start)
+        cell = next((c for c in (el.cells or []) if c.start <= m.start < c.end), None) if el is not None else None
+        if cell is None or hit.start < cell.end:
+            return []
+        end = cell.end
+    else:
         return []
-    return [fold_text(w) for w in re.findall(r"[^\W\d_]+|[#°º№]", ctx.doc.text[m.end:hit.start])]
+    return [fold_text(w) for w in re.findall(r"[^\W\d_]+|[#°º№]", ctx.doc.text[m.end:end])]
 
 
 def _after_possessive(ctx: Ctx, m: LabelMatch) -> bool:
     """The label follows "your" ("Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer")."""
+    return _word_before(ctx, m) in CUSTOMER_POSSESSIVES
+
+
+def _word_before(ctx: Ctx, m: LabelMatch) -> str:
+    """The folded word right before a label in its own column ("" when it starts the column)."""
     line = ctx.idx.line_at(m.start)
     start = line.start if line is not None else max(0, m.start - 30)
     before = ctx.doc.text[max(start, m.start - 30):m.start]
     before = GAP.split(before)[-1]  # the label's own column only
     words = re.findall(r"[^\W\d_]+", before)
-    return bool(words) and fold_text(words[-1]) in CUSTOMER_POSSESSIVES
+    return fold_text(words[-1]) if words else ""
 
 
 def _row_amounts(ctx: Ctx, name: str, spec: FieldSpec, m: LabelMatch, hit: Hit) -> None:

@@ -47,6 +47,21 @@ CUSTOMER_POSSESSIVES = frozenset({
 })
 
 
+# Words beside a label that make it another document's or another event's: "Against invoice:",
+# "zu Rechnung:", "Original invoice no", "Date de commande :", "Order Date", "Lieferdatum" written
+# apart. A value read there is not this document's number or date.
+OTHER_DOCUMENT_WORDS = frozenset({
+    "against", "original", "related", "referenced", "corrected", "cancelled", "previous", "zu", "zur",
+    "bezug", "ursprungliche", "ursprunglichen", "storniert", "associee", "associe", "origine", "initiale",
+    "oorspronkelijke", "originele", "gerelateerde", "originale", "collegata", "rettificata", "rectificada",
+    "relacionada",
+    "order", "delivery", "shipping", "dispatch", "despatch", "print", "printed", "commande", "livraison",
+    "expedition", "impression", "bestellung", "lieferung", "versand", "auftrag", "auftrags", "druck",
+    "bestelling", "levering", "verzending", "ordine", "consegna", "spedizione", "stampa", "pedido",
+    "entrega", "envio", "impresion",
+})
+
+
 # Blocks of another party than the issuer or the customer, whose ids are not the issuer's.
 OTHER_PARTY_BLOCK_LABELS = (
     "Tax Representative", "Fiscal Representative", "Seller Tax Representative", "Fiskalvertreter",
