@@ -38,7 +38,7 @@ from pipelines.map.extract import extract_generic
 from pipelines.map.mapper import MapResult
 from pipelines.map.rules import RuleBook
 from pipelines.model.schema import Schema
-from pipelines.validate.validator import validate
+from pipelines.validate.validator import unsure_optional, validate
 
 GAP_CODES = {"missing_required", "invalid_value", "low_confidence", "conflict"}
 SETTLED_METHODS = SETTLED  # values a person coached; the LLM never replaces them
@@ -55,6 +55,8 @@ def gap_fields(record: Record, schema: Schema, doc: Document | None) -> list[str
     """Fields the rules left open on this record, in schema order; [] when rules settled it.
     List fields (line items) are left to rules: a table is not a quote."""
     issues = validate(record, schema, doc)
+    if unsure_optional(record, schema, issues):
+        return []  # it lands without its unsure optional values (run.mapper): nothing to ask
     gaps = {i.field for i in issues if i.code in GAP_CODES and i.field in schema.fields}
     checks = {c.name: c for c in schema.checks}
     for i in issues:

@@ -97,10 +97,13 @@ def _map_one(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: 
     if rs is None or rs.use_generic:
         # after rules, only the fields they left empty (a rule's value is never replaced)
         generic = extract_generic(doc, schema, only=None if rs is None else [n for n in schema.fields if n not in record.fields])
+        ruled = set(record.fields)
         for name, fv in generic.fields.items():
-            if name not in record.fields:
+            if name not in ruled:
                 record.fields[name] = fv
-        record.issues.extend(i for i in generic.issues if i.field not in record.fields)
+        # the generic extractor's doubts about its own values (a close second reading, a value
+        # below the landing threshold) travel with them; about a rule's value it has none
+        record.issues.extend(i for i in generic.issues if i.field not in ruled)
     return MapResult(doc, c, [record])
 
 

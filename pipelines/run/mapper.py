@@ -19,7 +19,7 @@ from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.model.schema import Schema, load_schemas
 from pipelines.run.outcome import LANDED, QUARANTINED, REVIEW, DocOutcome
-from pipelines.validate.validator import validate
+from pipelines.validate.validator import unsure_optional, validate
 
 
 class Mapper:
@@ -100,6 +100,13 @@ class Mapper:
             return DocOutcome(doc, REVIEW, [rec], {rec.record_id: [issue]})
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc)
                   for r in result.records}
+        for r in result.records:
+            drop = [] if self._decided(r) is not None else unsure_optional(r, self.schemas[r.schema], issues[r.record_id])
+            if drop:
+                # an unsure optional value does not hold back a record whose other values are sure
+                r.fields = {n: fv for n, fv in r.fields.items() if n not in drop}
+                r.issues = [i for i in r.issues if i.field not in drop]
+                issues[r.record_id] = validate(r, self.schemas[r.schema], doc)
         kept: dict[str, str] = {}
         for r in result.records:
             # a person's decision holds even when the rules now land the record by themselves:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.validate.injection import suspicious_spans
 from pipelines.model.records import Issue, Record
 from pipelines.model.schema import FieldSpec, Schema
+from pipelines.map.extract.calibration import landing_threshold
 from pipelines.validate.checks import evaluate
 
 if TYPE_CHECKING:
@@ -112,11 +113,34 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
         ok = evaluate(check.expr, values, check.tolerance)
         if ok is False:
             issues.append(Issue("failed_check", check.name, check.message or f"check failed: {check.expr}"))
+    unsure = {i.field for i in issues if i.code == "low_confidence"}
     for name, fv in record.fields.items():
-        if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence:
+        if fv.method != DEFAULT_METHOD and fv.confidence < schema.min_confidence and name not in unsure:
             issues.append(Issue("low_confidence", name, f"confidence {fv.confidence:.2f} is below {schema.min_confidence:.2f} ({fv.method})"))
     if doc is not None:
         issues.extend(hidden_text_issues(doc))
         flagged = {i.field for i in issues if i.code == "low_confidence"}
         issues.extend(i for i in ocr_issues(record, doc) if i.field not in flagged)
     return issues
+
+
+UNSURE = frozenset({"low_confidence", "conflict"})
+
+
+def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> list[str]:
+    """The optional fields that alone hold a record back: every issue is doubt (low confidence,
+    a close second reading) about an optional value the generic extractor read. Left out, the
+    record lands with its sure values; nothing less sure lands (empty list: leave it as it is).
+    Only for schemas whose generic extraction is calibrated (a landing threshold holds their
+    required values to 99%); elsewhere any unsure value still goes to a person."""
+    fields = {i.field for i in issues}
+    if not issues or any(i.code not in UNSURE or i.field is None for i in issues):
+        return []
+    if landing_threshold(schema.name) is None:
+        return []
+    for name in fields:
+        fv = record.fields.get(str(name))
+        spec = schema.fields.get(str(name))
+        if fv is None or spec is None or spec.required or fv.method != "generic":
+            return []
+    return sorted(str(f) for f in fields)

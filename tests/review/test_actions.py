@@ -63,7 +63,7 @@ def test_accept_lands_the_record_keeping_each_fields_provenance(review_kb):
     assert "reviewer" not in {p["method"] for p in prov.values()}
     assert prov["account_number"]["evidence"] == "SVW-120377"  # the extraction's evidence is kept
     assert ReviewStore(review_kb.kb_root).get(rid).status == "accepted"
-    assert ReviewStore(review_kb.kb_root).items(status="open", reason="low_confidence") == []
+    assert ReviewStore(review_kb.kb_root).items(status="open", reason="account_number") == []
 
 
 def test_accept_refuses_a_record_that_still_fails_its_checks(review_kb):

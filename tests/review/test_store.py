@@ -47,7 +47,8 @@ def test_items_filter_by_schema_reason_source_and_status(review_kb):
     store = ReviewStore(review_kb.kb_root)
     assert {i.schema for i in store.items(schema="invoice")} == {"invoice"}
     assert len(store.items(schema="invoice")) == 2
-    assert [i.schema for i in store.items(reason="low_confidence")] == ["support_case"]
+    # the drawn invoice's letterhead name is below the calibrated landing threshold too
+    assert sorted(i.schema for i in store.items(reason="low_confidence")) == ["invoice", "support_case"]
     assert [i.schema for i in store.items(reason="account_number")] == ["support_case"]  # the field a reason names
     assert {i.schema for i in store.items(source="meter-photo")} == {"support_case", "unclassified"}
     assert store.items(status="accepted") == []

@@ -89,6 +89,12 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
     return curve[-1][1]
 
 
+def calibrated(type_name: str, schema: str, source: str, path: Path = FILE) -> bool:
+    """Whether this finder family's values of this kind have their own curve: a family too rare
+    to be measured has no known probability, so it cannot land by the threshold."""
+    return not _DISABLED[0] and bool(_curves(str(path)).get(f"{schema}/{kind_of(type_name)}/{source}"))
+
+
 @contextmanager
 def disabled() -> Iterator[None]:
     """Raw scores instead of probabilities (to fit the map)."""

@@ -146,8 +146,15 @@ def amount_value(ctx: Ctx, raw: str) -> Decimal | None:
 
 def _family(group: list[Cand], best: Cand) -> str:
     """The finder family a value is judged by: a value a label anchored is judged as a label's,
-    even when another finder (a heading, a type pattern) agreed more loudly."""
-    return "label" if any(source_of(c.source) == "label" for c in group) else source_of(best.source)
+    even when another finder (a heading, a type pattern) agreed more loudly; with the checks
+    that back it ("label+check+pay": a sum check and tendered - change agree with it), as
+    values that agree with other fields are right more often at the same score."""
+    base = "label" if any(source_of(c.source) == "label" for c in group) else source_of(best.source)
+    tags = sorted({t for c in group for t in c.source.split("+")[1:] if t in _AGREEMENT})
+    return "+".join([base, *tags])
+
+
+_AGREEMENT = frozenset({"check", "pay", "address"})  # tags finders add for a cross-field agreement
 
 
 def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:
@@ -176,10 +183,10 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     top, best_c, _ = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
     conf = top * (1 - 0.35 * (runner / top if top else 0))
-    # the calibrated probability, but never above the finders' own score: until the validator
-    # enforces the calibrated landing threshold, a low raw score must not be lifted past min_confidence
+    # the calibrated probability (the raw score where no curve was fitted); required values land
+    # only at or above the calibrated landing threshold (engine._below_landing)
     raw = min(conf, 0.97)
-    conf = round(min(raw, calibrate(raw, spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c))), 3)
+    conf = round(calibrate(raw, spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c)), 3)
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
     ctx.finders[name] = _family(groups[scored[0][2]], best_c)

@@ -63,6 +63,9 @@ def _domains(ctx: Ctx) -> set[str]:
     out: set[str] = set()
     for m in DOMAIN_RE.finditer(ctx.doc.text):
         host = m.group(1).lower()
+        tld = host.rsplit(".", 1)[-1]
+        if len(tld) != 2 and tld not in _TLDS:
+            continue  # "P.RAMLEE", "INDS.PARK": initials and abbreviations, not a web address
         parts = [p for p in host.split(".") if p not in ("www", "com", "co", "org", "net", "uk", "de", "nl", "fr", "in", "io", "eu", "example", "gov", "ac")]
         for p in parts:
             out.add(re.sub(r"[^a-z0-9]", "", p))
@@ -74,6 +77,9 @@ def _domains(ctx: Ctx) -> set[str]:
         host = str(ctx_doc_meta["from_address"]).rsplit("@", 1)[-1].lower()
         out.update(re.sub(r"[^a-z0-9]", "", p) for p in host.split(".")[:-1])
     return {d for d in out if len(d) >= 3}
+
+
+_TLDS = frozenset({"com", "net", "org", "info", "biz", "shop", "store", "online", "site", "app", "io", "eu", "gov", "edu", "asia"})
 
 
 def _domain_match(name: str, domains: set[str]) -> bool:
@@ -118,6 +124,8 @@ def company_candidates(ctx: Ctx) -> None:
                 if s is None:
                     continue
                 e = m.end()
+                if s == a and line.index > 0:
+                    s = _continued(ctx, line, s, e)
                 if in_regions(ctx, regions, s, e):
                     continue
                 if _label_words(ctx, text[s:e]) >= 2:
@@ -175,6 +183,28 @@ def _placed(line: Line) -> Line:
     return replace(line, words=words, top=min(w.bbox.y0 for w in words), bottom=max(w.bbox.y1 for w in words))
 
 
+def _continued(ctx: Ctx, line: Line, s: int, e: int) -> int:
+    """Start of a legal name that began on the lines above ("AIK HUAT HARDWARE / ENTERPRISE
+    (SETIA / ALAM) SDN BHD", "POPULAR BOOK / CO. (M) SDN BHD"): taken while the part read so far
+    has an open bracket or no word of its own besides the legal form, from name-like lines."""
+    text = ctx.doc.text
+    for _ in range(2):
+        part = text[s:e]
+        words = re.findall(r"[^\W\d_]{4,}|(?:[^\W\d_]\.){2,}", LEGAL_FORM.sub(" ", part))  # initials name too: "D.I.Y."
+        if part.count(")") <= part.count("(") and words:
+            break
+        if line.index <= 0:
+            break
+        prev = ctx.idx.lines[line.index - 1]
+        if prev.page != line.page or (prev.top is not None and line.top is not None and line.top - prev.top > 3 * max(line.bottom - line.top if line.bottom else 0, 1)):
+            break
+        seg = _name_like_segments(ctx, prev)
+        if len(seg) != 1 or seg[0][1] < prev.end - 2 or LEGAL_FORM.search(text, seg[0][0], seg[0][1]):
+            break
+        s, line = seg[0][0], prev
+    return s
+
+
 def _label_words(ctx: Ctx, name: str) -> int:
     """How many words of `name` are, on their own, an alias of some field or list column."""
     words = getattr(ctx, "_alias_words", None)
@@ -199,6 +229,9 @@ def _folded_labels(ctx: Ctx) -> set[str]:
     return folded
 
 
+_REG_TAIL = re.compile(r"\s*\(\s*[\w\-./ ]*\d[\w\-./ ]*\)$")
+
+
 def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
     """Segments of a line that read like a party's name: 1-6 words, capitalised, few digits,
     not a label, with document-type words ("INVOICE", "Kopie factuur") removed."""
@@ -218,13 +251,14 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             continue
         s, e = words[0][0], words[-1][1]
         core = text[s:e].rstrip(",.;")
+        core = _REG_TAIL.sub("", core)  # "ACME SDN BHD (759765-H)": the registration number is not the name
         e = s + len(core)
         letters = sum(c.isalpha() for c in core)
         digits = sum(c.isdigit() for c in core)
         if letters < 3 or digits > letters / 3 or not core[0].isupper() and not core[0].isdigit():
             continue
-        if fold_label(core) in _folded_labels(ctx):
-            continue
+        if fold_label(core) in _folded_labels(ctx) or not LEGAL_FORM.sub("", core).strip(" .,&()"):
+            continue  # a label, or a legal form alone ("SDN BHD" on its own line)
         out.append((s, e))
     return out
 

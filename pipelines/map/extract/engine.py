@@ -49,9 +49,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from pipelines.model.document import Document, Status
-from pipelines.model.records import Record
+from pipelines.model.records import Issue, Record
 from pipelines.map.normalize import Locale
 from pipelines.model.schema import Schema
+from pipelines.map.extract.calibration import calibrated, landing_threshold
 from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
@@ -61,7 +62,7 @@ from pipelines.map.extract.headers import header_candidates
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
-from pipelines.map.extract.letterhead import address_under
+from pipelines.map.extract.letterhead import address_under, letterhead_names
 from pipelines.map.extract.recipient import recipient_candidates
 from pipelines.map.extract.structured import enum_field, list_field
 from pipelines.map.extract.sums import complete_sums
@@ -146,6 +147,8 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     issuer_names = role_fields(schema, ISSUER_CUES)
     if issuer_names:
         issuer_zone(ctx, issuer_names[0])
+        if letterhead_fields(schema):
+            letterhead_names(ctx, issuer_names[0])
     letterhead = letterhead_fields(schema)
     # the issuer's address is read under the issuer's name: choose the name first
     order = issuer_names[:1] + [n for n in schema.fields if n not in issuer_names[:1]]
@@ -186,9 +189,27 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
         else:
             record.fields[name] = found
     record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields and (kept is None or n in kept)}
+    record.issues.extend(_below_landing(record, schema, ctx.finders))
     if kept is not None:
         record.issues = [i for i in record.issues if i.field in kept]
     return record, {n: f for n, f in ctx.finders.items() if n in record.fields}
+
+
+def _below_landing(record: Record, schema: Schema, finders: dict[str, str]) -> list[Issue]:
+    """A required value whose finder family was calibrated lands by itself only at or above the
+    landing threshold: values of that probability were right at least 99% of the time on the
+    fit half (calibration.json); below it a person (or the LLM) confirms it. Values of a family
+    the calibration never measured (no gold for them) keep their raw score and the schema's
+    min_confidence, as before there was a calibration."""
+    t = landing_threshold(schema.name)
+    if t is None:
+        return []
+    flagged = {i.field for i in record.issues}
+    return [Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing threshold {t:.2f} "
+                  f"({finders.get(n)})")
+            for n, fv in record.fields.items()
+            if schema.fields[n].required and fv.method == "generic" and n not in flagged and fv.confidence < t
+            and calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))]
 
 
 __all__ = ["candidate_context", "extract_explained", "extract_generic"]

@@ -127,6 +127,10 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
     return out
 
 
+# A label word followed by a number word names an identifier ("Company No.", "Company Reg. No").
+_ID_AFTER = re.compile(r"[ .]{0,2}(?:reg(?:istration)?\.?[ ]?)?(?:no\b|nr\b|number\b|num\b|id\b|#|n°|nº|№)", re.IGNORECASE)
+
+
 def label_candidates(ctx: Ctx) -> None:
     fields = scalar_fields(ctx.schema)
     field_of: dict[str, list[str]] = defaultdict(list)
@@ -162,13 +166,14 @@ def label_candidates(ctx: Ctx) -> None:
         if OTHER_DOCUMENT_WORDS & set(tail) or _word_before(ctx, m) in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
         yours = _after_possessive(ctx, m)
+        numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None
         for own_name in field_of[m.label]:
             name = sides.get(own_name, own_name) if yours else own_name
             if name not in fields:
                 continue  # "Your VAT number" is not the issuer's (nor read when there is no field for it)
             spec = fields[name]
-            if tail and tail[-1] in ID_WORDS and scalar_type(spec) == "string" and not is_id_field(spec):
-                continue  # "Customer code: P9466" names an identifier, not the customer
+            if (tail and tail[-1] in ID_WORDS or numbered) and scalar_type(spec) == "string" and not is_id_field(spec):
+                continue  # "Customer code: P9466", "COMPANY NO: 1174703-K" name an identifier, not the party
             r = rank.get((m.label, own_name), 0)
             rank_f = max(0.85, 1.0 - 0.01 * r)
             # the label says what the value looks like, the possessive whose it is

@@ -42,7 +42,8 @@ _TOKEN = re.compile(r"\w+|[#°º№]", re.UNICODE)
 
 
 # Between the words of a label: spaces and light punctuation, never a line break or a tab.
-_BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?)"  # not across a tab: a tab ends a table cell
+# A rate may sit between them: "TOTAL INCL. 6% GST", "Total incl. 19 % VAT".
+_BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?(?:\d{1,2}(?:[.,]\d{1,2})? ?% ?)?)"  # not across a tab: a tab ends a table cell
 
 
 # After a label: optional ":", "#", "=", "." leaders, "-" (only if followed by a space: keep

@@ -2,10 +2,12 @@
 issuer's name (receipts, and invoices whose letterhead carries no "Address" label).
 
 The block starts after the chosen issuer name's line (skipping registration-number lines such
-as "(Reg. No. 12345-X)"), takes up to five address-like lines and stops at the first line that
-is something else: a label ("Tel:", "VAT No:"), a phone, e-mail or web address, a date, a
-document-type word ("INVOICE", "RECEIPT"). A block needs a digit (house or postal number);
-one with a postcode-like number scores higher.
+as "(Reg. No. 12345-X)", the sale's date and a web address), takes up to five address-like lines
+and stops at the first line that is something else: a label ("Tel:", "VAT No:"), a phone, e-mail
+or web address, a date, a document-type word ("INVOICE", "RECEIPT"), another name with a legal
+form. It ends at the postcode beside its town (and a region line after it). A block needs a digit
+(house or postal number); one with a postcode-like number scores higher. A name whose line heads
+such a block is the letterhead's name (`letterhead_names`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE, ID_WORDS
+from pipelines.map.extract.vocab import DATE_RE, DOC_TYPE_WORDS, EMAIL_RE, ID_WORDS, LEGAL_FORM
 from pipelines.model.records import FieldValue
 
 _POSTCODE_LIKE = re.compile(r"(?<![\d\-/.])\d{4,6}(?![\d\-/.])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
@@ -25,16 +27,30 @@ _WEB = re.compile(r"(?:www\.|https?://)|\.(?:com|net|org)\b", re.IGNORECASE)
 _CONTACT = re.compile(r"^\W*(?:tel|fax|phone|ph|hp|mobile|mob|email|e-mail|web|gst|vat|tax|reg|co\.? ?reg|tin|"
                       r"ust|tva|btw|iva|nif|cif|abn|fon|telefon|téléphone)\b", re.IGNORECASE)
 MAX_LINES = 5
+# a postcode beside its town: "41150 KLANG", "KLANG 41150", "81200 JOHOR BAHRU,JOHOR"
+_TOWN = re.compile(r"(?<![\d\-/.])\d{4,6}[ ,]+[^\W\d_]{2,}|[^\W\d_]{2,}[ ,]+\d{4,6}[ .,]*$")
+# "NO: 28, JALAN ...", "LOT NO. : G1", "HQ: 7, ...": a short number word before the colon, then the address
+_NUMBERED = re.compile(r"^\W*(?:[^\W\d_]{1,3}\b\.?\s*){1,2}:\s*[\w(]*\d")
+# a company or registration number on a line of its own ("BR NO.: 0195932-X", "CO-REG:860671-D")
+_ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:\-]\s*|\s*(?=\())"
+                      r"\(?[A-Z]{0,3}\d[\w\-]*\)?\W*$", re.IGNORECASE)
+_REGION = re.compile(r"[^\W\d_][^\W\d_ .,]*(?:[ .,]+[^\W\d_]+)*[ .,]*")  # "SELANGOR D.E, MALAYSIA"
+
+Block = list[tuple[int, int, Line]]  # the name's column of each line: start, end, line
 
 
 def _stop(ctx: Ctx, text: str) -> bool:
     text = text.strip()
     if not text:
         return True
-    if ":" in text or _CONTACT.match(text) or EMAIL_RE.search(text) or _WEB.search(text):
+    if _CONTACT.match(text) or EMAIL_RE.search(text) or _WEB.search(text):
+        return True
+    if ":" in text and not _NUMBERED.match(text):
         return True
     if DATE_RE.search(text) or re.fullmatch(r"[\d\s\-+()/.]{7,}", text):
         return True  # a date, or a bare phone number
+    if any(len(m.group().strip(". ")) >= 3 for m in LEGAL_FORM.finditer(text)):
+        return True  # another name (the legal name under a shop's trading name)
     words = fold_text(text).strip(" -.*").split()
     if " ".join(words) in DOC_TYPE_WORDS or any(w in DOC_TYPE_WORDS and len(words) <= 3 for w in words):
         return True
@@ -44,6 +60,8 @@ def _stop(ctx: Ctx, text: str) -> bool:
 def _registration(text: str) -> bool:
     t = text.strip()
     letters = sum(c.isalpha() for c in t)
+    if _ID_LINE.match(t):
+        return True
     if bool(_REG_LINE.match(t)) and (t.startswith("(") or letters <= 3) and not _POSTCODE_LIKE.search(t.strip("()")):
         return True
     # "COMPANY REG. NO. : 001055194X": a key naming a number, then one identifier
@@ -51,6 +69,13 @@ def _registration(text: str) -> bool:
     words = fold_text(key).replace(".", " ").split()
     return bool(colon and words and (words[-1] in ID_WORDS or "reg" in words) and len(value.split()) <= 2
                 and any(c.isdigit() for c in value))
+
+
+def _preamble(text: str) -> bool:
+    """A line between the name and its address that is not part of either: a registration
+    number, the date and time of the sale, the shop's web address."""
+    t = text.strip()
+    return _registration(t) or bool(_WEB.search(t)) and " " not in t or bool(DATE_RE.search(t)) and len(t) <= 30
 
 
 def _column(ctx: Ctx, line: Line, x_ref: float | None, col_ref: int) -> tuple[int, int] | None:
@@ -78,30 +103,25 @@ def _x_of(line: Line, pos: int) -> float | None:
     return c.bbox.x0 if c is not None and c.bbox is not None else None
 
 
-def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:
-    """The address block under the issuer's name, as a candidate (None when there is none), and
-    a name candidate when the block opens with a name-like line (the name picked was a line
-    printed above the letterhead, such as a cashier's or customer's name). On lines of several
-    columns only the name's column is read."""
-    if name_fv is None or name_fv.evidence is None:
-        return None, None
-    line = ctx.idx.line_at(name_fv.evidence.start)
+def _block(ctx: Ctx, start: int, end: int) -> Block:
+    """The lines printed under the name at start..end that may be its address (in its column)."""
+    line = ctx.idx.line_at(max(start, end - 1))
     if line is None or line.index < 0:
-        return None, None
+        return []
     lines = ctx.idx.lines
     text = ctx.doc.text
-    x_ref = _x_of(line, name_fv.evidence.start)
-    col_ref = name_fv.evidence.start - line.start
-    block: list[tuple[int, int, Line]] = []
-    skipped = 0
+    x_ref = _x_of(line, start)
+    col_ref = start - line.start
+    block: Block = []
+    empty = preamble = 0
     i = line.index + 1
     while i < len(lines) and len(block) < MAX_LINES:
         ln = lines[i]
         i += 1
         col = _column(ctx, ln, x_ref, col_ref)
         if col is None and text[ln.start:ln.end].strip():
-            skipped += 1  # a row with nothing in the name's column ("   Date   07/01/2025")
-            if skipped > 3:
+            empty += 1  # a row with nothing in the name's column ("   Date   07/01/2025")
+            if empty > 3:
                 break
             continue
         raw = text[col[0]:col[1]].strip() if col else ""
@@ -109,19 +129,63 @@ def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Ca
             if block:
                 break
             continue
-        if not block and _registration(raw):
+        if not block and preamble < 3 and _preamble(raw):
+            preamble += 1
             continue
         if ln.page != line.page or _stop(ctx, raw):
             break
         block.append((col[0], col[1], ln))  # type: ignore[index]
-        if _POSTCODE_LIKE.search(raw) and i < len(lines):
-            # a short all-letter line after the postcode is the region or country ("SELANGOR")
-            nxt = lines[i]
-            ncol = _column(ctx, nxt, x_ref, col_ref)
-            tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
-            if tail and len(tail.split()) <= 3 and tail.replace(" ", "").replace(".", "").isalpha() and not _stop(ctx, tail):
-                block.append((ncol[0], ncol[1], nxt))  # type: ignore[index]
-            break
+    # the block ends at its postcode and town ("41150 KLANG"), the last one where a house
+    # number also looks like a postcode ("LOT 2685 JLN GENTING" / "53300 KL")
+    coded = [k for k, (a, b, _) in enumerate(block) if _POSTCODE_LIKE.search(text[a:b])]
+    if not coded:
+        return block
+    towns = [k for k in coded if _TOWN.search(text[block[k][0]:block[k][1]])]
+    out = block[:(towns[-1] if towns else coded[0]) + 1]
+    k = out[-1][2].index + 1
+    if k < len(lines) and lines[k].page == line.page:
+        # a short line of words after the postcode is the region or country ("SELANGOR D.E, MALAYSIA")
+        ncol = _column(ctx, lines[k], x_ref, col_ref)
+        tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
+        if tail and len(tail.split()) <= 5 and _REGION.fullmatch(tail) and not _stop(ctx, tail):
+            out.append((ncol[0], ncol[1], lines[k]))  # type: ignore[index]
+    return out
+
+
+def _address_block(ctx: Ctx, cand: Cand) -> Block:
+    """The address block the name heads: a house number and a postcode under it ([]: none)."""
+    text = ctx.doc.text
+    block = _block(ctx, cand.start, cand.end)
+    ok = bool(block) and any(c.isdigit() for c in text[block[0][0]:block[0][1]]) and \
+        any(_POSTCODE_LIKE.search(text[a:b]) for a, b, _ in block)
+    return block if ok else []
+
+
+def letterhead_names(ctx: Ctx, owner: str) -> None:
+    """A name read at the top (a legal form, a name-like line) whose line heads an address block
+    is the letterhead's name: the two readings back each other. A name candidate that is itself
+    a line of another one's address block ("TAMAN ...", "JALAN ...") is lowered."""
+    cands = [c for c in ctx.cands.get(owner, []) if c.source.startswith("company:") and "+address" not in c.source]
+    blocks = {id(c): _address_block(ctx, c) for c in cands}
+    inside = {ln.index for b in blocks.values() for _, _, ln in b}
+    for c in cands:
+        line = ctx.idx.line_at(c.start)
+        if line is not None and line.index in inside:
+            c.score *= 0.5
+        elif blocks[id(c)]:
+            c.score = 1 - (1 - c.score) * (1 - 0.4)
+            c.source += "+address"
+
+
+def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:
+    """The address block under the issuer's name, as a candidate (None when there is none), and
+    a name candidate when the block opens with a name-like line (the name picked was a line
+    printed above the letterhead, such as a cashier's or customer's name). On lines of several
+    columns only the name's column is read."""
+    if name_fv is None or name_fv.evidence is None:
+        return None, None
+    text = ctx.doc.text
+    block = _block(ctx, name_fv.evidence.start, name_fv.evidence.end)
     if not any(c.isdigit() for a, b, _ in block for c in text[a:b]):
         return None, None
     # lines without a number before the first one with a number are more names (a trading
@@ -133,7 +197,7 @@ def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Ca
     if lead and len(lead) <= 2 and name_fv.confidence < 0.4:
         a0, b0, ln = lead[0]
         raw = text[a0:b0].strip()
-        if 3 <= len(raw) <= 60 and raw[:1].isupper():
+        if 3 <= len(raw) <= 60 and raw[:1].isupper() and sum(c.isalpha() for c in raw) >= 3:
             a0 = a0 + text[a0:b0].index(raw)
             name_hint = Cand(raw, a0, a0 + len(raw), ln.page, 0.35, "letterhead", raw)
     a, b = block[0][0], block[-1][1]

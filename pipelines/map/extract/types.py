@@ -139,7 +139,10 @@ def _currency_candidates(ctx: Ctx, names: list[str], fields: dict[str, FieldSpec
 
 
 def _first_date(ctx: Ctx, name: str, spec: FieldSpec) -> None:
-    """The document's first date: a weak candidate for its main (first required) date field."""
+    """The document's first date: a weak candidate for its main (first required) date field,
+    weaker still when the document prints other dates (a due or delivery date, a period)."""
+    first: Cand | None = None
+    others = False
     for m in DATE_RE.finditer(ctx.doc.text):
         if in_quoted(ctx, m.start()):
             continue
@@ -147,5 +150,12 @@ def _first_date(ctx: Ctx, name: str, spec: FieldSpec) -> None:
             v = norm_value(ctx, spec, m.group())
         except NormalizeError:
             continue
-        ctx.cands[name].append(Cand(v, m.start(), m.end(), ctx.idx.page_at(m.start()), 0.4, "type:first_date", m.group()))
-        return
+        if first is None:
+            first = Cand(v, m.start(), m.end(), ctx.idx.page_at(m.start()), 0.5, "type:first_date", m.group())
+        elif v != first.value:
+            others = True
+            break
+    if first is not None:
+        if others:
+            first.score = 0.25
+        ctx.cands[name].append(first)

@@ -113,7 +113,7 @@ LEGAL_FORM = re.compile(
     r"B\.\s?V\.?|BV|N\.\s?V\.?|NV|VOF|"
     r"S\.\s?A\.\s?S\.?|SAS|S\.\s?A\.?|SA|SARL|S\.?à\s?r\.?l\.?|Sàrl|EURL|SNC|"
     r"S\.\s?p\.\s?A\.?|SpA|S\.\s?r\.\s?l\.?|Srl|SRL|S\.\s?L\.?|S\.\s?L\.\s?U\.?|"
-    r"Oy|Oyj|AB|ASA|AS|A/S|ApS|Sdn\.?\s*Bhd\.?|SDN\.?\s*BHD\.?|Bhd\.?|BHD\.?|Berhad|BERHAD|Tbk\.?|K\.K\.|"
+    r"Oy|Oyj|AB|ASA|AS|A/S|ApS|Sdn\.?\s*Bhd\.?|SDN\.?\s*BHD\.?|S/B|Bhd\.?|BHD\.?|Berhad|BERHAD|Tbk\.?|K\.K\.|"
     r"sp\.\s?z\s?o\.\s?o\.?|spółka\s+akcyjna|S\.\s?A\.|Kft\.?|s\.\s?r\.\s?o\.?|a\.\s?s\.|d\.\s?o\.\s?o\.?"
     r")(?![\w])"
 )
