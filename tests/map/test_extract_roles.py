@@ -330,3 +330,15 @@ def test_credit_note_number_and_dates_of_other_documents(invoice_schema: Schema)
     got = extract_generic(parse_ok(make_pdf(ordered), "facture.pdf"), invoice_schema).values()
     assert got["issue_date"] == date(2025, 9, 12)  # "Date de commande" is the order's date
     assert got["total_amount"] == Decimal("2468.70")
+
+
+def test_addressee_with_a_legal_form_is_not_the_issuer(invoice_schema: Schema) -> None:
+    """The issuer prints no legal form, the addressee does ("... Ltd"): the letterhead that opens the
+    page is the issuer's, the block below it the customer's (no label names either)."""
+    draw = _keyed(["Marston & Reid Joinery", "Unit 2, Fenn Yard", "Norwich NR3 1AB"],
+                  [("Tax invoice", ""), ("Invoice no.", "MRJ/25/311"), ("Tax point", "14 Feb 2025")],
+                  ["Westgate Lettings Ltd", "8 Castle Meadow", "Norwich NR1 3DE"],
+                  [("Net", "£1,550.00"), ("VAT at 20%", "£310.00"), ("Invoice total", "£1,860.00")])
+    got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
+    assert got["issuer_name"] == "Marston & Reid Joinery"
+    assert got["customer_name"] == "Westgate Lettings Ltd"

@@ -6,7 +6,8 @@ A block right under a one-line return address ("Seller GmbH · Street 9 · 79098
 small above the window) is the recipient's (0.55). Without one, a block that opens the page is as
 often the issuer's own letterhead (a receipt's header is one) and is not taken; a later block of
 a laid-out page is a weak candidate (0.3). A salutation line ("Herrn", "Mr") before the name is skipped. The name that opens
-the return address is the issuer's (0.5): the sender, even when the letterhead is a logo.
+the return address is the issuer's (0.5): the sender, even when the letterhead is a logo; the
+addressee's name is not the issuer's (its company readings weigh 0.3, or 0.5 in a weak block).
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, ISSUER_CU
 from pipelines.map.extract.zones import role_fields
 from pipelines.model.layout import Line
 
-# "79098 Freiburg", "F-75001 Paris", "3024 AB Rotterdam", "1010 Wien", "TR11 3HH" (a UK postcode last)
-_CITY_LINE = re.compile(r"(?:^|\s)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+[^\W\d_][^\d]{1,40}$"
-                        r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$")
+# A city line: "79098 Freiburg", "F-75001 Paris", "3542 AD Utrecht", "Am Hafen 3, 53111 Bonn" (the
+# postcode opens the line or follows a comma; "4557 De Silva St" is a street), "Norwich NR3 1AB"
+# (a UK postcode last), "Fremont CA 94538".
+_CITY_LINE = re.compile(r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+[^\W\d_][^\d,]{1,40}$"
+                        r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$"
+                        r"|[^\W\d_]{2,},?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
+_STREET_END = re.compile(r"\b(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Dr|Drive|Lane|Ln|Way|Ct|Court|Pl|Place|Hwy|Pkwy)\.?$",
+                         re.IGNORECASE)
 _RETURN_SEPARATORS = re.compile(r"\s?[·•|]\s|\s-\s")
 MAX_LINES = 6
 
@@ -72,7 +78,8 @@ def _blocks(ctx: Ctx) -> list[list[tuple[int, int]]]:
         a, b, x0 = col
         run.append((a, b))
         run_x = x0 if run_x is None else run_x
-        if len(run) >= 2 and _CITY_LINE.search(ctx.doc.text[a:b].strip()):
+        line_text = ctx.doc.text[a:b].strip()
+        if len(run) >= 2 and _CITY_LINE.search(line_text) and not _STREET_END.search(line_text):
             out.append(run[-MAX_LINES:])
             run, run_x = [], None
     return out
@@ -121,6 +128,10 @@ def recipient_candidates(ctx: Ctx) -> None:
         for name in targets:
             ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
                                         "zone:recipient", ctx.doc.text[a:b]))
+        for name in issuers:  # the addressee's name is not the sender's ("... Ltd" of the customer)
+            for c in ctx.cands.get(name, []):
+                if c.start < b and c.end > a and not c.source.startswith("label"):
+                    c.score *= 0.3 if returned else 0.5
         sender = _sender(ctx, block[0]) if returned else None
         if sender is not None:
             for name in issuers:
