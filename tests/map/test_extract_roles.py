@@ -17,6 +17,7 @@
   an order's date ("Date de commande") is not the issue date.
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
 * A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
+* An issuer name read by a finder the calibration never measured does not land by itself.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
 """
@@ -34,6 +35,8 @@ from reportlab.pdfgen import canvas
 from pipelines.map.extract import extract_generic
 from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
+from pipelines.run.mapper import Mapper
+from pipelines.run.outcome import LANDED
 
 from .pdf_fixtures import H, make_pdf, parse_ok
 
@@ -342,3 +345,23 @@ def test_addressee_with_a_legal_form_is_not_the_issuer(invoice_schema: Schema) -
     got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
     assert got["issuer_name"] == "Marston & Reid Joinery"
     assert got["customer_name"] == "Westgate Lettings Ltd"
+
+
+def test_issuer_name_of_an_unmeasured_finder_does_not_land_alone(tmp_path: Path) -> None:
+    """Every value sure, but the issuer's name comes from a label reading the calibration never
+    measured: its score is no probability, so the record waits for a person instead of landing."""
+    def draw(c: canvas.Canvas) -> None:
+        top = H - 60
+        c.setFont("Helvetica", 10)
+        for i, line in enumerate(["INVOICE", "Supplier: Harbour Tool Hire", "Invoice Number: HT-20931",
+                                  "Invoice Date: 2025-03-14"]):
+            c.drawString(50, top - 14 * i, line)
+        for i, (a, b) in enumerate([("Subtotal", "100.00"), ("VAT", "20.00"), ("Total", "120.00")]):
+            c.drawString(300, top - 100 - 14 * i, a)
+            c.drawRightString(500, top - 100 - 14 * i, b)
+    mapper = Mapper.from_dirs(SCHEMAS, tmp_path)  # no rules: everything generic
+    (outcome,) = list(mapper.outcomes(parse_ok(make_pdf(draw), "invoice.pdf")))
+    (record,) = outcome.records
+    assert record.values()["issuer_name"] == "Harbour Tool Hire"
+    assert outcome.outcome != LANDED
+    assert any(i.code == "low_confidence" and i.field == "issuer_name" for i in record.issues)

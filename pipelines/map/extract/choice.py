@@ -190,6 +190,7 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
     ctx.finders[name] = _family(groups[scored[0][2]], best_c)
+    ctx.backing[name] = frozenset(source_of(c.source) for c in groups[scored[0][2]])
     issue = None
     if runner and runner >= 0.8 * top and top >= 0.5:
         other = scored[1][1]

@@ -41,6 +41,7 @@ class Ctx:
     party_fields: frozenset[str] = frozenset()  # issuer/customer-role fields (names of parties)
     address_fields: frozenset[str] = frozenset()  # string fields labelled "... Address"
     finders: dict[str, str] = field(default_factory=dict)  # field -> finder family of the chosen value
+    backing: dict[str, frozenset[str]] = field(default_factory=dict)  # field -> every family that read it
     wanted: frozenset[str] | None = None  # fields to find values for (None: all); see engine.scope
 
     def wants(self, name: str) -> bool:

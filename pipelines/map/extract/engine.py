@@ -189,27 +189,37 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
         else:
             record.fields[name] = found
     record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields and (kept is None or n in kept)}
-    record.issues.extend(_below_landing(record, schema, ctx.finders))
+    record.issues.extend(_below_landing(record, schema, ctx.finders, ctx.backing))
     if kept is not None:
         record.issues = [i for i in record.issues if i.field in kept]
     return record, {n: f for n, f in ctx.finders.items() if n in record.fields}
 
 
-def _below_landing(record: Record, schema: Schema, finders: dict[str, str]) -> list[Issue]:
+def _below_landing(record: Record, schema: Schema, finders: dict[str, str],
+                   backing: dict[str, frozenset[str]]) -> list[Issue]:
     """A required value whose finder family was calibrated lands by itself only at or above the
     landing threshold: values of that probability were right at least 99% of the time on the
     fit half (calibration.json); below it a person (or the LLM) confirms it. Values of a family
-    the calibration never measured (no gold for them) keep their raw score and the schema's
-    min_confidence, as before there was a calibration."""
+    the calibration never measured keep the schema's min_confidence, except a required party's
+    name (an issuer or customer role field) that one finder family alone read: names read by one
+    unmeasured finder went wrong at 0.6 ('TRADE NAME' under a 'Seller' heading landed as the
+    Factur-X dev invoice's issuer), so they land only at the threshold; a name two families agree
+    on (the label and a legal-form name or heading) keeps min_confidence."""
     t = landing_threshold(schema.name)
     if t is None:
         return []
+    parties = set(role_fields(schema, ISSUER_CUES) + role_fields(schema, CUSTOMER_CUES))
     flagged = {i.field for i in record.issues}
-    return [Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing threshold {t:.2f} "
-                  f"({finders.get(n)})")
-            for n, fv in record.fields.items()
-            if schema.fields[n].required and fv.method == "generic" and n not in flagged and fv.confidence < t
-            and calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))]
+    out = []
+    for n, fv in record.fields.items():
+        if fv.method != "generic" or n in flagged or fv.confidence >= t:
+            continue
+        measured = calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))
+        alone = len(backing.get(n, frozenset())) < 2
+        if schema.fields[n].required and (measured or (n in parties and alone)):
+            out.append(Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing "
+                             f"threshold {t:.2f} ({finders.get(n)}{'' if measured else ', never measured'})"))
+    return out
 
 
 __all__ = ["candidate_context", "extract_explained", "extract_generic"]
