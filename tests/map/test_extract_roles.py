@@ -7,8 +7,8 @@
   block headed to the reader ("Vos identifiants") or in a tax representative's block.
 * "1 500,00 €" is one amount; "To pay EUR  539.38" is the total, and no one's name.
 * "Invoice to:" in the last row of a table names the customer on the line after the table.
-* A letterhead beside a column of keys: only its column is the address; "Van Dijk B.V." keeps
-  its particle; "Aan:", "Adressé à :", "Spett.le" name the customer, "Client n°" does not.
+* A letterhead beside a column of keys: only its column is the address (a "SARL au capital de
+  ..." line under the name is neither); "Van Dijk B.V." keeps its particle; "Aan:", "Adressé à :", "Spett.le" name the customer, "Client n°" does not.
 * A letterhead the parser reads as a table row still names the issuer; a blank band parts it
   from the window block below.
 * A German address window: the recipient under the small return address is the customer
@@ -215,6 +215,9 @@ LETTERHEADS = {
     "fr": dict(issuer="Menuiserie Lagarde SAS", addr=["14 avenue Jean Jaurès", "69007 Lyon"],
                rows=[("Facture n°", "FA-25-0192"), ("Date", "07/01/2025"), ("Client n°", "CL-908")],
                cust_label="Adressé à :", cust="Boulangerie Morel SARL", address="14 avenue Jean Jaurès, 69007 Lyon"),
+    "fr_capital": dict(issuer="MENUISERIE LAGARDE", addr=["SARL au capital de 8 000 €", "14 avenue Jean Jaurès", "69007 Lyon"],
+                       rows=[("Facture n°", "FA-25-0193"), ("Date", "08/01/2025"), ("Client n°", "CL-911")],
+                       cust_label="Adressé à :", cust="Boulangerie Morel SARL", address="14 avenue Jean Jaurès, 69007 Lyon"),
     "it": dict(issuer="Officine Tarchetti S.r.l.", addr=["Via dei Mille 14", "20121 Milano"],
                rows=[("Fattura n.", "2025/0318"), ("Data", "15/04/2025"), ("Codice cliente", "C-2281")],
                cust_label="Spett.le", cust="Ristorante Belvedere S.a.s.", address="Via dei Mille 14, 20121 Milano"),

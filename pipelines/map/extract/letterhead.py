@@ -73,8 +73,10 @@ def _registration(text: str) -> bool:
 
 def _preamble(text: str) -> bool:
     """A line between the name and its address that is not part of either: a registration
-    number, the date and time of the sale, the shop's web address."""
+    number, the date and time of the sale, the shop's web address, the legal form and capital."""
     t = text.strip()
+    if LEGAL_FORM.match(t):
+        return True  # "SAS au capital de 20 000 €": the legal form and capital of the name above
     return _registration(t) or bool(_WEB.search(t)) and " " not in t or bool(DATE_RE.search(t)) and len(t) <= 30
 
 
