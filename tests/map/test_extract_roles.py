@@ -17,6 +17,7 @@
   an order's date ("Date de commande") is not the issue date.
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
 * A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
+* A "VAT No:" inside the "Bill To" block is the customer's tax id.
 * An issuer name read by a finder the calibration never measured does not land by itself.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
@@ -368,3 +369,10 @@ def test_issuer_name_of_an_unmeasured_finder_does_not_land_alone(tmp_path: Path)
     assert record.values()["issuer_name"] == "Harbour Tool Hire"
     assert outcome.outcome != LANDED
     assert any(i.code == "low_confidence" and i.field == "issuer_name" for i in record.issues)
+
+
+def test_vat_number_in_the_bill_to_block_is_the_customers(invoice_schema: Schema) -> None:
+    from .test_extract_joint import _draw  # "Bill To: / Harrow Field Supplies Ltd / VAT No: GB 987 6543 21"
+    got = extract_generic(parse_ok(make_pdf(_draw), "invoice.pdf"), invoice_schema).values()
+    assert got["issuer_tax_id"] == "GB123456789"
+    assert got["customer_tax_id"] == "GB987654321"

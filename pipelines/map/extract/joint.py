@@ -7,7 +7,8 @@
 * Distinct parties: the issuer and the customer are not the same party. When both role fields
   got the same value, the less sure one takes its best other candidate.
 * Issuer zone: fields of the issuer's side (same field-name prefix as the issuer-role field,
-  such as its tax id) are not read from inside the customer's block ("Bill to ...").
+  such as its tax id) are not read from inside the customer's block ("Bill to ..."); a label's
+  reading there is the customer's own (the customer-side field of the same name, if any).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import replace
 
 from pipelines.map.extract.choice import choose
 from pipelines.map.extract.context import Ctx, fold_text
-from pipelines.map.extract.zones import customer_regions, in_regions
+from pipelines.map.extract.vocab import CUSTOMER_CUES
+from pipelines.map.extract.zones import customer_regions, region_at, role_fields
 from pipelines.model.records import Record
 from pipelines.map.normalize import NormalizeError, normalize
 
@@ -81,10 +83,18 @@ def issuer_zone(ctx: Ctx, issuer_field: str) -> None:
     regions = customer_regions(ctx)
     if not regions:
         return
+    customer = role_fields(ctx.schema, CUSTOMER_CUES)
+    other = customer[0].split("_", 1)[0] + "_" if customer and "_" in customer[0] else None
     for name, spec in ctx.schema.fields.items():
         if name == issuer_field or not name.startswith(prefix) or spec.type == "list":
             continue
-        for c in ctx.cands.get(name, []):
-            if in_regions(ctx, regions, c.start, c.end):
-                c.score *= 0.3
+        sibling = other + name[len(prefix):] if other else None
+        for c in list(ctx.cands.get(name, [])):
+            r = region_at(ctx, regions, c.start, c.end)
+            if r is None:
+                continue
+            if r.customer and sibling in ctx.schema.fields and ctx.wants(sibling) and c.source.startswith("label"):
+                # "VAT No: ..." inside the "Bill to" block: the customer's own id
+                ctx.cands[sibling].append(replace(c, score=c.score * 0.8))
+            c.score *= 0.3
 

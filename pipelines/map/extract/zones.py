@@ -47,6 +47,7 @@ class _Region:
     bottom: float | None
     start: int  # text span (for laid-out pages the geometry decides)
     end: int
+    customer: bool = True  # False: another party's block (a tax representative)
 
 
 def customer_regions(ctx: Ctx) -> list[_Region]:
@@ -64,8 +65,10 @@ def _customer_regions(ctx: Ctx) -> list[_Region]:
     for name in role_fields(ctx.schema, CUSTOMER_CUES):
         labels.extend(a for a in ctx.schema.fields[name].aliases if len(fold_label(a)) >= 4)
     regions: list[_Region] = []
-    opens = [(m.start, m.end) for m in match_labels(ctx.doc, labels)] + _reader_headings(ctx)
-    for start, end in opens:
+    others = {fold_label(lab) for lab in OTHER_PARTY_BLOCK_LABELS}
+    opens = [(m.start, m.end, fold_label(m.label) not in others) for m in match_labels(ctx.doc, labels)]
+    opens += [(a, b, True) for a, b in _reader_headings(ctx)]
+    for start, end, customer in opens:
         line = ctx.idx.line_at(start)
         if line is None:
             continue
@@ -77,7 +80,7 @@ def _customer_regions(ctx: Ctx) -> list[_Region]:
         if line.words and words and line.top is not None and line.bottom is not None:
             h = max(line.bottom - line.top, 6.0)
             x0 = min(w.bbox.x0 for w in words)
-            regions.append(_Region(line.page, x0 - 4, x0 + 230, line.top - 1, line.bottom + 7 * h, start, start))
+            regions.append(_Region(line.page, x0 - 4, x0 + 230, line.top - 1, line.bottom + 7 * h, start, start, customer))
         else:
             el = line.element
             if el.kind is Kind.TABLE and el.cells:
@@ -85,11 +88,11 @@ def _customer_regions(ctx: Ctx) -> list[_Region]:
                 if cell is not None:
                     col_cells = [c for c in el.cells if c.col == cell.col and cell.row <= c.row <= cell.row + 6]
                     for c in col_cells:
-                        regions.append(_Region(None, None, None, None, None, c.start, c.end))
+                        regions.append(_Region(None, None, None, None, None, c.start, c.end, customer))
                     if any(c.text.strip() for c in col_cells if c.row > cell.row):
                         continue  # else the block goes on below the table (the lines after it)
             end_line = min(line.index + 6, len(ctx.idx.lines) - 1)
-            regions.append(_Region(None, None, None, None, None, start, ctx.idx.lines[end_line].end))
+            regions.append(_Region(None, None, None, None, None, start, ctx.idx.lines[end_line].end, customer))
     return regions
 
 
@@ -108,7 +111,7 @@ def _reader_headings(ctx: Ctx) -> list[tuple[int, int]]:
             continue
         a, b = seg
         words = text[a:b].split()
-        if not 2 <= len(words) <= 3 or ":" in text[a:b] or any(c.isdigit() for c in text[a:b]):
+        if not 2 <= len(words) <= 3 or ":" in text[a:b + 2] or any(c.isdigit() for c in text[a:b]):
             continue
         if not any(fold_text(w.strip(".,;")) in DOC_TYPE_WORDS for w in words[1:]):
             out.append((a, b))
@@ -119,6 +122,11 @@ _POSSESSIVE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(CUSTOMER_POSSESSIVES, k
 
 
 def in_regions(ctx: Ctx, regions: list[_Region], start: int, end: int) -> bool:
+    return region_at(ctx, regions, start, end) is not None
+
+
+def region_at(ctx: Ctx, regions: list[_Region], start: int, end: int) -> _Region | None:
+    """The block (of `regions`) the span start..end sits in, if any."""
     line = ctx.idx.line_at(start)
     words = [w for w in (line.words or [])] if line is not None else []
     inside = [w for w in words if w.end > start and w.start < end]
@@ -127,7 +135,7 @@ def in_regions(ctx: Ctx, regions: list[_Region], start: int, end: int) -> bool:
             x = min(w.bbox.x0 for w in inside)
             y = min(w.bbox.y0 for w in inside)
             if r.x0 <= x <= r.x1 and r.top <= y <= r.bottom:  # type: ignore[operator]
-                return True
+                return r
         elif r.x0 is None and r.start <= start < max(r.end, r.start + 1):
-            return True
-    return False
+            return r
+    return None
