@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.llm.client import Endpoint
 from pipelines.model.schema import Schema
+from pipelines.model.yaml_file import read_yaml
 
 DEFAULT_POLICY = "llm_policy.yaml"
 PII_KINDS = ("email", "phone", "iban", "card", "postcode", "name")
@@ -162,7 +163,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
             raise PolicyError(f"{p}: LLM policy file not found")
         return Policy()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = read_yaml(p) or {}
     except yaml.YAMLError as exc:
         raise PolicyError(f"{p}: not valid YAML: {exc}") from exc
     try:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from pipelines.map.extract.labels import fold_label
 from pipelines.model.schema import Schema
+from pipelines.model.yaml_file import read_yaml
 
 ALIASES_FILE = Path("learned") / "aliases.yaml"
 
@@ -24,7 +24,7 @@ def load_learned(mappings_dir: str | Path) -> dict[str, dict[str, list[dict[str,
     path = aliases_path(mappings_dir)
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for schema, fields in (data.get("aliases") or {}).items():
         if isinstance(fields, dict):

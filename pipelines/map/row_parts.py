@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
-import yaml
 
 from pipelines.model.schema import Schema
+from pipelines.model.yaml_file import read_yaml
 
 COLUMNS_FILE = Path(__file__).with_name("row_columns.yaml")
 CONF_ROW_ID = 0.7  # a bare "id" column taken as the record's key field
@@ -29,7 +29,7 @@ _COUNTRY_ALIASES = {"UK": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAN
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load(COLUMNS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(COLUMNS_FILE)
     return {role: frozenset(str(w) for w in words) for role, words in raw.items()}
 
 

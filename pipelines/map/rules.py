@@ -18,6 +18,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.model.schema import Schema
+from pipelines.model.yaml_file import read_yaml
 
 
 class RuleError(ValueError):
@@ -244,7 +245,7 @@ def load_rules(directory: str | Path, schemas: dict[str, Schema]) -> RuleBook:
         raise RuleError(f"mappings directory not found: {directory}")
     for path in sorted(directory.rglob("*.y*ml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = read_yaml(path) or {}
         except yaml.YAMLError as exc:
             errors.append(f"{path}: not valid YAML: {exc}")
             continue

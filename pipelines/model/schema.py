@@ -16,6 +16,8 @@ from typing import Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from pipelines.model.yaml_file import read_yaml
+
 SCALAR_TYPES = {
     "string", "text", "integer", "decimal", "amount", "date", "datetime", "boolean",
     "currency", "phone", "email", "postcode", "iban", "months", "enum",
@@ -169,7 +171,7 @@ def _format_error(path: Path, exc: ValidationError) -> str:
 def load_schema(path: str | Path) -> Schema:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except yaml.YAMLError as exc:
         raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -37,6 +37,7 @@ from pipelines.review.learn_field import (  # noqa: F401  (re-exported: the lear
 from pipelines.review.store import ReviewStore
 from pipelines.review.tables import propose_table
 from pipelines.storage import kb_path
+from pipelines.model.yaml_file import read_yaml
 
 LEARNED_DIR = "learned"
 CANDIDATES_DIR = Path("_review") / "candidates"
@@ -332,7 +333,7 @@ def load_candidate(settings: Settings, cand_id: str) -> Candidate:
         if len(found) != 1:
             raise KeyError(f"no candidate {cand_id!r} under {d}" if not found else f"candidate id {cand_id!r} is ambiguous")
         path = found[0]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     rs = RuleSet.model_validate(data["rule_set"])
     return Candidate(data["candidate"], rs, data.get("source") or {}, data.get("merged_into"), data.get("skipped") or [])
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from pipelines.model.yaml_file import read_yaml
 
 LEXICON = Path(__file__).with_name("injection_lexicon.yaml")
 THRESHOLD = 4
@@ -38,7 +39,7 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = LEXICON) -> Lexicon:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     weights = {str(k): int(v) for k, v in data["weights"].items()}
     patterns = {}
     for cue, langs in data["cues"].items():

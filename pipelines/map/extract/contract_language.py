@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from pipelines.map.normalize.words import UNIT_MONTHS
 from pipelines.model.schema import FieldSpec, Schema
+from pipelines.model.yaml_file import read_yaml
 
 LANGUAGE_FILE = Path(__file__).with_name("contract_language.yaml")
 ROLE_TYPES = {"title": ("string", "text"), "parties": ("list",), "effective": ("date",), "duration": ("months",), "law": ("string", "text")}
@@ -54,7 +54,7 @@ class Language:
 
 @lru_cache(maxsize=4)
 def load_language(path: Path = LANGUAGE_FILE) -> Language:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     units = _alt([re.escape(u) for u in UNIT_MONTHS if len(u) > 2])
     fillers = _alt([re.escape(w) for w in raw["date_fillers"]])
     ordinals = {str(k).casefold(): int(v) for k, v in raw["ordinals"].items()}

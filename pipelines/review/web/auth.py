@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.review.store import ROLES
+from pipelines.model.yaml_file import read_yaml
 
 DEFAULT_FILE = "reviewers.yaml"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -149,7 +150,7 @@ def load_auth(path: str | os.PathLike[str] | None = None, env: Mapping[str, str]
     sources = []
     if file.is_file():
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            data = read_yaml(file) or {}
         except yaml.YAMLError as exc:
             raise AuthConfigError(f"{file}: not valid YAML: {exc}") from exc
         entries = data.get("reviewers") if isinstance(data, dict) else None
