@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     mapper = Mapper.from_dirs(ROOT / "schemas", empty)
     obs: list[Obs] = []
     raw_obs: list[Obs] = []
+    gold_counts: dict[str, dict[str, int]] = {}  # schema -> field -> fit-half documents with gold for it
     scorer = load_scorer() if set(sets) & set(DEV_SETS) else None
     for name in sets:
         if name in DEV_SETS:
@@ -247,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  generic extraction: median {statistics.median(ms):.1f} ms per document (max {max(ms):.0f})")
             obs.extend(observations(scorer, gold, results, kinds, schema))
             if a.fit:
+                for stem, g in gold.items():
+                    for f in kinds:
+                        if not held_out(stem) and scorer._values(g.get(f)):
+                            counts = gold_counts.setdefault(schema, {})
+                            counts[f] = counts.get(f, 0) + 1
                 with calibration.disabled():
                     raw = _rerun(results, work, mapper, name)
                 raw_obs.extend(observations(scorer, gold, raw, kinds, schema))
@@ -273,9 +279,10 @@ def main(argv: list[str] | None = None) -> int:
             probs = [(calibration.calibrate(c, _type_of(k.split("/")[0]), sch, path, source=k.split("/")[1]), ok)
                      for _, s2, k, c, ok in fit_half if s2 == sch]
             thresholds[sch] = calibration.threshold(probs)
+        measured = {sch: sorted(f for f, n in counts.items() if n >= 40) for sch, counts in gold_counts.items()}
         calibration.save(curves, {"fitted_on": f"{len(fit_half)} values of the fit half of "
                                   f"{', '.join(s for s in sets if s in DEV_SETS)}" + (f" (first {a.limit} documents each)" if a.limit else ""),
-                                  "by": "benchmarks/extraction.py --fit"}, thresholds)
+                                  "by": "benchmarks/extraction.py --fit"}, thresholds, measured)
         print(f"\nwrote {calibration.FILE} from {len(fit_half)} values, landing thresholds {thresholds}; "
               "re-run without --fit for the held-out table")
     return 0

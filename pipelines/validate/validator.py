@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.validate.injection import suspicious_spans
 from pipelines.model.records import Issue, Record
 from pipelines.model.schema import FieldSpec, Schema
-from pipelines.map.extract.calibration import landing_threshold
+from pipelines.map.extract.calibration import landing_threshold, measured
 from pipelines.validate.checks import evaluate
 
 if TYPE_CHECKING:
@@ -132,12 +132,26 @@ def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> list
     a close second reading) about an optional value the generic extractor read. Left out, the
     record lands with its sure values; nothing less sure lands (empty list: leave it as it is).
     Only for schemas whose generic extraction is calibrated (a landing threshold holds their
-    required values to 99%); elsewhere any unsure value still goes to a person."""
-    fields = {i.field for i in issues}
-    if not issues or any(i.code not in UNSURE or i.field is None for i in issues):
+    required values to 99%), and when every required value the calibration measured clears that
+    threshold; elsewhere any unsure value still goes to a person."""
+    t = landing_threshold(schema.name)
+    if not issues or t is None:
         return []
-    if landing_threshold(schema.name) is None:
-        return []
+    for name in measured(schema.name):
+        fv = record.fields.get(name)
+        spec = schema.fields.get(name)
+        if spec is not None and spec.required and fv is not None and fv.method == "generic" and fv.confidence < t:
+            return []  # a required value of unknown probability (a finder family never measured): a person decides
+    fields = {i.field for i in issues if i.code in UNSURE}
+    checks = {c.name: c for c in schema.checks}
+    for i in issues:
+        if i.code == "failed_check" and i.field in checks:
+            # a check that fails only through an unsure optional value ("subtotal + tax == total"
+            # with the tax read unsurely) holds once that value is left out; validate() again decides
+            if not fields & set(re.findall(r"[A-Za-z_]\w*", checks[i.field].expr)):
+                return []
+        elif i.code not in UNSURE or i.field is None:
+            return []
     for name in fields:
         fv = record.fields.get(str(name))
         spec = schema.fields.get(str(name))

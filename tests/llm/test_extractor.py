@@ -113,16 +113,18 @@ def test_llm_value_agreeing_with_the_finders_lands_with_llm_provenance(tmp_path:
     with OpenAIServer(answering(GOOD)) as server:
         summary = run([path], _settings(tmp_path), mapper=_mapper(_policy(server)))
     assert len(server.chat_requests()) == 1
-    # the name is below the calibrated landing threshold; the letterhead address under it is sure
-    assert "issuer_name" in asked_fields(server.chat_requests()[0])
-    assert "issuer_address" not in asked_fields(server.chat_requests()[0])
+    # the letterhead's name with its legal form is sure; the address under it is below the calibrated
+    # landing threshold, and the total's finder family was never measured: the LLM is asked
+    assert "issuer_address" in asked_fields(server.chat_requests()[0])
+    assert "issuer_name" not in asked_fields(server.chat_requests()[0])
     assert summary.outcomes["landed"] == 1, summary.as_dict()
-    row = _kb_rows(tmp_path, "SELECT invoice_number, issuer_name, provenance FROM invoice")[0]
+    row = _kb_rows(tmp_path, "SELECT invoice_number, issuer_name, issuer_address, provenance FROM invoice")[0]
     assert row["invoice_number"] == "KF/2026/0412" and row["issuer_name"] == "Kestrel Fabrication Ltd"
     prov = {p["field"]: p for p in row["provenance"]}
-    assert prov["invoice_number"]["method"] != "llm"
-    assert prov["issuer_name"]["method"] == "llm" and prov["issuer_name"]["rule_id"] == "llm:default:test-model"
-    assert prov["issuer_name"]["evidence"] == "Kestrel Fabrication Ltd" and prov["issuer_name"]["start"] < prov["issuer_name"]["end"]
+    assert prov["invoice_number"]["method"] != "llm" and prov["issuer_name"]["method"] != "llm"
+    assert prov["issuer_address"]["method"] == "llm" and prov["issuer_address"]["rule_id"] == "llm:default:test-model"
+    assert row["issuer_address"] == "Unit 4, Harbour Estate, Plymouth PL4 0RA"
+    assert prov["issuer_address"]["start"] < prov["issuer_address"]["end"]
     assert summary.llm["fields_filled"] >= 1 and summary.llm["calls"] == 1
 
 
@@ -295,7 +297,7 @@ def test_audit_log_is_queryable_with_mapper_query(tmp_path: Path) -> None:
     row = _kb_rows(tmp_path, "SELECT * FROM llm_calls")[0]
     assert row["model"] == "test-model" and row["purpose"] == "extract" and row["schema"] == "invoice"
     assert row["prompt_tokens"] > 0 and row["latency_ms"] > 0 and row["estimated_cost"] > 0
-    assert set(row["fields_grounded"]) == {"invoice_number", "issuer_name"} and row["outcome"] == "ok"
+    assert set(row["fields_grounded"]) == {"invoice_number", "issuer_address"} and row["outcome"] == "ok"
     assert row["document_id"] and row["source_path"].endswith("kestrel.txt")
 
 

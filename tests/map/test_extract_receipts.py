@@ -232,3 +232,55 @@ def test_a_house_number_is_not_the_postcode(invoice_schema: Schema) -> None:
     text = "RIVERSIDE TRADING SDN BHD\nLOT 2685 JALAN KENANGA\n53300 KUALA LUMPUR\nTEL: 03-4021 7788\nTOTAL 10.00\n"
     _, rec = _extract(text, invoice_schema)
     assert rec.values()["issuer_address"] == "LOT 2685 JALAN KENANGA, 53300 KUALA LUMPUR"
+
+
+# A till receipt whose letterhead name is read with its legal form and the address under it.
+TILL = """GREEN LEAF TRADING SDN BHD
+(CO. REG 774411-K)
+NO. 12, LORONG KENARI 4,
+TAMAN SERI INDAH,
+52100 KEPONG, SELANGOR
+TEL: 03-6251 7788
+RECEIPT NO : GL-20931
+DATE : 14/06/2018 10:41
+PAINT ROLLER 9IN 1 X 12.90
+12.90
+TOTAL
+RM 12.90
+CASH
+RM 20.00
+CHANGE
+RM 7.10
+"""
+
+
+def test_sure_required_values_land_and_an_unsure_optional_one_is_left_out(tmp_path: Path) -> None:
+    """The calibrated landing threshold decides: a letterhead name with its legal form and the
+    address under it, a labelled date and a total that tendered - change backs land by
+    themselves; the address (a letterhead reading, below the threshold) is left out of the landed
+    record rather than sending it to a person. A name read less surely sends it to review."""
+    from pipelines.map.mapper import map_document
+    from pipelines.map.rules import load_rules
+    from pipelines.model.schema import load_schemas
+    from pipelines.run.mapper import Mapper
+    from pipelines.run.outcome import LANDED, REVIEW
+
+    schemas = load_schemas(SCHEMAS)
+    threshold = calibration.landing_threshold("invoice")
+    assert threshold is not None and threshold >= 0.9
+    mapper = Mapper(schemas, load_rules(tmp_path, schemas))  # no rules: the generic extractor alone
+    doc = parse_bytes(TILL.encode(), name="till.txt")
+    result = map_document(doc, schemas, mapper.book)
+    rec = result.records[0]
+    assert rec.fields["issuer_address"].confidence < threshold <= rec.fields["total_amount"].confidence
+    out = mapper.outcome_of(doc, result)
+    assert out.outcome == LANDED, out.issues
+    assert "issuer_address" not in rec.fields
+    v = rec.values()
+    assert (v["issuer_name"], v["issue_date"], v["total_amount"]) == ("GREEN LEAF TRADING SDN BHD", date(2018, 6, 14), Decimal("12.90"))
+    # a person's name printed above the letterhead: the shop's name is less sure, a person confirms it
+    doc = parse_bytes(("MEI LING\n" + TILL).encode(), name="till2.txt")
+    result = map_document(doc, schemas, mapper.book)
+    out = mapper.outcome_of(doc, result)
+    assert out.outcome == REVIEW
+    assert "issuer_name" in {i.field for i in out.issues[result.records[0].record_id]}

@@ -89,6 +89,12 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
     return curve[-1][1]
 
 
+def measured(schema: str, path: Path = FILE) -> frozenset[str]:
+    """The fields of a schema the calibration had gold for (at least 40 documents of the fit half):
+    their values' probabilities are known where their finder family has a curve."""
+    return frozenset(str(f) for f in (_data(str(path)).get("measured") or {}).get(schema, []))
+
+
 def calibrated(type_name: str, schema: str, source: str, path: Path = FILE) -> bool:
     """Whether this finder family's values of this kind have their own curve: a family too rare
     to be measured has no known probability, so it cannot land by the threshold."""
@@ -152,8 +158,8 @@ def threshold(observations: list[tuple[float, bool]], precision: float = 0.99, m
 
 
 def save(curves: dict[str, list[list[float]]], meta: dict[str, object], thresholds: dict[str, float] | None = None,
-         path: Path = FILE) -> None:
-    data = {"about": meta, "curves": curves, "landing_threshold": thresholds or {}}
+         measured: dict[str, list[str]] | None = None, path: Path = FILE) -> None:
+    data = {"about": meta, "curves": curves, "landing_threshold": thresholds or {}, "measured": measured or {}}
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     _curves.cache_clear()
     _data.cache_clear()

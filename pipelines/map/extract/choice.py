@@ -150,8 +150,10 @@ def _family(group: list[Cand], best: Cand) -> str:
     that back it ("label+check+pay": a sum check and tendered - change agree with it), as
     values that agree with other fields are right more often at the same score."""
     base = "label" if any(source_of(c.source) == "label" for c in group) else source_of(best.source)
-    tags = sorted({t for c in group for t in c.source.split("+")[1:] if t in _AGREEMENT})
-    return "+".join([base, *tags])
+    tags = {t for c in group for t in c.source.split("+")[1:] if t in _AGREEMENT}
+    if base == "company" and any(c.source.startswith("company:legal") for c in group):
+        tags.add("legal")  # a name with its legal form read at the top, not only a top line
+    return "+".join([base, *sorted(tags)])
 
 
 _AGREEMENT = frozenset({"check", "pay", "address"})  # tags finders add for a cross-field agreement

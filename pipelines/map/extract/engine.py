@@ -216,7 +216,9 @@ def _below_landing(record: Record, schema: Schema, finders: dict[str, str],
             continue
         measured = calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))
         alone = len(backing.get(n, frozenset())) < 2
-        if schema.fields[n].required and (measured or (n in parties and alone)):
+        # a measured value below the threshold: required -> a person; optional -> left out when the
+        # record lands (validate.unsure_optional), so no landed value is less sure than the threshold
+        if measured or (schema.fields[n].required and n in parties and alone):
             out.append(Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing "
                              f"threshold {t:.2f} ({finders.get(n)}{'' if measured else ', never measured'})"))
     return out
