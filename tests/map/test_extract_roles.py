@@ -18,6 +18,8 @@
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
 * A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
 * A "VAT No:" inside the "Bill To" block is the customer's tax id.
+* A payment receipt with only a booking id: that is its number; a row of column headers or of
+  labels near the top is no issuer name.
 * An issuer name read by a finder the calibration never measured does not land by itself.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
@@ -376,3 +378,34 @@ def test_vat_number_in_the_bill_to_block_is_the_customers(invoice_schema: Schema
     got = extract_generic(parse_ok(make_pdf(_draw), "invoice.pdf"), invoice_schema).values()
     assert got["issuer_tax_id"] == "GB123456789"
     assert got["customer_tax_id"] == "GB987654321"
+
+
+def _stay_receipt(c: canvas.Canvas) -> None:
+    """A hotel's payment receipt: no invoice number but a booking id; a row of column headers
+    and a row of two labels near the top; the operator's legal name only in the footer."""
+    top = H - 50
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, top, "PAYMENT RECEIPT")
+    c.setFont("Helvetica", 9)
+    c.drawString(50, top - 20, "Guest Name: Ruth Okafor")
+    c.drawString(360, top - 20, "Date: 02/02/2025")
+    for x, t in zip((50, 250, 340, 430), ("Property Details", "Check In", "Check Out", "Stays")):
+        c.drawString(x, top - 40, t)
+    for x, t in zip((50, 250, 340, 430), ("Quayside Lodge Penzance,", "01/02/2025", "02/02/2025", "1")):
+        c.drawString(x, top - 54, t)
+    c.drawString(150, top - 80, "Booking ID")
+    c.drawString(300, top - 80, "Payment Mode")
+    c.drawString(150, top - 94, "KQ7781")
+    c.drawString(300, top - 94, "Card at Hotel")
+    c.drawString(50, top - 130, "Grand Total")
+    c.drawRightString(540, top - 130, "£ 96.00")
+    c.drawString(50, top - 200, "All payments are made in favour of")
+    c.drawString(50, top - 214, "Harbour Stays Ltd")
+    c.drawString(50, top - 228, "bookings@staysonline.com")
+
+
+def test_booking_id_and_no_header_row_for_a_name(invoice_schema: Schema) -> None:
+    got = extract_generic(parse_ok(make_pdf(_stay_receipt), "receipt.pdf"), invoice_schema).values()
+    assert got["invoice_number"] == "KQ7781"  # the booking's id is the only reference printed
+    # not a column header ("Stays" reads like the domain's name), nor "Booking ID Payment Mode"
+    assert got["issuer_name"] == "Harbour Stays Ltd"

@@ -148,6 +148,8 @@ def company_candidates(ctx: Ctx) -> None:
             for a, b in _name_like_segments(ctx, ln):
                 if in_regions(ctx, regions, a, b):
                     continue
+                if ln.in_table and ln.words and not any(w.start <= a < w.end + 1 for w in ln.words):
+                    continue  # a placed table row: only its first cell may be a letterhead's line
                 found.append((a, b, (0.45 if prominent else 0.15) * position(ln), "prominent" if prominent else "top"))
     else:
         first = [ln for ln in ctx.idx.lines[:8] if ln.element.kind not in (Kind.EMAIL_HEADER,)]
@@ -177,8 +179,10 @@ def _placed(line: Line) -> Line:
         return line
     cells = [c for c in (line.cells or line.element.cells or [])
              if c.bbox is not None and c.text.strip() and line.start <= c.start <= line.end]
-    if not cells:
-        return line
+    if not cells or len(cells) >= 3 and not any(ch.isdigit() for c in cells for ch in c.text):
+        return line  # a row of column headers ("Hotel Details | Check In | Check Out | Rooms")
+    # the row's first cell only: the letterhead column; the other cells are keys and values
+    cells = [min(cells, key=lambda c: c.col)]
     words = [Word(c.text, c.start, c.end, c.bbox) for c in cells if c.bbox is not None]
     return replace(line, words=words, top=min(w.bbox.y0 for w in words), bottom=max(w.bbox.y1 for w in words))
 
@@ -259,6 +263,8 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             continue
         if fold_label(core) in _folded_labels(ctx) or not LEGAL_FORM.sub("", core).strip(" .,&()"):
             continue  # a label, or a legal form alone ("SDN BHD" on its own line)
+        if any(m.start == s and len(fold_label(m.label).split()) >= 2 for m in ctx.matches) or _label_words(ctx, core) >= 2:
+            continue  # opens with a label of two or more words ("Booking ID  Payment Mode"), or column headers
         out.append((s, e))
     return out
 
