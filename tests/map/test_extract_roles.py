@@ -20,6 +20,7 @@
 * A "VAT No:" inside the "Bill To" block is the customer's tax id.
 * A payment receipt with only a booking id: that is its number; a row of column headers or of
   labels near the top is no issuer name.
+* "Bank: ..., Sort code ..., Account 12785544" is the bank account, not the customer's.
 * An issuer name read by a finder the calibration never measured does not land by itself.
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
@@ -409,3 +410,19 @@ def test_booking_id_and_no_header_row_for_a_name(invoice_schema: Schema) -> None
     assert got["invoice_number"] == "KQ7781"  # the booking's id is the only reference printed
     # not a column header ("Stays" reads like the domain's name), nor "Booking ID Payment Mode"
     assert got["issuer_name"] == "Harbour Stays Ltd"
+
+
+@pytest.mark.parametrize("with_account", [True, False])
+def test_bank_account_is_not_the_customer_account(invoice_schema: Schema, with_account: bool) -> None:
+    keys = [("Invoice no.", "MRJ/25/311"), ("Tax point", "14 Feb 2025")] + ([("Account", "WEST07")] if with_account else [])
+    body = _keyed(["Marston & Reid Joinery", "Unit 2, Fenn Yard", "Norwich NR3 1AB"], keys,
+                  ["Invoice to:", "Westgate Lettings Ltd", "8 Castle Meadow", "Norwich NR1 3DE"],
+                  [("Net", "£1,550.00"), ("VAT at 20%", "£310.00"), ("Invoice total", "£1,860.00")])
+
+    def draw(c: canvas.Canvas) -> None:
+        body(c)
+        c.setFont("Helvetica", 7)
+        c.drawString(50, 50, "Bank: Anglia Mutual, Sort code 30-94-57, Account 12785544")
+
+    got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
+    assert got.get("customer_account") == ("WEST07" if with_account else None)

@@ -12,9 +12,9 @@ from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, fold_text, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
 from pipelines.map.extract.finders import values_for_matches
-from pipelines.map.extract.labels import GAP, Hit, LabelMatch, match_labels
+from pipelines.map.extract.labels import GAP, Hit, LabelMatch, fold_label, match_labels
 from pipelines.map.extract.types import iban_at
-from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
+from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BANK_CUES, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
                                          EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, OTHER_DOCUMENT_WORDS, PHONE_RE,
                                          POSTCODE_RES, QUALIFIERS)
 from pipelines.map.extract.zones import role_fields
@@ -165,6 +165,7 @@ def label_candidates(ctx: Ctx) -> None:
             weight *= 0.75  # "N° de facture associée :": a longer key than the alias, maybe another one
         if OTHER_DOCUMENT_WORDS & set(tail) or _word_before(ctx, m) in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
+        banked = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split())) and _after_bank_words(ctx, m)
         yours = _after_possessive(ctx, m)
         numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None
         for own_name in field_of[m.label]:
@@ -174,6 +175,8 @@ def label_candidates(ctx: Ctx) -> None:
             spec = fields[name]
             if (tail and tail[-1] in ID_WORDS or numbered) and scalar_type(spec) == "string" and not is_id_field(spec):
                 continue  # "Customer code: P9466", "COMPANY NO: 1174703-K" name an identifier, not the party
+            if banked and is_id_field(spec) and name not in ctx.party_fields:
+                continue  # "Bank: ..., Sort code 30-94-57, Account 12785544": the bank account, no customer's
             r = rank.get((m.label, own_name), 0)
             rank_f = max(0.85, 1.0 - 0.01 * r)
             # the label says what the value looks like, the possessive whose it is
@@ -229,6 +232,19 @@ def _tail_words(ctx: Ctx, m: LabelMatch, hit: Hit) -> list[str]:
 def _after_possessive(ctx: Ctx, m: LabelMatch) -> bool:
     """The label follows "your" ("Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer")."""
     return _word_before(ctx, m) in CUSTOMER_POSSESSIVES
+
+
+_ACCOUNT_WORDS = frozenset({"account", "acct", "konto", "kontonummer", "compte", "rekening", "rekeningnummer", "conto", "cuenta"})
+
+
+def _after_bank_words(ctx: Ctx, m: LabelMatch) -> bool:
+    """Bank details precede the label in its part of the line ("Bank: X, Account 123"; parts end
+    at "·", "|", ";" or a column gap)."""
+    line = ctx.idx.line_at(m.start)
+    if line is None:
+        return False
+    part = re.split(r"[·|;•]|\t|[ \u00a0]{3,}", ctx.doc.text[line.start:m.start])[-1]
+    return bool(BANK_CUES.search(part))
 
 
 def _word_before(ctx: Ctx, m: LabelMatch) -> str:

@@ -62,6 +62,11 @@ OTHER_DOCUMENT_WORDS = frozenset({
 })
 
 
+# Words of bank details: an "Account" or "No." after them on the line is the bank account's.
+BANK_CUES = re.compile(r"(?<!\w)(?:bank|iban|bic|swift|sort\s?code|routing|aba|konto|bankverbindung|banque|rib|banca|"
+                       r"banco|bankrekening|rekening)(?!\w)", re.IGNORECASE)
+
+
 # Blocks of another party than the issuer or the customer, whose ids are not the issuer's.
 OTHER_PARTY_BLOCK_LABELS = (
     "Tax Representative", "Fiscal Representative", "Seller Tax Representative", "Fiskalvertreter",
