@@ -284,3 +284,12 @@ def test_sure_required_values_land_and_an_unsure_optional_one_is_left_out(tmp_pa
     out = mapper.outcome_of(doc, result)
     assert out.outcome == REVIEW
     assert "issuer_name" in {i.field for i in out.issues[result.records[0].record_id]}
+
+
+def test_tendered_minus_change_picks_the_rounded_total(invoice_schema: Schema) -> None:
+    """'TOTAL' and 'TOTAL ROUNDED' both read as totals; cash - change says which one was paid."""
+    text = ("KENANGA HARDWARE SDN BHD\nNO 3, JALAN MAWAR 2,\n43300 SERI KEMBANGAN\nDATE: 02/03/2019\n"
+            "TOTAL\nRM 33.92\nROUNDING ADJUSTMENT\n-RM 0.02\nTOTAL ROUNDED\nRM 33.90\nCASH\nRM 50.00\nCHANGE\nRM 16.10\n")
+    _, rec = _extract(text, invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("33.90")
+    assert "conflict" not in {i.code for i in rec.issues if i.field == "total_amount"}

@@ -119,11 +119,15 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
     change = _role_amounts(ctx, _CHANGE)
     if not tendered or not change:
         return
+    paid = {c.value for c in cands if any(abs(t - g - c.value) <= Decimal("0.01") and g >= 0 and t > 0
+                                         for t in tendered for g in change)}
     for c in cands:
-        if any(abs(t - g - c.value) <= Decimal("0.01") and g >= 0 and t > 0 for t in tendered for g in change):
+        if c.value in paid:
             c.score = 1 - (1 - c.score) * (1 - 0.4)
             if "+pay" not in c.source:
                 c.source += "+pay"
+        elif len(paid) == 1:
+            c.score *= 0.6  # tendered - change says the total is another amount (the unrounded one, a subtotal)
 
 
 def _role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
