@@ -58,12 +58,12 @@ def _keyed(head: list[str], keys: list[tuple[str, str]], party: list[str], total
 
 
 def test_registration_line_under_the_name_keeps_the_address(invoice_schema: Schema) -> None:
-    text = ("KEDAI RUNCIT MAJU JAYA\nCOMPANY REG. NO. : 004417790-P\nNO 12, JALAN MERANTI 3,\n"
-            "43000 KAJANG, SELANGOR.\nTEL: 03-8733 1020\nTAX INVOICE\nTOTAL 12.50\n")
+    text = ("SYARIKAT BUNGA MAWAR\nREGISTRATION NO : 004417790-P\nNO 12, JALAN CEMPAKA 3,\n"
+            "68000 AMPANG, SELANGOR.\nTEL: 03-4256 1020\nTAX INVOICE\nTOTAL 12.50\n")
     doc = parse_bytes(text.encode(), name="receipt.txt")
     got = extract_generic(doc, invoice_schema).values()
-    assert got["issuer_name"] == "KEDAI RUNCIT MAJU JAYA"
-    assert got["issuer_address"].startswith("NO 12, JALAN MERANTI 3")
+    assert got["issuer_name"] == "SYARIKAT BUNGA MAWAR"
+    assert got["issuer_address"].startswith("NO 12, JALAN CEMPAKA 3")
 
 
 def _german_window(c: canvas.Canvas, *, return_line: bool = True, letterhead: bool = True) -> None:
@@ -166,7 +166,7 @@ def _table_letterhead(c: canvas.Canvas) -> None:
     table), no legal form on its line; the window block under the letterhead, after a blank band."""
     top = H - 50
     c.setFont("Helvetica-Bold", 16)
-    c.drawString(50, top, "ATELIERS MORVAN ET FILS")
+    c.drawString(50, top, "BOULANGERIE DUVAL FRÈRES")
     c.setFont("Helvetica", 9)
     for i, line in enumerate(["Bureau 4, rue des Forges", "21000 Dijon", "Tél. 03 80 12 34 56"]):
         c.drawString(50, top - 14 - 12 * i, line)
@@ -179,7 +179,7 @@ def _table_letterhead(c: canvas.Canvas) -> None:
     for i, line in enumerate(["Madame", "Laverie du Port", "2 quai Sud", "17000 La Rochelle"]):
         c.drawString(50, top - 90 - 12 * i, line)
     c.drawString(50, top - 160, "Bénéficiaire")
-    c.drawString(200, top - 160, "MODE DE PAIEMENT : VIREMENT")
+    c.drawString(200, top - 160, "RÈGLEMENT : CHÈQUE")
     for i, (a, b) in enumerate([("Total HT", "395,00 €"), ("TVA 20 %", "79,00 €"), ("Total TTC", "474,00 €")]):
         c.drawString(330, top - 200 - 14 * i, a)
         c.drawRightString(540, top - 200 - 14 * i, b)
@@ -189,8 +189,8 @@ def test_letterhead_in_a_table_row_and_window_after_a_blank_band(invoice_schema:
     doc = parse_ok(make_pdf(_table_letterhead), "facture.pdf")
     record = extract_generic(doc, invoice_schema)
     got = record.values()
-    # never "MODE DE PAIEMENT : VIREMENT" (a key and its value beside the payee label)
-    assert got["issuer_name"] == "ATELIERS MORVAN ET FILS"
+    # never "RÈGLEMENT : CHÈQUE" (a key and its value beside the payee label)
+    assert got["issuer_name"] == "BOULANGERIE DUVAL FRÈRES"
     assert got["customer_name"] == "Laverie du Port"
     assert record.fields["customer_name"].confidence < 0.4  # no label, no return address: a weak reading
 

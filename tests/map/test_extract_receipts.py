@@ -187,19 +187,19 @@ def test_after_a_colon_a_currency_code_is_a_value(invoice_schema: Schema) -> Non
 # A shop whose legal name runs over two lines under its trading name, with the sale's date and
 # its registration number between the name and the address; "COMPANY NO:" labels a number.
 HEADER = """SUNNY LANE
-PETALING BAKERY
-(KL) SDN BHD
+SEMBILAN BAKERY
+(NS) SDN BHD
 12/07/2018 19:02
 COMPANY NO: 104420-W
 NO: 7, JALAN MELUR 3/2,
 TAMAN MELUR,
-47810 PETALING JAYA,
-SELANGOR D.E, MALAYSIA
+70200 SEREMBAN,
+NEGERI SEMBILAN, MALAYSIA
 TEL: 03-7725 1180
 RECEIPT NO: PB-55102
 CAKE SLICE 2 X 6.50
 13.00
-TOTAL AMT.............. RM
+AMOUNT DUE ......... RM
 13.00
 CASH
 20.00
@@ -212,9 +212,9 @@ def test_a_legal_name_over_two_lines_and_the_address_past_the_date(invoice_schem
     _, rec = _extract(HEADER, invoice_schema)
     v = rec.values()
     # not the trading name above it, not the number after "COMPANY NO:"
-    assert v["issuer_name"] == "PETALING BAKERY (KL) SDN BHD"
+    assert v["issuer_name"] == "SEMBILAN BAKERY (NS) SDN BHD"
     # date and registration lines skipped; "NO: 7," is a house number; the region line is kept
-    assert v["issuer_address"] == "NO: 7, JALAN MELUR 3/2, TAMAN MELUR, 47810 PETALING JAYA, SELANGOR D.E, MALAYSIA"
+    assert v["issuer_address"] == "NO: 7, JALAN MELUR 3/2, TAMAN MELUR, 70200 SEREMBAN, NEGERI SEMBILAN, MALAYSIA"
     assert v["issue_date"] == date(2018, 7, 12)
 
 
@@ -222,16 +222,16 @@ def test_a_dotted_leader_and_a_currency_sign_after_the_label(invoice_schema: Sch
     _, rec = _extract(HEADER, invoice_schema)
     assert rec.values()["total_amount"] == Decimal("13.00")
     # a rate inside the label still reads as the label ("TOTAL INCL. 6% GST")
-    text = HEADER.replace("TOTAL AMT.............. RM", "TOTAL INCL. 6% GST")
+    text = HEADER.replace("AMOUNT DUE ......... RM", "TOTAL INCL. 6% GST")
     _, rec = _extract(text, invoice_schema)
     assert rec.values()["total_amount"] == Decimal("13.00")
 
 
 def test_a_house_number_is_not_the_postcode(invoice_schema: Schema) -> None:
     """The block ends at the postcode beside its town, not at a four-digit house number."""
-    text = "RIVERSIDE TRADING SDN BHD\nLOT 2685 JALAN KENANGA\n53300 KUALA LUMPUR\nTEL: 03-4021 7788\nTOTAL 10.00\n"
+    text = "RIVERSIDE TRADING SDN BHD\nLOT 4417 JALAN KENANGA\n68000 AMPANG\nTEL: 03-4021 7788\nTOTAL 10.00\n"
     _, rec = _extract(text, invoice_schema)
-    assert rec.values()["issuer_address"] == "LOT 2685 JALAN KENANGA, 53300 KUALA LUMPUR"
+    assert rec.values()["issuer_address"] == "LOT 4417 JALAN KENANGA, 68000 AMPANG"
 
 
 # A till receipt whose letterhead name is read with its legal form and the address under it.

@@ -10,7 +10,7 @@
 * A credit note's own number ("Gutschrift-Nr."), not the invoice it refers to ("zu Rechnung:");
   an order's date ("Date de commande") is not the issue date.
 * "Please remit payment by April 2, 2025." proposes the due date, unsure (running text).
-* A currency is not read from one amount with a one-letter sign ("R400" in OCR text).
+* A currency is not read from one amount with a one-letter sign ("R250" in OCR text).
 * A "VAT No:" inside the "Bill To" block is the customer's tax id.
 * A payment receipt with only a booking id: that is its number; a row of column headers or of
   labels near the top is no issuer name.
@@ -148,8 +148,8 @@ def test_customer_after_header_table_and_to_pay_total(invoice_schema: Schema) ->
 
 
 @pytest.mark.parametrize("body, currency", [
-    ("Price inclusive of discount of R400,\nTotal 319.00\n", None),  # one lone letter: maybe OCR noise
-    ("Labour R 250.00\nParts R 69.00\nTotal R 319.00\n", "ZAR"),
+    ("Includes a member saving of R250,\nTotal 812.40\n", None),  # one lone letter: maybe OCR noise
+    ("Labour R 650.00\nParts R 162.40\nTotal R 812.40\n", "ZAR"),
 ])
 def test_currency_from_a_one_letter_sign_needs_more_than_one_amount(invoice_schema: Schema, body: str,
                                                                    currency: str | None) -> None:
@@ -204,34 +204,34 @@ def test_vat_number_in_the_bill_to_block_is_the_customers(invoice_schema: Schema
 
 
 def _stay_receipt(c: canvas.Canvas) -> None:
-    """A hotel's payment receipt: no invoice number but a booking id; a row of column headers
+    """A car hire's payment receipt: no invoice number but a booking id; a row of column headers
     and a row of two labels near the top; the operator's legal name only in the footer."""
     top = H - 50
     c.setFont("Helvetica-Bold", 14)
-    c.drawString(50, top, "PAYMENT RECEIPT")
+    c.drawString(50, top, "RENTAL RECEIPT")
     c.setFont("Helvetica", 9)
-    c.drawString(50, top - 20, "Guest Name: Ruth Okafor")
+    c.drawString(50, top - 20, "Hirer: Ruth Okafor")
     c.drawString(360, top - 20, "Date: 02/02/2025")
-    for x, t in zip((50, 250, 340, 430), ("Property Details", "Check In", "Check Out", "Stays")):
+    for x, t in zip((50, 250, 340, 430), ("Vehicle", "Pick-up", "Return", "Hire")):
         c.drawString(x, top - 40, t)
-    for x, t in zip((50, 250, 340, 430), ("Quayside Lodge Penzance,", "01/02/2025", "02/02/2025", "1")):
+    for x, t in zip((50, 250, 340, 430), ("Compact hatchback,", "01/02/2025", "02/02/2025", "1 day")):
         c.drawString(x, top - 54, t)
     c.drawString(150, top - 80, "Booking ID")
-    c.drawString(300, top - 80, "Payment Mode")
+    c.drawString(300, top - 80, "Paid By")
     c.drawString(150, top - 94, "KQ7781")
-    c.drawString(300, top - 94, "Card at Hotel")
+    c.drawString(300, top - 94, "Debit card")
     c.drawString(50, top - 130, "Grand Total")
     c.drawRightString(540, top - 130, "£ 96.00")
-    c.drawString(50, top - 200, "All payments are made in favour of")
-    c.drawString(50, top - 214, "Harbour Stays Ltd")
-    c.drawString(50, top - 228, "bookings@staysonline.com")
+    c.drawString(50, top - 200, "Vehicles are supplied by")
+    c.drawString(50, top - 214, "Moorgate Vehicle Hire Ltd")
+    c.drawString(50, top - 228, "desk@hireonline.co.uk")
 
 
 def test_booking_id_and_no_header_row_for_a_name(invoice_schema: Schema) -> None:
     got = extract_generic(parse_ok(make_pdf(_stay_receipt), "receipt.pdf"), invoice_schema).values()
     assert got["invoice_number"] == "KQ7781"  # the booking's id is the only reference printed
-    # not a column header ("Stays" reads like the domain's name), nor "Booking ID Payment Mode"
-    assert got["issuer_name"] == "Harbour Stays Ltd"
+    # not a column header ("Hire" reads like the domain's name), nor "Booking ID Paid By"
+    assert got["issuer_name"] == "Moorgate Vehicle Hire Ltd"
 
 
 @pytest.mark.parametrize("with_account", [True, False])

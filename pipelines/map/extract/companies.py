@@ -26,7 +26,7 @@ def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
         if core.endswith(":") or core in ("-", "–", "|", "•", "/"):
             break
         if re.fullmatch(r"\(?(?:[^\W\d_]\.){2,}\)?", core):
-            start = s  # initials ("D.I.Y.", "S.H.H."): part of the name, not a sentence end
+            start = s  # initials ("A.B.C.", "K.L.M."): part of the name, not a sentence end
             n += 1
             continue
         if core.endswith(".") and len(core) > 4 and n > 0 and not LEGAL_FORM.fullmatch(core):
@@ -65,7 +65,7 @@ def _domains(ctx: Ctx) -> set[str]:
         host = m.group(1).lower()
         tld = host.rsplit(".", 1)[-1]
         if len(tld) != 2 and tld not in _TLDS:
-            continue  # "P.RAMLEE", "INDS.PARK": initials and abbreviations, not a web address
+            continue  # "J.SMITH", "IND.EST": initials and abbreviations, not a web address
         parts = [p for p in host.split(".") if p not in ("www", "com", "co", "org", "net", "uk", "de", "nl", "fr", "in", "io", "eu", "example", "gov", "ac")]
         for p in parts:
             out.add(re.sub(r"[^a-z0-9]", "", p))
@@ -180,7 +180,7 @@ def _placed(line: Line) -> Line:
     cells = [c for c in (line.cells or line.element.cells or [])
              if c.bbox is not None and c.text.strip() and line.start <= c.start <= line.end]
     if not cells or len(cells) >= 3 and not any(ch.isdigit() for c in cells for ch in c.text):
-        return line  # a row of column headers ("Hotel Details | Check In | Check Out | Rooms")
+        return line  # a row of column headers ("Vehicle | Pick-up | Return | Days")
     # the row's first cell only: the letterhead column; the other cells are keys and values
     cells = [min(cells, key=lambda c: c.col)]
     words = [Word(c.text, c.start, c.end, c.bbox) for c in cells if c.bbox is not None]
@@ -188,13 +188,13 @@ def _placed(line: Line) -> Line:
 
 
 def _continued(ctx: Ctx, line: Line, s: int, e: int) -> int:
-    """Start of a legal name that began on the lines above ("AIK HUAT HARDWARE / ENTERPRISE
-    (SETIA / ALAM) SDN BHD", "POPULAR BOOK / CO. (M) SDN BHD"): taken while the part read so far
+    """Start of a legal name that began on the lines above ("SRI MAJU HARDWARE / TRADING
+    (KEPONG / UTARA) SDN BHD", "LEAFY BOOKS / CO. (M) SDN BHD"): taken while the part read so far
     has an open bracket or no word of its own besides the legal form, from name-like lines."""
     text = ctx.doc.text
     for _ in range(2):
         part = text[s:e]
-        words = re.findall(r"[^\W\d_]{4,}|(?:[^\W\d_]\.){2,}", LEGAL_FORM.sub(" ", part))  # initials name too: "D.I.Y."
+        words = re.findall(r"[^\W\d_]{4,}|(?:[^\W\d_]\.){2,}", LEGAL_FORM.sub(" ", part))  # initials name too: "A.B.C."
         if part.count(")") <= part.count("(") and words:
             break
         if line.index <= 0:
@@ -249,13 +249,17 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
         # drop document-type words at either end
         while words and fold_text(words[0][2].strip(".,:")) in DOC_TYPE_WORDS:
             words.pop(0)
+        titled = False
         while words and fold_text(words[-1][2].strip(".,:")) in DOC_TYPE_WORDS:
             words.pop()
+            titled = True
         if not words or len(words) > 6:
             continue
         s, e = words[0][0], words[-1][1]
         core = text[s:e].rstrip(",.;")
-        core = _REG_TAIL.sub("", core)  # "ACME SDN BHD (759765-H)": the registration number is not the name
+        if titled and len(words) <= 2 and not LEGAL_FORM.search(core):
+            continue  # the kind of document in a title ("SALES INVOICE", "RENTAL RECEIPT"), not a name
+        core = _REG_TAIL.sub("", core)  # "ACME SDN BHD (123456-A)": the registration number is not the name
         e = s + len(core)
         letters = sum(c.isalpha() for c in core)
         digits = sum(c.isdigit() for c in core)
@@ -264,7 +268,7 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
         if fold_label(core) in _folded_labels(ctx) or not LEGAL_FORM.sub("", core).strip(" .,&()"):
             continue  # a label, or a legal form alone ("SDN BHD" on its own line)
         if any(m.start == s and len(fold_label(m.label).split()) >= 2 for m in ctx.matches) or _label_words(ctx, core) >= 2:
-            continue  # opens with a label of two or more words ("Booking ID  Payment Mode"), or column headers
+            continue  # opens with a label of two or more words ("Booking ID  Paid By"), or column headers
         out.append((s, e))
     return out
 

@@ -202,7 +202,7 @@ def _below_landing(record: Record, schema: Schema, finders: dict[str, str],
     fit half (calibration.json); below it a person (or the LLM) confirms it. Values of a family
     the calibration never measured keep the schema's min_confidence, except a required party's
     name (an issuer or customer role field) that one finder family alone read: names read by one
-    unmeasured finder went wrong at 0.6 ('TRADE NAME' under a 'Seller' heading landed as the
+    unmeasured finder went wrong at 0.6 (a label's word under a 'Seller' heading landed as the
     Factur-X dev invoice's issuer), so they land only at the threshold; a name two families agree
     on (the label and a legal-form name or heading) keeps min_confidence."""
     t = landing_threshold(schema.name)

@@ -96,7 +96,7 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
         if name in ctx.party_fields and not (value[0].isupper() or value[0].isdigit()):
             return out  # a party's name starts with a capital ("services 01632 ..." is not one)
         if name in ctx.party_fields and (not any(c.isalpha() for c in value) or re.search(r"\w\s?:\s", value)):
-            return out  # "539.38" is no one's name, nor is "MOYEN DE PAIEMENT : VIREMENT" (a key and its value)
+            return out  # "539.38" is no one's name, nor is "MODE DE RÈGLEMENT : CHÈQUE" (a key and its value)
         if name in ctx.address_fields:
             value = strip_postcode(ctx, value)
         add(value, a, a + len(value), 1.0 if b == len(text) else 0.9)
@@ -174,7 +174,7 @@ def label_candidates(ctx: Ctx) -> None:
                 continue  # "Your VAT number" is not the issuer's (nor read when there is no field for it)
             spec = fields[name]
             if (tail and tail[-1] in ID_WORDS or numbered) and scalar_type(spec) == "string" and not is_id_field(spec):
-                continue  # "Customer code: P9466", "COMPANY NO: 1174703-K" name an identifier, not the party
+                continue  # "Customer code: P9466", "COMPANY NO: 123456-A" name an identifier, not the party
             if banked and is_id_field(spec) and name not in ctx.party_fields:
                 continue  # "Bank: ..., Sort code 30-94-57, Account 12785544": the bank account, no customer's
             r = rank.get((m.label, own_name), 0)

@@ -27,14 +27,14 @@ _WEB = re.compile(r"(?:www\.|https?://)|\.(?:com|net|org)\b", re.IGNORECASE)
 _CONTACT = re.compile(r"^\W*(?:tel|fax|phone|ph|hp|mobile|mob|email|e-mail|web|gst|vat|tax|reg|co\.? ?reg|tin|"
                       r"ust|tva|btw|iva|nif|cif|abn|fon|telefon|téléphone)\b", re.IGNORECASE)
 MAX_LINES = 5
-# a postcode beside its town: "41150 KLANG", "KLANG 41150", "81200 JOHOR BAHRU,JOHOR"
+# a postcode beside its town: "40000 SHAH ALAM", "SHAH ALAM 40000", "80000 JOHOR BAHRU,JOHOR"
 _TOWN = re.compile(r"(?<![\d\-/.])\d{4,6}[ ,]+[^\W\d_]{2,}|[^\W\d_]{2,}[ ,]+\d{4,6}[ .,]*$")
-# "NO: 28, JALAN ...", "LOT NO. : G1", "HQ: 7, ...": a short number word before the colon, then the address
+# "NO: 5, JALAN ...", "LOT NO. : B2", "HQ: 3, ...": a short number word before the colon, then the address
 _NUMBERED = re.compile(r"^\W*(?:[^\W\d_]{1,3}\b\.?\s*){1,2}:\s*[\w(]*\d")
-# a company or registration number on a line of its own ("BR NO.: 0195932-X", "CO-REG:860671-D")
+# a company or registration number on a line of its own ("BR NO.: 0123456-A", "CO-REG:654321-B")
 _ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:\-]\s*|\s*(?=\())"
                       r"\(?[A-Z]{0,3}\d[\w\-]*\)?\W*$", re.IGNORECASE)
-_REGION = re.compile(r"[^\W\d_][^\W\d_ .,]*(?:[ .,]+[^\W\d_]+)*[ .,]*")  # "SELANGOR D.E, MALAYSIA"
+_REGION = re.compile(r"[^\W\d_][^\W\d_ .,]*(?:[ .,]+[^\W\d_]+)*[ .,]*")  # "NEGERI SEMBILAN, MALAYSIA"
 
 Block = list[tuple[int, int, Line]]  # the name's column of each line: start, end, line
 
@@ -64,7 +64,7 @@ def _registration(text: str) -> bool:
         return True
     if bool(_REG_LINE.match(t)) and (t.startswith("(") or letters <= 3) and not _POSTCODE_LIKE.search(t.strip("()")):
         return True
-    # "COMPANY REG. NO. : 001055194X": a key naming a number, then one identifier
+    # "COMPANY REG. NO. : 000123456A": a key naming a number, then one identifier
     key, colon, value = t.partition(":")
     words = fold_text(key).replace(".", " ").split()
     return bool(colon and words and (words[-1] in ID_WORDS or "reg" in words) and len(value.split()) <= 2
@@ -137,8 +137,8 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
         if ln.page != line.page or _stop(ctx, raw):
             break
         block.append((col[0], col[1], ln))  # type: ignore[index]
-    # the block ends at its postcode and town ("41150 KLANG"), the last one where a house
-    # number also looks like a postcode ("LOT 2685 JLN GENTING" / "53300 KL")
+    # the block ends at its postcode and town ("40000 SHAH ALAM"), the last one where a house
+    # number also looks like a postcode ("LOT 4417 JLN KENANGA" / "68000 AMPANG")
     coded = [k for k, (a, b, _) in enumerate(block) if _POSTCODE_LIKE.search(text[a:b])]
     if not coded:
         return block
@@ -146,7 +146,7 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
     out = block[:(towns[-1] if towns else coded[0]) + 1]
     k = out[-1][2].index + 1
     if k < len(lines) and lines[k].page == line.page:
-        # a short line of words after the postcode is the region or country ("SELANGOR D.E, MALAYSIA")
+        # a short line of words after the postcode is the region or country ("NEGERI SEMBILAN, MALAYSIA")
         ncol = _column(ctx, lines[k], x_ref, col_ref)
         tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
         if tail and len(tail.split()) <= 5 and _REGION.fullmatch(tail) and not _stop(ctx, tail):

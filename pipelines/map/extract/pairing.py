@@ -321,7 +321,7 @@ def value_kv(ctx: PairCtx, m: LabelMatch, line: Line) -> Hit | None:
     a = el.start + pos
     b = a + len(value)
     if qualifier_only(ctx.doc.text, a, b, False):
-        return None  # "TOTAL AMT ....... RM": only a currency sign, the amount is below
+        return None  # "AMOUNT DUE ....... RM": only a currency sign, the amount is below
     gap = GAP.search(ctx.doc.text, a, b)
     if gap is not None:
         b = gap.start()  # "Key: value      Other key: ..." on one line of laid-out text

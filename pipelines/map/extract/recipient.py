@@ -22,8 +22,8 @@ from pipelines.map.extract.zones import role_fields
 from pipelines.model.layout import Line
 
 # A city line: "79098 Freiburg", "F-75001 Paris", "3542 AD Utrecht", "Am Hafen 3, 53111 Bonn" (the
-# postcode opens the line or follows a comma; "4557 De Silva St" is a street), "Norwich NR3 1AB"
-# (a UK postcode last), "Fremont CA 94538".
+# postcode opens the line or follows a comma; "1200 Harbor View Rd" is a street), "Norwich NR3 1AB"
+# (a UK postcode last), "Salem OR 97301".
 _CITY_LINE = re.compile(r"(?:^|,\s*)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+[^\W\d_][^\d,]{1,40}$"
                         r"|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$"
                         r"|[^\W\d_]{2,},?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")

@@ -94,7 +94,7 @@ def _currency_candidates(ctx: Ctx, names: list[str], fields: dict[str, FieldSpec
     """The currency written beside the document's amounts (most frequent wins)."""
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int, str]] = {}
-    clear: set[str] = set()  # codes seen as more than a lone letter ("R400" may be OCR noise)
+    clear: set[str] = set()  # codes seen as more than a lone letter ("R250" may be OCR noise)
     for line in ctx.idx.lines:
         seg = ctx.doc.text[line.start:line.end]
         for a, b, raw, _strong, cur in amount_tokens(seg, line.start):
