@@ -293,3 +293,13 @@ def test_tendered_minus_change_picks_the_rounded_total(invoice_schema: Schema) -
     _, rec = _extract(text, invoice_schema)
     assert rec.values()["total_amount"] == Decimal("33.90")
     assert "conflict" not in {i.code for i in rec.issues if i.field == "total_amount"}
+
+
+def test_change_printed_without_its_leading_zero_still_backs_the_total(invoice_schema: Schema) -> None:
+    """'.00' is no change given: tendered 11.40 - 0 == the total 11.40 (the payment check holds)."""
+    text = ("KENANGA HARDWARE SDN BHD\nNO 3, JALAN MAWAR 2,\n43300 SERI KEMBANGAN\nDATE: 02/03/2019\n"
+            "TOTAL SALES (INCLUSIVE GST) RM\n11.40\nCASH RM\n11.40\nCHANGE RM\n.00\n")
+    _, rec = _extract(text, invoice_schema)
+    _, without = _extract(text.replace("CASH RM\n11.40\nCHANGE RM\n.00\n", ""), invoice_schema)
+    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("11.40")
+    assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence

@@ -141,7 +141,7 @@ def _role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
         tail = text[m.end:line.end]
         nxt = ctx.idx.lines[line.index + 1] if 0 <= line.index < len(ctx.idx.lines) - 1 else None
         for raw in (tail, text[nxt.start:nxt.end] if nxt is not None else ""):
-            mm = re.search(r"-?\d+(?:[.,]\d{3})*[.,]\d{2}", raw)
+            mm = re.search(r"-?(?:\d+(?:[.,]\d{3})*)?[.,]\d{2}(?!\d)", raw)  # ".00": a till prints no change so
             if mm:
                 try:
                     out.append(Decimal(mm.group().replace(",", ".")) if mm.group().count(",") == 1 and "." not in mm.group()
