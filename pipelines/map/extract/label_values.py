@@ -163,10 +163,11 @@ def label_candidates(ctx: Ctx) -> None:
         tail = _tail_words(ctx, m, hit)
         if any(w not in QUALIFIERS and w.upper() not in CURRENCY_CODES and w.upper() not in _SIGNS for w in tail):
             weight *= 0.75  # "N° de facture associée :": a longer key than the alias, maybe another one
-        if OTHER_DOCUMENT_WORDS & set(tail) or _word_before(ctx, m) in OTHER_DOCUMENT_WORDS:
+        before = _word_before(ctx, m)
+        if OTHER_DOCUMENT_WORDS & set(tail) or before in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
         banked = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split())) and _after_bank_words(ctx, m)
-        yours = _after_possessive(ctx, m)
+        yours = before in CUSTOMER_POSSESSIVES  # "Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer"
         numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None
         for own_name in field_of[m.label]:
             name = sides.get(own_name, own_name) if yours else own_name
@@ -227,11 +228,6 @@ def _tail_words(ctx: Ctx, m: LabelMatch, hit: Hit) -> list[str]:
     else:
         return []
     return [fold_text(w) for w in re.findall(r"[^\W\d_]+|[#°º№]", ctx.doc.text[m.end:end])]
-
-
-def _after_possessive(ctx: Ctx, m: LabelMatch) -> bool:
-    """The label follows "your" ("Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer")."""
-    return _word_before(ctx, m) in CUSTOMER_POSSESSIVES
 
 
 _ACCOUNT_WORDS = frozenset({"account", "acct", "konto", "kontonummer", "compte", "rekening", "rekeningnummer", "conto", "cuenta"})
