@@ -288,18 +288,18 @@ def test_sure_required_values_land_and_an_unsure_optional_one_is_left_out(tmp_pa
 
 def test_tendered_minus_change_picks_the_rounded_total(invoice_schema: Schema) -> None:
     """'TOTAL' and 'TOTAL ROUNDED' both read as totals; cash - change says which one was paid."""
-    text = ("KENANGA HARDWARE SDN BHD\nNO 3, JALAN MAWAR 2,\n43300 SERI KEMBANGAN\nDATE: 02/03/2019\n"
-            "TOTAL\nRM 33.92\nROUNDING ADJUSTMENT\n-RM 0.02\nTOTAL ROUNDED\nRM 33.90\nCASH\nRM 50.00\nCHANGE\nRM 16.10\n")
+    text = ("HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\nDATE: 11/08/2019\n"
+            "TOTAL 47.23\nROUNDING ADJ +0.02\nTOTAL ROUNDED 47.25\nCASH 100.00\nCHANGE 52.75\n")
     _, rec = _extract(text, invoice_schema)
-    assert rec.values()["total_amount"] == Decimal("33.90")
+    assert rec.values()["total_amount"] == Decimal("47.25")
     assert "conflict" not in {i.code for i in rec.issues if i.field == "total_amount"}
 
 
 def test_change_printed_without_its_leading_zero_still_backs_the_total(invoice_schema: Schema) -> None:
-    """'.00' is no change given: tendered 11.40 - 0 == the total 11.40 (the payment check holds)."""
-    text = ("KENANGA HARDWARE SDN BHD\nNO 3, JALAN MAWAR 2,\n43300 SERI KEMBANGAN\nDATE: 02/03/2019\n"
-            "TOTAL SALES (INCLUSIVE GST) RM\n11.40\nCASH RM\n11.40\nCHANGE RM\n.00\n")
+    """'.00' is no change given: tendered 18.60 - 0 == the total 18.60 (the payment check holds)."""
+    text = ("HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\nDATE: 11/08/2019\n"
+            "GRAND TOTAL 18.60\nCASH 18.60\nCHANGE .00\n")
     _, rec = _extract(text, invoice_schema)
-    _, without = _extract(text.replace("CASH RM\n11.40\nCHANGE RM\n.00\n", ""), invoice_schema)
-    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("11.40")
+    _, without = _extract(text.replace("CASH 18.60\nCHANGE .00\n", ""), invoice_schema)
+    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("18.60")
     assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
