@@ -4,7 +4,7 @@
   invoice) and "Date de facture associée :" lose to the plain "Facture N° :" and "Date :".
 * A key naming a number is not a name: "Customer code: K2210" is not the customer.
 * "Your VAT No" / "Votre N° TVA" is the customer's tax id, not the issuer's; so are the ids in a
-  block headed to the reader ("Vos identifiants") or in a tax representative's block.
+  block headed to the reader ("Vos coordonnées") or in a tax representative's block.
 * "1 500,00 €" is one amount; "To pay EUR  539.38" is the total, and no one's name.
 * "Invoice to:" in the last row of a table names the customer on the line after the table.
 * A credit note's own number ("Gutschrift-Nr."), not the invoice it refers to ("zu Rechnung:");
@@ -60,7 +60,7 @@ def _french(c: canvas.Canvas) -> None:
     c.drawString(50, top - 100, "Représentant fiscal")
     c.drawString(50, top - 114, "Agence Fiscale Corlay")
     c.drawString(50, top - 128, "N° TVA intra : FR 77 830 114 552")
-    c.drawString(340, top - 100, "Vos identifiants")
+    c.drawString(340, top - 100, "Vos coordonnées")
     c.drawString(340, top - 114, "SIRET : 83011455200021")
     c.drawString(340, top - 128, "N° TVA : FR 55 790 221 004")
     c.drawString(50, top - 170, "N° de facture associée : FB-2025-090")

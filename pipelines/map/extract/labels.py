@@ -60,7 +60,7 @@ GAP2 = re.compile(r"\t|[ \u00a0]{2,}")  # plain-text tables: two spaces already 
 _SPACE_RUN = re.compile(r"[ \u00a0\t]+")
 
 
-# An inline label ending a value: "Guest Name: Sanjay Date: 31/12/2017" -> "Sanjay".
+# An inline label ending a value: "Guest Name: Ann Lee Date: 02/03/2024" -> "Ann Lee".
 INLINE_LABEL = re.compile(r"(?<=\s)[^\W\d_][\w.'’/-]*(?:[ ][\w.'’/-]+){0,3}[ ]?:(?=\s|$)")
 
 

@@ -60,7 +60,7 @@ def customer_regions(ctx: Ctx) -> list[_Region]:
 
 def _customer_regions(ctx: Ctx) -> list[_Region]:
     """Blocks opened by a customer label, another party's label (a tax representative) or a short
-    heading addressed to the reader ("Your details", "Vos identifiants", "Ihre Angaben")."""
+    heading addressed to the reader ("Your details", "Vos coordonnées", "Ihre Angaben")."""
     labels = list(CUSTOMER_BLOCK_LABELS + OTHER_PARTY_BLOCK_LABELS)
     for name in role_fields(ctx.schema, CUSTOMER_CUES):
         labels.extend(a for a in ctx.schema.fields[name].aliases if len(fold_label(a)) >= 4)
