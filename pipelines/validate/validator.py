@@ -51,7 +51,11 @@ def _constraint_issues(name: str, spec: FieldSpec, value: object) -> list[Issue]
 
 def ocr_issues(record: Record, doc: Document) -> list[Issue]:
     """low_confidence for each field whose evidence lies in OCR lines (attrs["source"] == "ocr")
-    whose mean OCR confidence is below OCR_MIN_CONFIDENCE."""
+    whose mean OCR confidence is below OCR_MIN_CONFIDENCE, and for each generic value read from
+    OCR lines at all: the generic extractor's confidence is calibrated on text, and on receipt
+    photos its values at or above the landing threshold were right only 87.5% of the time
+    (benchmarks/extraction.py --sets sroie_images), so a person confirms them. Values of a
+    rule learned from a reviewed document of the layout still land."""
     lines = [(el.start, el.end, float(el.attrs.get("ocr_confidence", 1.0)))
              for el in doc.elements if el.attrs.get("source") == "ocr"]
     if not lines:
@@ -65,6 +69,9 @@ def ocr_issues(record: Record, doc: Document) -> list[Issue]:
         if confs and sum(confs) / len(confs) < OCR_MIN_CONFIDENCE:
             mean = sum(confs) / len(confs)
             issues.append(Issue("low_confidence", name, f"read by OCR with confidence {mean:.2f} (below {OCR_MIN_CONFIDENCE:.2f})"))
+        elif confs and fv.method == "generic":
+            issues.append(Issue("low_confidence", name, "read by OCR from an image by the generic extractor, "
+                                "whose confidence is not calibrated on images"))
     return issues
 
 
