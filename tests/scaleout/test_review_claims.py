@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 REVIEWERS = ("ana", "ben", "chloe", "dev")
 
 DECIDE = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     from datetime import UTC, datetime
     import pyarrow as pa
     from pipelines.land.kb import KnowledgeBase
@@ -55,6 +55,11 @@ DECIDE = textwrap.dedent("""
         print(json.dumps({"saved": store.record_decision(d, item.version, on_commit=land).version}))
     except ConflictError as exc:
         print(json.dumps({"conflict": str(exc)}))
+    # Skip the interpreter's teardown: with four processes on the S3 server, a native library's
+    # teardown at exit aborted about one run in three (std::terminate, after the work was done
+    # and printed; not seen with os._exit). This test is about the claims, not that defect.
+    sys.stdout.flush()
+    os._exit(0)
 """)
 
 
