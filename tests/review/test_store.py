@@ -47,8 +47,9 @@ def test_items_filter_by_schema_reason_source_and_status(review_kb):
     store = ReviewStore(review_kb.kb_root)
     assert {i.schema for i in store.items(schema="invoice")} == {"invoice"}
     assert len(store.items(schema="invoice")) == 2
-    # the drawn invoice's letterhead name is below the calibrated landing threshold too
-    assert sorted(i.schema for i in store.items(reason="low_confidence")) == ["invoice", "support_case"]
+    # the drawn invoice's letterhead name is below the calibrated landing threshold too, and the
+    # scan's values the generic extractor read by OCR are unsure (not calibrated on images)
+    assert sorted(i.schema for i in store.items(reason="low_confidence")) == ["invoice", "invoice", "support_case"]
     assert [i.schema for i in store.items(reason="account_number")] == ["support_case"]  # the field a reason names
     assert {i.schema for i in store.items(source="meter-photo")} == {"support_case", "unclassified"}
     assert store.items(status="accepted") == []
