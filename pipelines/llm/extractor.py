@@ -55,7 +55,7 @@ def gap_fields(record: Record, schema: Schema, doc: Document | None) -> list[str
     """Fields the rules left open on this record, in schema order; [] when rules settled it.
     List fields (line items) are left to rules: a table is not a quote."""
     issues = validate(record, schema, doc)
-    if unsure_optional(record, schema, issues):
+    if unsure_optional(record, schema, issues, doc):
         return []  # it lands without its unsure optional values (run.mapper): nothing to ask
     gaps = {i.field for i in issues if i.code in GAP_CODES and i.field in schema.fields}
     checks = {c.name: c for c in schema.checks}

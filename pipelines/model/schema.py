@@ -8,7 +8,9 @@ an Arrow schema (Parquet). Nothing here knows the shipped schemas by name.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -83,6 +85,36 @@ class CheckSpec(BaseModel):
     message: str = ""
 
 
+class VariantSpec(BaseModel):
+    """A kind of document within a schema that may lack some required fields: a till receipt often
+    prints no document number. It applies when the document prints one of its `signals` (words,
+    in any case, as a line's label) and the record has none of the `unless` fields; then its `optional`
+    fields are not required and the record's identity is its `key` where the schema's key is
+    incomplete (values are never invented to complete it). A signal counts as a line's label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    signals: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    optional: list[str] = Field(default_factory=list)
+    key: list[str] = Field(min_length=1)
+
+    def matches(self, text: str) -> bool:
+        return _signals_re(tuple(self.signals)).search(text) is not None
+
+
+@lru_cache(maxsize=32)
+def _signals_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    alts = "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in sorted(words, key=len, reverse=True))
+    # a till prints them as a line's label: opening the line, then a colon, an amount (after a
+    # currency code or sign) or nothing ("CASH RM 20.00", "Cashier: ...", "CHANGE"); in a sentence
+    # ("Change of address", "prices subject to change") they say nothing about the document
+    return re.compile(rf"^[^\w\n]*(?:{alts})(?!\w)[^\S\n]*\(?(?:[a-z]{{2,3}}|[$€£¥])?\)?[^\S\n]*(?:[:#.]|$|[$€£¥]?\d)",
+                      re.IGNORECASE | re.MULTILINE)
+
+
 class ClassifierHint(BaseModel):
     """How the generic classifier recognises this schema when no rule set claims a document."""
 
@@ -101,6 +133,7 @@ class Schema(BaseModel):
     description: str = ""
     key: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec]
+    variants: list[VariantSpec] = Field(default_factory=list)
     checks: list[CheckSpec] = Field(default_factory=list)
     classify: list[ClassifierHint] = Field(default_factory=list)
     min_confidence: float = 0.6  # a landed value must be at least this sure
@@ -118,7 +151,43 @@ class Schema(BaseModel):
         missing = [k for k in self.key if k not in self.fields]
         if missing:
             raise ValueError(f"key names unknown fields: {missing}")
+        for v in self.variants:
+            unknown = [k for k in [*v.key, *v.unless, *v.optional] if k not in self.fields]
+            if unknown:
+                raise ValueError(f"variant {v.name!r} names unknown fields: {unknown}")
+            loose = [k for k in v.optional if not self.fields[k].required]
+            if loose:
+                raise ValueError(f"variant {v.name!r} makes optional what is not required: {loose}")
+            # its identity must be complete whenever it lands: every key field stays required
+            weak = [k for k in v.key if not self.fields[k].required or k in v.optional]
+            if weak:
+                raise ValueError(f"variant {v.name!r} has key fields that are not required: {weak}")
         return self
+
+    # ---- variants and identity ----------------------------------------------------------
+
+    def variant_of(self, values: dict[str, Any], text: str | None = None) -> VariantSpec | None:
+        """The variant a record of this document is (None: the schema as it is). Without the
+        document's text (a person's decision on a stored record), a variant applies when its own
+        key is complete: the person saw the document."""
+        for v in self.variants:
+            if any(values.get(k) not in (None, "", []) for k in v.unless):
+                continue
+            if (v.matches(text) if text is not None else all(values.get(k) not in (None, "", []) for k in v.key)):
+                return v
+        return None
+
+    def required_fields(self, variant: VariantSpec | None = None) -> list[str]:
+        """The fields a record must have (a variant's optional fields left out)."""
+        skip = set(variant.optional) if variant else set()
+        return [n for n, s in self.fields.items() if s.required and n not in skip]
+
+    def identity(self, values: dict[str, Any], variant: VariantSpec | None = None) -> list[str]:
+        """The key fields that identify this record: the schema's key when every one is present,
+        else the variant's fallback key."""
+        if variant is not None and any(values.get(k) in (None, "", []) for k in self.key):
+            return list(variant.key)
+        return list(self.key)
 
     # ---- derived models -------------------------------------------------------------
 

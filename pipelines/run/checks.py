@@ -42,7 +42,9 @@ def check_reconciles(kb_root: str | Path, batch_id: str) -> CheckOutcome:
 
 
 def check_required_fields(kb_root: str | Path, batch_id: str, mapper: Mapper) -> CheckOutcome:
-    """Landed records of this batch have every required field of their schema filled."""
+    """Landed records of this batch have every required field of their schema filled, except a
+    field a variant of the schema makes optional on a row whose variant key is complete (a
+    receipt without a number, identified by its shop, date and total)."""
     missing: dict[str, int] = {}
     rows: dict[str, int] = {}
     for name, schema in mapper.schemas.items():
@@ -53,7 +55,18 @@ def check_required_fields(kb_root: str | Path, batch_id: str, mapper: Mapper) ->
         t = t.filter(pc.equal(t.column("batch_id"), batch_id))
         rows[name] = t.num_rows
         for f in required:
-            n = t.column(f).null_count if f in t.column_names else t.num_rows
+            if f not in t.column_names:
+                missing[f"{name}.{f}"] = t.num_rows
+                continue
+            absent = pc.is_null(t.column(f))
+            for v in (v for v in schema.variants if f in v.optional):
+                complete = [pc.is_valid(t.column(k)) for k in v.key if k in t.column_names]
+                if len(complete) == len(v.key):
+                    keyed = complete[0]
+                    for c in complete[1:]:
+                        keyed = pc.and_(keyed, c)
+                    absent = pc.and_(absent, pc.invert(keyed))
+            n = pc.sum(pc.cast(absent, pa.int64())).as_py() or 0
             if n:
                 missing[f"{name}.{f}"] = n
     return CheckOutcome(not missing, {"rows": rows, "missing_required": missing})

@@ -101,7 +101,7 @@ class Mapper:
         issues = {r.record_id: validate(r, self.schemas[r.schema], doc)
                   for r in result.records}
         for r in result.records:
-            drop = [] if self._decided(r) is not None else unsure_optional(r, self.schemas[r.schema], issues[r.record_id])
+            drop = [] if self._decided(r) is not None else unsure_optional(r, self.schemas[r.schema], issues[r.record_id], doc)
             if drop:
                 # an unsure optional value does not hold back a record whose other values are sure
                 r.fields = {n: fv for n, fv in r.fields.items() if n not in drop}

@@ -101,8 +101,9 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
     document, values read from uncertain OCR lines are flagged too."""
     issues = list(record.issues)
     values = record.values()
-    for name, spec in schema.fields.items():
-        if spec.required and values.get(name) in (None, "", []):
+    variant = schema.variant_of(values, doc.text if doc is not None else None)
+    for name in schema.required_fields(variant):
+        if values.get(name) in (None, "", []):
             if not any(i.field == name for i in issues):
                 issues.append(Issue("missing_required", name, f"required field {name} was not found"))
     for name, value in values.items():
@@ -134,7 +135,7 @@ def validate(record: Record, schema: Schema, doc: Document | None = None) -> lis
 UNSURE = frozenset({"low_confidence", "conflict"})
 
 
-def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> list[str]:
+def unsure_optional(record: Record, schema: Schema, issues: list[Issue], doc: Document | None = None) -> list[str]:
     """The optional fields that alone hold a record back: every issue is doubt (low confidence,
     a close second reading) about an optional value the generic extractor read. Left out, the
     record lands with its sure values; nothing less sure lands (empty list: leave it as it is).
@@ -144,10 +145,12 @@ def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> list
     t = landing_threshold(schema.name)
     if not issues or t is None:
         return []
+    # a variant's optional field (a receipt's number) is optional here too: an unsure one is left out
+    required = set(schema.required_fields(schema.variant_of(record.values(), doc.text if doc is not None else None)))
     for name in measured(schema.name):
         fv = record.fields.get(name)
         spec = schema.fields.get(name)
-        if spec is not None and spec.required and fv is not None and fv.method == "generic" and fv.confidence < t:
+        if spec is not None and name in required and fv is not None and fv.method == "generic" and fv.confidence < t:
             return []  # a required value of unknown probability (a finder family never measured): a person decides
     fields = {i.field for i in issues if i.code in UNSURE}
     checks = {c.name: c for c in schema.checks}
@@ -162,6 +165,6 @@ def unsure_optional(record: Record, schema: Schema, issues: list[Issue]) -> list
     for name in fields:
         fv = record.fields.get(str(name))
         spec = schema.fields.get(str(name))
-        if fv is None or spec is None or spec.required or fv.method != "generic":
+        if fv is None or spec is None or name in required or fv.method != "generic":
             return []
     return sorted(str(f) for f in fields)
