@@ -134,6 +134,23 @@ def _prepared(label: str) -> tuple[re.Pattern[str], tuple[str, ...], float] | No
     return pat, tuple(p for p in probes if p), specificity(label)
 
 
+@dataclass(frozen=True, slots=True)
+class _LabelSet:
+    items: tuple[tuple[str, re.Pattern[str], frozenset[str], float], ...]  # label, pattern, probes, specificity
+    words: frozenset[str]  # every probe of every label
+
+
+@lru_cache(maxsize=256)
+def _prepared_set(labels: tuple[str, ...]) -> _LabelSet:
+    items = []
+    for label in dict.fromkeys(labels):
+        prepared = _prepared(label)
+        if prepared is not None:
+            pat, probes, spec = prepared
+            items.append((label, pat, frozenset(probes), spec))
+    return _LabelSet(tuple(items), frozenset(w for it in items for w in it[2]))
+
+
 def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True) -> list[LabelMatch]:
     """Every occurrence of the labels; with `suppress`, matches inside longer ones are dropped.
 
@@ -144,13 +161,14 @@ def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True)
     lower = lowered(doc)
     found: list[LabelMatch] = []
     seen: set[tuple[int, int, str]] = set()
-    for label in dict.fromkeys(labels):
-        prepared = _prepared(label)
-        if prepared is None:
+    # Cheap test before the regex scans (large documents, many aliases): each word the labels
+    # need is looked up in the text once, and a label is scanned for only if all of its are there.
+    wanted = labels if isinstance(labels, tuple) else tuple(labels)
+    label_set = _prepared_set(wanted)
+    present = {w for w in label_set.words if w in lower}
+    for label, pat, probes, spec in label_set.items:
+        if not present.issuperset(probes):
             continue
-        pat, probes, spec = prepared
-        if not all(p in lower for p in probes):
-            continue  # cheap test before the regex scan (large documents, many aliases)
         for m in pat.finditer(text):
             key = (m.start(), m.end(), label)
             if key in seen:

@@ -2,7 +2,9 @@
 """
 
 from __future__ import annotations
+import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 from pipelines.model.document import Kind
 from pipelines.model.records import Evidence, FieldValue
@@ -68,6 +70,13 @@ def enum_field(ctx: Ctx, name: str, spec: FieldSpec) -> FieldValue | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _summary_pattern(labels: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of the labels' patterns matches (a totals row)."""
+    pats = [p for p in (label_pattern(lbl) for lbl in labels) if p is not None]
+    return re.compile("|".join(f"(?:{p.pattern})" for p in pats), re.IGNORECASE) if pats else None
+
+
 def list_field(ctx: Ctx, name: str, spec: FieldSpec) -> FieldValue | None:
     assert isinstance(spec.items, dict)
     sub = spec.items
@@ -80,7 +89,7 @@ def list_field(ctx: Ctx, name: str, spec: FieldSpec) -> FieldValue | None:
         if fspec.type in ("amount", "decimal"):
             summary_labels.extend(fspec.aliases)
     summary_labels.extend(["Total", "Subtotal", "Sub Total", "Grand Total"])
-    summary_pats = [p for p in (label_pattern(lbl) for lbl in dict.fromkeys(summary_labels)) if p is not None]
+    summary = _summary_pattern(tuple(dict.fromkeys(summary_labels)))
     text_cols = [k for k, s in sub.items() if s.type in ("string", "text")]
     num_cols = [k for k, s in sub.items() if s.type in ("amount", "decimal", "integer")]
     items: list[dict[str, Any]] = []
@@ -94,7 +103,7 @@ def list_field(ctx: Ctx, name: str, spec: FieldSpec) -> FieldValue | None:
         for row in rows:
             item: dict[str, Any] = {}
             desc = next((row[k].text for k in text_cols if k in row), "")
-            if any(p.match(desc.strip()) for p in summary_pats):
+            if summary is not None and summary.match(desc.strip()):
                 continue  # a totals row
             for k, hit in row.items():
                 sspec = sub[k]

@@ -5,29 +5,58 @@ laid-out lines or plain-text columns.
 from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pipelines.model.document import Cell, Document, Element, Kind
 from pipelines.model.layout import Line, doc_index
 from pipelines.map.extract.labels import GAP2, Hit, fold_label
 from pipelines.map.extract.pairing import cell_hit, group_words, has_digit, segments, trim_span
 
 
-_Columns = list[tuple[str, int, str, str, re.Pattern[str]]]  # name, rank, alias, folded alias, pattern
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    rank: int
+    alias: str
+    folded: str  # the alias folded (fold_label): words joined by single spaces
+
+
+class _Columns:
+    """Column aliases folded once and indexed by their first word: a header cell is compared
+    only with the aliases that can occur in it (an alias occurs in a folded cell as whole words)."""
+
+    def __init__(self, columns: Mapping[str, Sequence[str]]) -> None:
+        self.by_first: dict[str, list[_Column]] = {}
+        for name, aliases in columns.items():
+            for rank, alias in enumerate(aliases):
+                fa = fold_label(alias)
+                if fa:
+                    self.by_first.setdefault(fa.split(" ", 1)[0], []).append(_Column(name, rank, alias, fa))
+
+    def candidates(self, folded: str) -> list[_Column]:
+        words = folded.split(" ")
+        return [c for w in dict.fromkeys(words) for c in self.by_first.get(w, ())]
 
 
 def _fold_columns(columns: Mapping[str, Sequence[str]]) -> _Columns:
-    out: _Columns = []
-    for name, aliases in columns.items():
-        for rank, alias in enumerate(aliases):
-            fa = fold_label(alias)
-            if fa:
-                out.append((name, rank, alias, fa, re.compile(rf"(?<!\w){re.escape(fa)}(?!\w)")))
-    return out
+    key = tuple((name, tuple(aliases)) for name, aliases in columns.items())
+    return _folded_columns(key)
+
+
+@lru_cache(maxsize=256)
+def _folded_columns(key: tuple[tuple[str, tuple[str, ...]], ...]) -> _Columns:
+    return _Columns(dict(key))
+
+
+def _occurs(alias: str, folded: str) -> bool:
+    """`alias` (folded) is a run of whole words of `folded`."""
+    return f" {folded} ".find(f" {alias} ") >= 0
 
 
 def _header_assign(cells: Sequence[tuple[int, str]], columns: Mapping[str, Sequence[str]] | _Columns) -> dict[int, tuple[str, str]]:
     """Header cells (position, text) -> {position: (column name, alias)}; best coverage first,
     then the earlier alias."""
-    cols = columns if isinstance(columns, list) else _fold_columns(columns)
+    cols = columns if isinstance(columns, _Columns) else _fold_columns(columns)
     scored: list[tuple[float, int, int, str, str]] = []
     for pos, text in cells:
         if len(text) > 80:
@@ -35,16 +64,17 @@ def _header_assign(cells: Sequence[tuple[int, str]], columns: Mapping[str, Seque
         folded = fold_label(text)
         if not folded:
             continue
-        for name, rank, alias, fa, pat in cols:
+        for col in cols.candidates(folded):
+            fa = col.folded
             if folded == fa:
                 cover = 1.0
-            elif len(fa) < len(folded) and pat.search(folded):
+            elif len(fa) < len(folded) and _occurs(fa, folded):
                 cover = len(fa) / len(folded)
                 if cover < 0.3:
                     continue
             else:
                 continue
-            scored.append((cover, rank, pos, name, alias))
+            scored.append((cover, col.rank, pos, col.name, col.alias))
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     used_pos: set[int] = set()
     used_name: set[str] = set()
