@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -26,7 +26,7 @@ from pipelines.llm.audit import AuditLog
 from pipelines.llm.budget import RunBudget
 from pipelines.llm.cache import AnswerCache, cache_key
 from pipelines.llm.chunk import relevant_text
-from pipelines.llm.client import CallResult, Endpoint, LLMClient
+from pipelines.llm.endpoint import CallResult, Endpoint
 from pipelines.llm.field_fit import SETTLED, FieldEvidence, llm_confidence, same_value, settle
 from pipelines.llm.grounding import find_quote, ground_value
 from pipelines.validate.injection import overlaps, suspicious_spans
@@ -39,6 +39,9 @@ from pipelines.map.mapper import MapResult
 from pipelines.map.rules import RuleBook
 from pipelines.model.schema import Schema
 from pipelines.validate.validator import unsure_optional, validate
+
+if TYPE_CHECKING:
+    from pipelines.llm.client import LLMClient
 
 GAP_CODES = {"missing_required", "invalid_value", "low_confidence", "conflict"}
 SETTLED_METHODS = SETTLED  # values a person coached; the LLM never replaces them
@@ -148,6 +151,10 @@ class LLMExtractor:
 
     def _client(self, ep: Endpoint) -> LLMClient:
         if ep.name not in self._clients:
+            # imported on the first call: openai and instructor cost about 1 s of CPU to import,
+            # which every process (parse workers, `mapper --help`) paid even without an endpoint
+            from pipelines.llm.client import LLMClient
+
             self._clients[ep.name] = LLMClient(ep, deadline=self.deadline)
         return self._clients[ep.name]
 

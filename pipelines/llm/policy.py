@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.llm.client import Endpoint
+from pipelines.llm.endpoint import Endpoint
 from pipelines.model.schema import Schema
 from pipelines.model.yaml_file import read_yaml
 

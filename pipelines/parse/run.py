@@ -21,7 +21,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from pipelines.model.document import Document, Reason, content_id
 from pipelines.ingest.raw_store import RawStore
-from pipelines.parse.dispatch import parse_bytes
+from pipelines.parse.dispatch import PARSER_MODULES, parse_bytes
 from pipelines.parse.limits import DEFAULT_LIMITS, Limits
 
 
@@ -110,10 +110,10 @@ def _context(work: Callable[..., Any]) -> Any:
     """Workers fork from a small server process, never from the caller: a forked copy of the
     caller inherits its address space (a long-lived process can already be near the workers'
     memory cap) and runtimes that do not survive a fork (deltalake's tokio runtime panics in the
-    child once the caller has opened a table). The server imports the task's module once, so a
-    new worker still starts in milliseconds."""
+    child once the caller has opened a table). The server imports the task's module and every
+    format's parser once, so a new worker starts in milliseconds without importing them again."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(sorted({__name__, work.__module__}))
+    ctx.set_forkserver_preload(sorted({__name__, work.__module__, *PARSER_MODULES.values()}))
     return ctx
 
 
