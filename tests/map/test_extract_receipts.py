@@ -142,6 +142,20 @@ def test_calibration_fit_is_monotone_and_read_back(tmp_path: Path) -> None:
         assert calibration.calibrate(0.42, "amount", "invoice", path) == 0.42
 
 
+def test_a_family_with_more_agreements_takes_the_curve_of_its_richest_fitted_part(tmp_path: Path) -> None:
+    """'label+check+pay' (too rare to fit) is judged by 'label+pay'; 'label+check' is not judged by
+    the bare 'label' curve, and never by another finder's."""
+    path = tmp_path / "calibration.json"
+    curves = {"invoice/amount/label": [[1.0, 0.6]], "invoice/amount/label+pay": [[1.0, 0.98]],
+              "invoice/amount/sum+check+pay": [[1.0, 0.99]]}
+    calibration.save(curves, {"test": True}, {"invoice": 0.97}, path=path)
+    assert calibration.calibrate(0.9, "amount", "invoice", path, source="label+check+pay") == 0.98
+    assert calibration.calibrated("amount", "invoice", "label+check+pay", path)
+    assert calibration.calibrate(0.9, "amount", "invoice", path, source="label+check") == 0.9
+    assert not calibration.calibrated("amount", "invoice", "label+check", path)
+    assert calibration.calibrate(0.9, "amount", "invoice", path, source="type+pay") == 0.9
+
+
 def test_threshold_is_the_lowest_probability_that_is_sure_enough() -> None:
     obs = [(0.5, k % 2 == 0) for k in range(40)] + [(0.97, True)] * 60 + [(0.99, True)] * 40
     assert calibration.threshold(obs, precision=0.99) == 0.97
@@ -303,3 +317,26 @@ def test_change_printed_without_its_leading_zero_still_backs_the_total(invoice_s
     _, without = _extract(text.replace("CASH 18.60\nCHANGE .00\n", ""), invoice_schema)
     assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("18.60")
     assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
+
+
+def test_a_card_payment_without_change_backs_the_total(invoice_schema: Schema) -> None:
+    """No change line: a card paying exactly one total reading backs it, and the amount on the
+    card line itself is no total."""
+    text = ("RIVERSIDE FUEL STATION\nLOT 4, JALAN SUNGAI 2,\n31400 IPOH\nDATE: 02/05/2019\n"
+            "UNLEADED 21.30 LITRE\nTOTAL RM 48.90\nMASTERCARD RM 48.90\n")
+    _, rec = _extract(text, invoice_schema)
+    _, without = _extract(text.replace("MASTERCARD RM 48.90\n", ""), invoice_schema)
+    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("48.90")
+    assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
+    ev = rec.fields["total_amount"].evidence
+    assert ev is not None and text[:ev.start].splitlines()[-1].startswith("TOTAL")
+
+
+def test_a_tender_with_its_amount_two_lines_down_backs_the_total(invoice_schema: Schema) -> None:
+    """'CASH :' / 'RM' / '20.00': the amount after a lone colon and currency line is the tender."""
+    text = ("HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\nDATE: 11/08/2019\n"
+            "TOTAL :\nRM\n12.40\nCASH :\nRM\n20.00\nCHANGE :\nRM\n7.60\n")
+    _, rec = _extract(text, invoice_schema)
+    _, broken = _extract(text.replace("7.60", "6.60"), invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("12.40")
+    assert rec.fields["total_amount"].confidence > broken.fields["total_amount"].confidence

@@ -192,7 +192,7 @@ def test_unlabelled_date_is_a_weak_guess_calibrated(invoice_schema: Schema) -> N
     with calibration.disabled():
         raw = extract_generic(doc, invoice_schema).fields["issue_date"].confidence
     assert raw < invoice_schema.min_confidence
-    assert rec.fields["issue_date"].confidence == round(calibration.calibrate(raw, "date", "invoice", source="type"), 3)
+    assert rec.fields["issue_date"].confidence == round(calibration.calibrate(raw, "date", "invoice", source="type"), 4)
     assert rec.fields["total_amount"].value == Decimal("29.99")
     assert rec.fields["currency"].value == "EUR"
 

@@ -7,7 +7,8 @@
   paid, given back, rounded away or counted ("TOTAL QTY", "CASH", "CHANGE", "ROUNDING"), is not
   that field's value unless the field's own label says so; it is kept at a fraction of its score.
 * Payment check: a total T for which the receipt shows an amount tendered C and change G with
-  C - G == T is boosted, as the schema's sum checks boost subtotal + tax == total.
+  C - G == T is boosted, as the schema's sum checks boost subtotal + tax == total; with no change
+  line, a card (or exact cash) payment C == T backs it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from pipelines.model.schema import FieldSpec
 _AMOUNT_LINE = re.compile(r"^\s*(?:[A-Z]{2,3}|[$€£¥]|RM)?\s*-?\s*(?:\d{1,3}(?:[,. ]\d{3})*|\d+)[.,]\d{2}\s*$")
 _ROLE_PENALTY = 0.2
 _PERCENT = re.compile(r"@?\s?\d+(?:[.,]\d+)?\s?%")
-_TENDERED = ("cash", "tendered", "tender", "paid", "bar", "gegeben", "especes", "contant", "efectivo", "contanti")
+_TENDERED = ("cash", "tendered", "tender", "paid", "bar", "gegeben", "especes", "contant", "efectivo", "contanti",
+             "payment", "visa", "mastercard", "amex", "card", "karte", "carte", "kaart", "carta", "tarjeta")
+_BETWEEN = re.compile(r"^\s*:?\s*(?:[A-Z]{2,3}|[$€£¥])?\s*:?\s*$", re.IGNORECASE)  # a lone ':' or currency between label and amount
 _CHANGE = ("change", "ruckgeld", "rendu", "wisselgeld", "cambio", "resto")
 
 
@@ -115,14 +118,17 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
     cands = [c for c in ctx.cands.get(total_field, []) if isinstance(c.value, Decimal)]
     if not cands:
         return
-    tendered = _role_amounts(ctx, _TENDERED)
+    tendered = [abs(t) for t in _role_amounts(ctx, _TENDERED)]  # some tills print the tender negative
     change = _role_amounts(ctx, _CHANGE)
-    if not tendered or not change:
+    if not tendered:
         return
+    # no change line: the amount paid by card (or cash, exactly) is the total itself
     paid = {c.value for c in cands if any(abs(t - g - c.value) <= Decimal("0.01") and g >= 0 and t > 0
-                                         for t in tendered for g in change)}
+                                         for t in tendered for g in (change or [Decimal(0)]))}
+    on_tender = _tender_lines(ctx)
     for c in cands:
-        if c.value in paid:
+        line = ctx.idx.line_at(c.start)
+        if c.value in paid and (line is None or line.index not in on_tender):
             c.score = 1 - (1 - c.score) * (1 - 0.4)
             if "+pay" not in c.source:
                 c.source += "+pay"
@@ -139,8 +145,12 @@ def _role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
         if line is None:
             continue
         tail = text[m.end:line.end]
-        nxt = ctx.idx.lines[line.index + 1] if 0 <= line.index < len(ctx.idx.lines) - 1 else None
-        for raw in (tail, text[nxt.start:nxt.end] if nxt is not None else ""):
+        after = []
+        for nxt in ctx.idx.lines[line.index + 1:line.index + 3] if line.index >= 0 else []:
+            after.append(text[nxt.start:nxt.end])
+            if not _BETWEEN.match(after[-1]):
+                break  # 'CASH :' / 'RM' / '39.80': the amount may sit two lines down
+        for raw in (tail, *after):
             mm = re.search(r"-?(?:\d+(?:[.,]\d{3})*)?[.,]\d{2}(?!\d)", raw)  # ".00": a till prints no change so
             if mm:
                 try:
@@ -152,6 +162,16 @@ def _role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
     for label, value in getattr(ctx, "column_pairs", []):
         if set(label.split()) & set(words):
             out.append(value)
+    return out
+
+
+def _tender_lines(ctx: Ctx) -> set[int]:
+    """Lines that name a tender or the change: an amount there is what was paid, not the total."""
+    out = set()
+    for m in match_labels(ctx.doc, (*_TENDERED, *_CHANGE)):
+        line = ctx.idx.line_at(m.start)
+        if line is not None:
+            out.add(line.index)
     return out
 
 

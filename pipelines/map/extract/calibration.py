@@ -79,14 +79,34 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
     kind = kind_of(type_name)
     # curves never cross schemas: a contract's text values say nothing about an invoice's
     # and a finder without its own curve is not judged by another finder's record
-    keys = [f"{schema}/{kind}/{source}"] if source else [f"{schema}/{kind}"]
-    curve = next((curves[k] for k in keys if curves.get(k)), None)
+    curve = _curve(curves, f"{schema}/{kind}", source) if source else curves.get(f"{schema}/{kind}")
     if not curve:
         return raw
     for edge, prob in curve:
         if raw <= edge:
             return prob
     return curve[-1][1]
+
+
+def _curve(curves: dict[str, list[tuple[float, float]]], prefix: str, source: str) -> list[tuple[float, float]] | None:
+    """The finder family's own curve; for a family with more agreements than any fitted one
+    ("label+check+pay", too rare to fit alone), the curve of the same finder with the most of
+    those agreements (a value more fields agree with is not less often right: the benchmark's
+    held-out half measures it). Never another finder's curve, nor the finder's curve without any
+    agreement (a label's total on receipts is often the subtotal: that says little about a total
+    a sum check backs)."""
+    if curves.get(f"{prefix}/{source}"):
+        return curves[f"{prefix}/{source}"]
+    base, *tags = source.split("+")
+    best: tuple[int, float, list[tuple[float, float]]] | None = None
+    for key, curve in curves.items():
+        fam = key[len(prefix) + 1:].split("+") if key.startswith(prefix + "/") else None
+        if not curve or not fam or fam[0] != base or not fam[1:] or not set(fam[1:]) < set(tags):
+            continue
+        cand = (len(fam) - 1, curve[-1][1], curve)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    return best[2] if best else None
 
 
 def measured(schema: str, path: Path = FILE) -> frozenset[str]:
@@ -98,7 +118,7 @@ def measured(schema: str, path: Path = FILE) -> frozenset[str]:
 def calibrated(type_name: str, schema: str, source: str, path: Path = FILE) -> bool:
     """Whether this finder family's values of this kind have their own curve: a family too rare
     to be measured has no known probability, so it cannot land by the threshold."""
-    return not _DISABLED[0] and bool(_curves(str(path)).get(f"{schema}/{kind_of(type_name)}/{source}"))
+    return not _DISABLED[0] and bool(_curve(_curves(str(path)), f"{schema}/{kind_of(type_name)}", source))
 
 
 @contextmanager

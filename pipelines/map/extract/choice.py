@@ -188,7 +188,8 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     # the calibrated probability (the raw score where no curve was fitted); required values land
     # only at or above the calibrated landing threshold (engine._below_landing)
     raw = min(conf, 0.97)
-    conf = round(calibrate(raw, spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c)), 3)
+    # 4 decimals, as the curves and the landing threshold are written (0.9714 is not 0.971)
+    conf = round(calibrate(raw, spec.type, ctx.schema.name, source=_family(groups[scored[0][2]], best_c)), 4)
     ev = Evidence(ctx.doc.id, best_c.start, best_c.end, ctx.doc.text[best_c.start:best_c.end], best_c.page)
     fv = FieldValue(best_c.value, "generic", conf, None, ev, best_c.raw)
     ctx.finders[name] = _family(groups[scored[0][2]], best_c)
