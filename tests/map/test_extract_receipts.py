@@ -340,3 +340,13 @@ def test_a_tender_with_its_amount_two_lines_down_backs_the_total(invoice_schema:
     _, broken = _extract(text.replace("7.60", "6.60"), invoice_schema)
     assert rec.values()["total_amount"] == Decimal("12.40")
     assert rec.fields["total_amount"].confidence > broken.fields["total_amount"].confidence
+
+
+@pytest.mark.parametrize("line, number", [
+    ("CB#: 40217", "40217"), ("INV:Q004417", "Q004417"), ("BILL#: T07- 220914", "T07- 220914"),
+    ("RCPT NO.50713", "50713"), ("ST:12 CTR2 ID:77 TAXINV:30561", "30561"), ("SALES NO.\n: 7702143", "7702143"),
+])
+def test_a_till_s_own_abbreviations_label_the_receipt_number(invoice_schema: Schema, line: str, number: str) -> None:
+    text = f"HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\n{line}\nDATE: 11/08/2019\nTOTAL 18.60\n"
+    _, rec = _extract(text, invoice_schema)
+    assert rec.values().get("invoice_number") == number
