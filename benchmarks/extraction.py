@@ -270,8 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         # values of the contract finders bypass the generic choice and its calibration
         fit_half = [o for o in raw_obs if not held_out(o[0]) and not o[2].endswith("/contract")]
         curves: dict[str, list[list[float]]] = {}
-        for key in (lambda sch, k: f"{sch}/{k.split('/')[0]}", lambda sch, k: f"{sch}/{k}"):
-            curves |= calibration.fit([(key(sch, k), c, ok) for _, sch, k, c, ok in fit_half])
+        # a finder family's own curve needs fewer observations than a kind's: the pseudo-counts keep a
+        # small family's probabilities low (10 of 10 right is 0.917), and without its own curve a
+        # family would keep its raw score
+        for key, least in ((lambda sch, k: f"{sch}/{k.split('/')[0]}", 40), (lambda sch, k: f"{sch}/{k}", 10)):
+            curves |= calibration.fit([(key(sch, k), c, ok) for _, sch, k, c, ok in fit_half], min_count=least)
         path = Path(tempfile.mkdtemp()) / "calibration.json"
         calibration.save(curves, {}, path=path)
         thresholds = {}

@@ -350,3 +350,20 @@ def test_a_till_s_own_abbreviations_label_the_receipt_number(invoice_schema: Sch
     text = f"HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\n{line}\nDATE: 11/08/2019\nTOTAL 18.60\n"
     _, rec = _extract(text, invoice_schema)
     assert rec.values().get("invoice_number") == number
+
+
+def test_a_name_that_opens_the_receipt_is_judged_as_a_header_name(invoice_schema: Schema) -> None:
+    """The finder family of the shop's name says where it was printed: opening the document
+    ('top'), or under something else (a customer's name), or cut short by a legal form alone on
+    the next line; each is calibrated on its own."""
+    from pipelines.map.extract.engine import extract_explained
+
+    doc = parse_bytes(TILL.encode(), name="till.txt")
+    _, families = extract_explained(doc, invoice_schema)
+    assert "top" in families["issuer_name"].split("+")
+    doc = parse_bytes(("MEI LING\n" + TILL).encode(), name="till2.txt")
+    rec, families = extract_explained(doc, invoice_schema)
+    assert "top" not in families["issuer_name"].split("+")
+    cut = TILL.replace("GREEN LEAF TRADING SDN BHD", "GREEN LEAF TRADING\nSDN BHD", 1)
+    rec, families = extract_explained(parse_bytes(cut.encode(), name="till3.txt"), invoice_schema)
+    assert rec.values()["issuer_name"] != "GREEN LEAF TRADING" or "top" not in families["issuer_name"].split("+")

@@ -156,7 +156,9 @@ def _family(group: list[Cand], best: Cand) -> str:
     return "+".join([base, *sorted(tags)])
 
 
-_AGREEMENT = frozenset({"check", "pay", "address"})  # tags finders add for a cross-field agreement
+# tags finders add for a cross-field agreement, or a position that backs the reading (a name
+# opening the document: letterhead.header_names)
+_AGREEMENT = frozenset({"check", "pay", "address", "top"})
 
 
 def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:

@@ -62,7 +62,7 @@ from pipelines.map.extract.headers import header_candidates
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
-from pipelines.map.extract.letterhead import address_under, letterhead_names
+from pipelines.map.extract.letterhead import address_under, header_names, letterhead_names
 from pipelines.map.extract.recipient import recipient_candidates
 from pipelines.map.extract.structured import enum_field, list_field
 from pipelines.map.extract.sums import complete_sums
@@ -149,6 +149,7 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
         issuer_zone(ctx, issuer_names[0])
         if letterhead_fields(schema):
             letterhead_names(ctx, issuer_names[0])
+        header_names(ctx, issuer_names[0])
     letterhead = letterhead_fields(schema)
     # the issuer's address is read under the issuer's name: choose the name first
     order = issuer_names[:1] + [n for n in schema.fields if n not in issuer_names[:1]]

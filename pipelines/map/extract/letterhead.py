@@ -179,6 +179,25 @@ def letterhead_names(ctx: Ctx, owner: str) -> None:
             c.source += "+address"
 
 
+def header_names(ctx: Ctx, owner: str) -> None:
+    """A name read at the top that opens the document (its first line of text, page 1) is
+    tagged "top": a shop or a company prints its name first, and a name read lower (under a
+    person's name, a title, an order number) is wrong far more often. Not when the line under
+    it is a legal form alone ("... / SDN BHD"): the name read is then cut short."""
+    first = next((ln for ln in ctx.idx.lines if ctx.doc.text[ln.start:ln.end].strip()), None)
+    if first is None or (first.page or 1) != 1:
+        return
+    text = ctx.doc.text
+    for c in ctx.cands.get(owner, []):
+        if not c.source.startswith("company:") or "+top" in c.source or text[first.start:c.start].strip():
+            continue
+        last = ctx.idx.line_at(max(c.start, c.end - 1))
+        after = ctx.idx.lines[last.index + 1] if last is not None and last.index + 1 < len(ctx.idx.lines) else None
+        if after is not None and LEGAL_FORM.fullmatch(text[after.start:after.end].strip(" .,()")):
+            continue
+        c.source += "+top"
+
+
 def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:
     """The address block under the issuer's name, as a candidate (None when there is none), and
     a name candidate when the block opens with a name-like line (the name picked was a line
