@@ -1,7 +1,8 @@
 """OCR of one page image into the document model: engine choice, clean-up, cache, lines.
 
-A page image is made readable first: grayscale and autocontrast (low-contrast photos), at most
-MAX_PIXELS (larger pages are scaled down), turned upright (0/90/180/270, from the engine's
+A page image is made readable first (ocr_image.py): grayscale, ink and paper levels stretched to
+black and white, at most MAX_PIXELS (larger pages are scaled down), small letters scaled up to a
+size Tesseract reads well, turned upright (0/90/180/270, from the engine's
 orientation detection) and deskewed (a small angle found by a projection-profile search).
 The engine's words become one LINE element per OCR line, each word with its span and its box
 in PDF points (top-left origin) in the frame of the upright, deskewed page; every line carries
@@ -17,28 +18,27 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from pipelines.model.document import BBox, Document, Kind, Reason
 from pipelines.parse.errors import BadInput
+from pipelines.parse.ocr_image import MAX_PIXELS, estimate_skew, prepare, text_scale
 from pipelines.parse.ocr_engines import ENGINES, OcrEngine, OcrWord
 
 if TYPE_CHECKING:
     from pipelines.parse.builder import TextBuilder
 
 DPI = 300  # PDF pages are rendered at this resolution
-MAX_PIXELS = 40_000_000  # a larger page image is scaled down before OCR
-MAX_SKEW = 5.0  # degrees searched either way for deskewing
 MIN_SKEW = 0.3  # smaller angles are left alone
 GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
 DEFAULT_TIMEOUT = 120.0
-SETTINGS_VERSION = "1"  # part of the cache key: bump when preprocessing or line building changes
+SETTINGS_VERSION = "2"  # part of the cache key: bump when preprocessing or line building changes
 INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
 
 
@@ -98,64 +98,14 @@ class OcrPage:
 # --- the OCR of one page image ----------------------------------------------------------------
 
 
-def prepare(image: Image.Image) -> tuple[Image.Image, float]:
-    """Grayscale, autocontrast, at most MAX_PIXELS; returns the image and the scale applied."""
-    if image.mode not in ("L", "1"):
-        if image.mode in ("RGBA", "LA", "P"):
-            image = image.convert("RGBA")
-            bg = Image.new("RGBA", image.size, "white")
-            image = Image.alpha_composite(bg, image)
-        image = image.convert("L")
-    elif image.mode == "1":
-        image = image.convert("L")
-    scale = 1.0
-    w, h = image.size
-    if w * h > MAX_PIXELS:
-        scale = math.sqrt(MAX_PIXELS / (w * h))
-        image = image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
-    image = ImageOps.autocontrast(image, cutoff=1)
-    return image, scale
-
-
-def _otsu(arr: np.ndarray) -> float:
-    hist = np.bincount(arr.ravel(), minlength=256).astype(np.float64)
-    total = hist.sum()
-    if not total:
-        return 128.0
-    bins = np.arange(256)
-    w0 = np.cumsum(hist)
-    m0 = np.cumsum(hist * bins)
-    w1 = total - w0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (m0[-1] * w0 / total - m0) ** 2 * total / (w0 * w1)
-    between[~np.isfinite(between)] = 0
-    return float(np.argmax(between))
-
-
-def estimate_skew(image: Image.Image) -> float:
-    """Degrees (counter-clockwise, as PIL's rotate takes them) that make text lines horizontal:
-    the angle whose horizontal projection of the ink is sharpest."""
-    small = image.copy()
-    small.thumbnail((900, 900))
-    arr = np.asarray(small)
-    ink = Image.fromarray(np.where(arr < _otsu(arr), 255, 0).astype(np.uint8))
-    if np.asarray(ink).mean() < 0.2:  # almost no ink: nothing to align
-        return 0.0
-
-    def score(angle: float) -> float:
-        rows = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0), dtype=np.float64).sum(axis=1)
-        return float(np.sum(np.diff(rows) ** 2))
-
-    coarse = [a / 4 for a in range(int(-MAX_SKEW * 4), int(MAX_SKEW * 4) + 1)]
-    best = max(coarse, key=score)
-    fine = [best + a / 20 for a in range(-5, 6)]
-    return round(max(fine, key=score), 2)
-
-
 def recognize(image: Image.Image, engine: OcrEngine, points_per_px: float, timeout: float = DEFAULT_TIMEOUT) -> OcrPage:
     """OCR one page image: clean it up, turn it upright, deskew, read lines with boxes in points."""
     deadline = time.monotonic() + timeout
     image, scale = prepare(image)
+    f = text_scale(image)
+    if f != 1.0:  # small letters (a low-resolution scan, a receipt photo): Tesseract misreads them
+        image = image.resize((round(image.width * f), round(image.height * f)), Image.Resampling.LANCZOS)
+        scale *= f
     # Most pages are upright: read first, and ask for the orientation only when the reading is poor.
     rotation, skew, words = 0, *_deskew_and_read(image, engine, timeout)
     if _quality(words) < GOOD_READING:
@@ -205,6 +155,7 @@ def build_lines(words: list[OcrWord], k: float) -> list[OcrLine]:
     lines: list[OcrLine] = []
     for group in grouped.values():
         group.sort(key=lambda wd: wd.left)
+        group = _join_split_decimals(group)
         parts: list[tuple[str, int, tuple[float, float, float, float]]] = []
         pos = 0
         for wd in group:
@@ -215,6 +166,29 @@ def build_lines(words: list[OcrWord], k: float) -> list[OcrLine]:
         conf = sum(wd.conf for wd in group) / len(group)
         lines.append(OcrLine(text, round(conf, 4), parts))
     return lines
+
+
+# A number ending in its decimal mark, and the two decimals as a word of their own: receipt printers
+# space their characters evenly, and Tesseract cuts "39.80" after the point ("39. 80").
+_INT_AND_MARK = re.compile(r"[-+(]?\D{0,2}\d[\d,.]*[.,]")
+_DECIMALS = re.compile(r"\d\d")
+
+
+def _join_split_decimals(group: list[OcrWord]) -> list[OcrWord]:
+    """Join "39." and "80" into "39.80" when the gap between them is narrower than a letter is
+    tall (a space between two numbers is wider, and a third digit is no decimals)."""
+    out: list[OcrWord] = []
+    for wd in group:
+        prev = out[-1] if out else None
+        if (prev is not None and _DECIMALS.fullmatch(wd.text) and _INT_AND_MARK.fullmatch(prev.text)
+                and wd.left - (prev.left + prev.width) < max(prev.height, wd.height)):
+            right = max(prev.left + prev.width, wd.left + wd.width)
+            top, bottom = min(prev.top, wd.top), max(prev.top + prev.height, wd.top + wd.height)
+            out[-1] = OcrWord(prev.text + wd.text, min(prev.conf, wd.conf), prev.left, top, right - prev.left,
+                              bottom - top, prev.line)
+        else:
+            out.append(wd)
+    return out
 
 
 # --- cache ------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class TesseractEngine:
     name = "tesseract"
     lang = "eng"
     min_osd_conf = 2.0  # Tesseract's orientation confidence below this is a guess; keep the page as is
+    psm = 3  # page segmentation mode
 
     def available(self) -> bool:
         return _tesseract_version() is not None
@@ -79,7 +80,7 @@ class TesseractEngine:
         import pytesseract
 
         _one_thread()
-        data = pytesseract.image_to_data(image, lang=self.lang, config="--psm 3",
+        data = pytesseract.image_to_data(image, lang=self.lang, config=f"--psm {self.psm}",
                                          output_type=pytesseract.Output.DICT, timeout=max(timeout, 1.0))
         words: list[OcrWord] = []
         for i, text in enumerate(data["text"]):
