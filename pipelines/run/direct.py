@@ -48,6 +48,7 @@ def run(
     progress.total = len(files)
     llm = mapper.with_llm(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
+    mapper.use_cache(settings.kb_root)
     try:
         if settings.workers > 0 and llm is None:  # parse, map and judge in the workers
             judged = judge_in_workers(files, settings, store, mapper, summary)

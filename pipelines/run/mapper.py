@@ -18,7 +18,9 @@ from pipelines.model.records import Issue, Record
 from pipelines.map.mapper import MapResult, map_document
 from pipelines.map.rules import RuleBook, load_rules
 from pipelines.model.schema import Schema, load_schemas
+from pipelines.run.extract_cache import ExtractCache, rules_version
 from pipelines.run.outcome import LANDED, QUARANTINED, REVIEW, DocOutcome
+from pipelines.storage import state_dir
 from pipelines.validate.validator import unsure_optional, validate
 
 
@@ -36,13 +38,24 @@ class Mapper:
         self.llm: LLMExtractor | None = None
         self.decisions: dict[str, Any] = {}  # review_id -> a person's final decision (review/sticky.py)
         self.ramp: dict[str, tuple[int, int]] = {}  # rule set id -> (to confirm, confirmed): review/trust.py
+        self.rules_version: str | None = None  # hash of the schema and rule files (from_dirs)
+        self.cache: ExtractCache | None = None  # set per run (use_cache)
 
     @classmethod
     def from_dirs(cls, schemas_dir: str | Path, mappings_dir: str | Path) -> Mapper:
         from pipelines.map.learned_aliases import with_learned_aliases
 
         schemas = with_learned_aliases(load_schemas(schemas_dir), mappings_dir)
-        return cls(schemas, load_rules(mappings_dir, schemas))
+        mapper = cls(schemas, load_rules(mappings_dir, schemas))
+        mapper.rules_version = rules_version(schemas_dir, mappings_dir)
+        return mapper
+
+    def use_cache(self, kb_root: str | Path) -> None:
+        """Keep mapping results in the KB's state folder, so a re-run over unchanged documents
+        with unchanged rules does not map them again (only a mapper loaded from folders knows
+        its rules' version)."""
+        if self.rules_version is not None:
+            self.cache = ExtractCache(state_dir(kb_root), self.rules_version)
 
     def remember_decisions(self, kb_root: str | Path) -> None:
         """Load reviewers' final decisions so a re-run does not re-open what a person closed."""
@@ -60,6 +73,13 @@ class Mapper:
 
     def map(self, doc: Document, parent: Document | None = None) -> MapResult:
         """Rules, then the generic extractor, then the LLM for what they left open."""
+        if self.llm is None and self.cache is not None:
+            cached = self.cache.get(doc, parent)
+            if cached is not None:
+                return cached
+            result = map_document(doc, self.schemas, self.book, parent)
+            self.cache.put(doc, parent, result)  # before judging, which drops unsure values
+            return result
         result = map_document(doc, self.schemas, self.book, parent)
         if self.llm is None:
             return result

@@ -202,6 +202,7 @@ def extract(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]
     stats: dict[str, Any] = {"documents": 0, "attachments": 0, "records": 0, "unclassified": 0, "per_schema": {}}
     wd = work_dir(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
+    mapper.use_cache(settings.kb_root)
     llm = mapper.with_llm(settings.kb_root, batch_id)
     try:
         dump_stream(wd / EXTRACTED, ProgressFile(wd, "mapped").counting(map_documents(load_stream(wd / PARSED), mapper, stats)))

@@ -41,6 +41,7 @@ def setup(settings: Settings) -> None:
     """Once per worker: the mapper, with the decisions people made (so they hold here too)."""
     mapper = Mapper.from_dirs(settings.schemas_dir, settings.mappings_dir)
     mapper.remember_decisions(settings.kb_root)
+    mapper.use_cache(settings.kb_root)
     _WORKER.update(mapper=mapper, settings=settings)
 
 
