@@ -113,7 +113,7 @@ def _context(work: Callable[..., Any]) -> Any:
     child once the caller has opened a table). The server imports the task's module and every
     format's parser once, so a new worker starts in milliseconds without importing them again."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(sorted({__name__, work.__module__, *PARSER_MODULES.values()}))
+    ctx.set_forkserver_preload(sorted({__name__, work.__module__, *PARSER_MODULES.values(), "pipelines.parse.preload"}))
     return ctx
 
 
