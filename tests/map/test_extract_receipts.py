@@ -367,3 +367,12 @@ def test_a_name_that_opens_the_receipt_is_judged_as_a_header_name(invoice_schema
     cut = TILL.replace("GREEN LEAF TRADING SDN BHD", "GREEN LEAF TRADING\nSDN BHD", 1)
     rec, families = extract_explained(parse_bytes(cut.encode(), name="till3.txt"), invoice_schema)
     assert rec.values()["issuer_name"] != "GREEN LEAF TRADING" or "top" not in families["issuer_name"].split("+")
+
+
+def test_a_legal_form_alone_on_its_line_completes_the_name_above(invoice_schema: Schema) -> None:
+    text = ("HARBOUR LANTERN TRADING\nSDN BHD\n(553120-K)\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\n"
+            "DATE: 11/08/2019\nTOTAL 18.60\n")
+    _, rec = _extract(text, invoice_schema)
+    assert rec.values()["issuer_name"] == "HARBOUR LANTERN TRADING SDN BHD"
+    _, alone = _extract("SDN BHD\n" + text.split("\n", 2)[2], invoice_schema)  # no name above it: no name
+    assert alone.values().get("issuer_name") != "SDN BHD"

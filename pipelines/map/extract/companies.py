@@ -96,6 +96,9 @@ def _domain_match(name: str, domains: set[str]) -> bool:
     return False
 
 
+_BRACKETED_ID = re.compile(r"\(\s*[\w\-./ ]*\d[\w\-./ ]*\)")  # "(249336-T)" after a legal form
+
+
 def company_candidates(ctx: Ctx) -> None:
     targets = [n for n in role_fields(ctx.schema, ISSUER_CUES) if ctx.wants(n)]
     if not targets:
@@ -121,11 +124,16 @@ def company_candidates(ctx: Ctx) -> None:
         for a, b in segments(text, line.start, line.end):
             for m in LEGAL_FORM.finditer(text, a, b):
                 s = name_back(text, a, b, m.start())
-                if s is None:
-                    continue
+                rest = text[m.end():b].strip()
+                if s is None and (text[a:m.start()].strip() or line.index <= 0 or rest and not _BRACKETED_ID.fullmatch(rest)):
+                    continue  # ("SARL au capital de ...": the legal status of the name above, not its end)
+                alone = s is None  # "MAPLE BOOKSTORES / SDN BHD": the legal form alone on its line
+                s = a if s is None else s
                 e = m.end()
                 if s == a and line.index > 0:
                     s = _continued(ctx, line, s, e)
+                if alone and s == a:
+                    continue  # no name above it: a legal form alone is no name
                 if in_regions(ctx, regions, s, e):
                     continue
                 if _label_words(ctx, text[s:e]) >= 2:
