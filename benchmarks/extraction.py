@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/extraction.py --limit 60           # first 60 of each dev set: minutes
     .venv/bin/python benchmarks/extraction.py --sets sroie,peer    # some sets
     .venv/bin/python benchmarks/extraction.py --fit                # refit pipelines/map/extract/calibration.json
+    .venv/bin/python benchmarks/extraction.py --sets sroie --held-out   # and the held-out half's table
 
 Sets: the development sets of `../shared/dev_sets` (sroie, sroie_images, kleister_nda_train,
 facturx; gold and matching from its `score_dev.py`), the peer invoices of
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "mapper-bench-extraction"),
                     help="prepared inputs and parsed-document cache")
     ap.add_argument("--fit", action="store_true", help="refit the calibration on the fit half and write it")
+    ap.add_argument("--held-out", action="store_true", help="also print each dev set's table for its held-out half")
     a = ap.parse_args(argv)
     sets = [s.strip() for s in a.sets.split(",") if s.strip()]
     unknown = set(sets) - set(ALL_SETS)
@@ -243,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
             assert scorer is not None
             results, gold, kinds, schema = dev_set(name, a.limit, work, mapper, scorer)
             print_set(name, scorer, results, gold, kinds)
+            if a.held_out:
+                # the documents the calibration was not fitted on: straight-through and landed precision there
+                half = [r for r in results if held_out(r.stem)]
+                print_set(f"{name} [held-out half]", scorer, half, {s: g for s, g in gold.items() if held_out(s)}, kinds)
             ms = [r.generic_ms for r in results if r.generic_ms is not None]
             if ms:
                 print(f"  generic extraction: median {statistics.median(ms):.1f} ms per document (max {max(ms):.0f})")
