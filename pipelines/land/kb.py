@@ -288,6 +288,8 @@ class KnowledgeBase:
             dt = self.table(name)
             if dt is None or column not in self.arrow_schema(dt).names:
                 return WriteResult(name, None, 0, 0)
+            if not _any_row(dt, column, values, keep_column if keep else None, keep):
+                return WriteResult(name, None, 0, 0)  # what a delete would find: nothing, and no commit
             predicate = _in(_ident(column), values)
             if keep and keep_column:
                 predicate += f" AND NOT {_in(_ident(keep_column), keep)}"
@@ -342,6 +344,22 @@ def _ident(name: str) -> str:
     if not _NAME_RE.match(name):
         raise ValueError(f"column name {name!r} must be an identifier")
     return name
+
+
+def _any_row(dt: DeltaTable, column: str, values: Sequence[str], keep_column: str | None, keep: Sequence[str]) -> bool:
+    """Whether a row has `column` in `values` and `keep_column` not in `keep`: a scan of the two
+    columns only. Landing a batch deletes its paths' superseded rows; on new paths there are none,
+    and the delete's own plan (an IN list of thousands of paths over the whole table) costs
+    memory that grows with the table."""
+    columns = [column] + ([keep_column] if keep_column and keep_column != column else [])
+    wanted, kept = pa.array(list(values), pa.string()), pa.array(list(keep), pa.string())
+    for batch in dt.to_pyarrow_dataset().to_batches(columns=columns):  # streamed: memory stays flat
+        hit = pc.is_in(batch.column(column).cast(pa.string()), value_set=wanted)
+        if keep_column is not None:
+            hit = pc.and_(hit, pc.invert(pc.is_in(batch.column(keep_column).cast(pa.string()), value_set=kept)))
+        if pc.any(hit).as_py():
+            return True
+    return False
 
 
 def _in(column: str, values: Sequence[str]) -> str:
