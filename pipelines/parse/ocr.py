@@ -35,10 +35,11 @@ if TYPE_CHECKING:
     from pipelines.parse.builder import TextBuilder
 
 DPI = 300  # PDF pages are rendered at this resolution
+COL_SEP = "   "  # how a column gap is written in a line's text (as pdf_layout writes it)
 MIN_SKEW = 0.3  # smaller angles are left alone
 GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
 DEFAULT_TIMEOUT = 120.0
-SETTINGS_VERSION = "2"  # part of the cache key: bump when preprocessing or line building changes
+SETTINGS_VERSION = "3"  # part of the cache key: bump when preprocessing or line building changes
 INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
 
 
@@ -147,25 +148,48 @@ def _noise(word: OcrWord) -> bool:
 
 
 def build_lines(words: list[OcrWord], k: float) -> list[OcrLine]:
-    """Words grouped by the engine's (block, paragraph, line), in the engine's reading order."""
+    """The engine's lines (words sharing a (block, paragraph, line)) joined into visual rows, top to
+    bottom: Tesseract often reads a receipt's labels and its amounts as two blocks, which put
+    "TOTAL" and its "12.30" on lines far apart. Where a row joins two engine lines it has a
+    column gap, written as COL_SEP as the PDF text layer writes it."""
     grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for word in words:
         if not _noise(word):
             grouped.setdefault(word.line, []).append(word)
     lines: list[OcrLine] = []
-    for group in grouped.values():
-        group.sort(key=lambda wd: wd.left)
-        group = _join_split_decimals(group)
+    for row in _rows(list(grouped.values())):
+        row = _join_split_decimals(sorted(row, key=lambda wd: wd.left))
         parts: list[tuple[str, int, tuple[float, float, float, float]]] = []
-        pos = 0
-        for wd in group:
+        text = ""
+        for i, wd in enumerate(row):
+            if i:
+                text += " " if wd.line == row[i - 1].line else COL_SEP
             box = (round(wd.left * k, 2), round(wd.top * k, 2), round((wd.left + wd.width) * k, 2), round((wd.top + wd.height) * k, 2))
-            parts.append((wd.text, pos, box))
-            pos += len(wd.text) + 1
-        text = " ".join(wd.text for wd in group)
-        conf = sum(wd.conf for wd in group) / len(group)
+            parts.append((wd.text, len(text), box))
+            text += wd.text
+        conf = sum(wd.conf for wd in row) / len(row)
         lines.append(OcrLine(text, round(conf, 4), parts))
     return lines
+
+
+def _rows(groups: list[list[OcrWord]]) -> list[list[OcrWord]]:
+    """Engine lines side by side on one baseline (centres within half a line height of each
+    other, no horizontal overlap) become one row; rows ordered top to bottom."""
+    def extent(g: list[OcrWord]) -> tuple[float, float, float, float]:
+        top, bottom = min(w.top for w in g), max(w.top + w.height for w in g)
+        return (top + bottom) / 2, bottom - top, min(w.left for w in g), max(w.left + w.width for w in g)
+
+    rows: list[tuple[list[OcrWord], float, float, list[tuple[float, float]]]] = []  # words, centre, height, x-spans
+    for g in sorted(groups, key=lambda g: extent(g)[0]):
+        cy, h, x0, x1 = extent(g)
+        for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):  # the last few rows: near in y
+            words, rcy, rh, spans = rows[i]
+            if abs(cy - rcy) <= 0.5 * min(h, rh) and all(x1 <= a or x0 >= b for a, b in spans):
+                rows[i] = (words + g, rcy, rh, spans + [(x0, x1)])
+                break
+        else:
+            rows.append((list(g), cy, h, [(x0, x1)]))
+    return [r[0] for r in rows]
 
 
 # A number ending in its decimal mark, and the two decimals as a word of their own: receipt printers

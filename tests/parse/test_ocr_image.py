@@ -87,12 +87,28 @@ def _word(text: str, left: int, width: int, top: int = 100, height: int = 20) ->
 
 
 def test_decimals_cut_after_the_point_are_joined() -> None:
-    words = [_word("TOTAL", 0, 60), _word("RM", 90, 30), _word("39.", 130, 34), _word("80", 176, 22, top=101)]
+    words = [_word("TOTAL", 0, 60), _word("RM", 70, 30), _word("39.", 110, 34), _word("80", 156, 22, top=101)]
     (line,) = ocr.build_lines(words, 0.5)
     assert line.text == "TOTAL RM 39.80"
     assert [w for w, _, _ in line.words] == ["TOTAL", "RM", "39.80"]
-    assert line.words[2][2] == (65.0, 50.0, 99.0, 60.5)  # the union of both boxes, in points
+    assert line.words[2][2] == (55.0, 50.0, 89.0, 60.5)  # the union of both boxes, in points
     assert line.words[2][1] == line.text.index("39.80")
+
+
+def test_engine_lines_on_one_baseline_are_one_row() -> None:
+    # Tesseract read the labels and the amounts as two blocks: block 1 "TOTAL", "CASH", block 2
+    # "12.30", "20.00". Rows pair them again, top to bottom, the column gap written as in PDFs.
+    words = [_word("TOTAL", 0, 60, top=100), _word("CASH", 0, 50, top=130), _word("Thank", 0, 60, top=170),
+             _word("12.30", 300, 50, top=102), _word("20.00", 300, 50, top=131)]
+    for w, line in zip(words, [(1, 1, 1), (1, 1, 2), (1, 1, 3), (2, 1, 1), (2, 1, 2)]):
+        w.line = line
+    lines = ocr.build_lines(words, 1.0)
+    assert [ln.text for ln in lines] == ["TOTAL" + ocr.COL_SEP + "12.30", "CASH" + ocr.COL_SEP + "20.00", "Thank"]
+    assert lines[0].words[1] == ("12.30", 8, (300.0, 102.0, 350.0, 122.0))
+    # Two lines of one column stay two rows, and so do overlapping words half a line apart.
+    stacked = [_word("A", 0, 20, top=100), _word("B", 0, 20, top=112)]
+    stacked[1].line = (1, 1, 2)
+    assert [ln.text for ln in ocr.build_lines(stacked, 1.0)] == ["A", "B"]
 
 
 @pytest.mark.parametrize("words", [
