@@ -107,13 +107,25 @@ def company_candidates(ctx: Ctx) -> None:
     regions = customer_regions(ctx)
     domains = _domains(ctx)
     page_h = {p.number: p.height for p in ctx.doc.pages if p.height}
+    # "Near the top" is measured in the page's text, not its paper: a receipt photographed or
+    # scanned on a sheet starts a third of the way down it.
+    extent: dict[int, tuple[float, float]] = {}
+    for ln in ctx.idx.lines:
+        if ln.top is not None and ln.bottom is not None and ln.page in page_h:
+            lo, hi = extent.get(ln.page, (ln.top, ln.bottom))
+            extent[ln.page] = (min(lo, ln.top), max(hi, ln.bottom))
+
+    def rel_top(line: Line) -> float:
+        lo, hi = extent[line.page]  # type: ignore[index]
+        return (line.top - lo) / (hi - lo) if hi > lo else 0.0  # type: ignore[operator]
+
     found: list[tuple[int, int, float, str]] = []  # start, end, score, kind
     first_page = min((ln.page for ln in ctx.idx.lines if ln.page is not None), default=None)
     n_lines = len(ctx.idx.lines)
 
     def position(line: Line) -> float:
         if line.top is not None and line.page in page_h:
-            rel = line.top / page_h[line.page]
+            rel = rel_top(line)
             base = 1.0 - 0.45 * min(rel, 1.0)
             return base if line.page == first_page else base * 0.6
         return max(0.4, 1.0 - 0.03 * line.index) if line.index < n_lines else 0.4
@@ -149,7 +161,7 @@ def company_candidates(ctx: Ctx) -> None:
     if geo:
         heights = sorted(max(w.bbox.y1 - w.bbox.y0 for w in ln.words) for ln in geo if ln.words)  # type: ignore[union-attr]
         median = heights[len(heights) // 2] if heights else 0.0
-        near_top = [ln for ln in geo if ln.top / page_h[ln.page] < 0.3]  # type: ignore[operator]
+        near_top = [ln for ln in geo if rel_top(ln) < 0.3]
         for ln in near_top:
             h = max(w.bbox.y1 - w.bbox.y0 for w in ln.words)  # type: ignore[union-attr]
             prominent = median > 0 and h >= 1.25 * median
