@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 
 DPI = 300  # PDF pages are rendered at this resolution
 COL_SEP = "   "  # how a column gap is written in a line's text (as pdf_layout writes it)
+MIN_LINE_CONFIDENCE = 0.3  # a row read less surely than this is a logo, stamp or picture read as letters
 MIN_SKEW = 0.3  # smaller angles are left alone
 GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
 DEFAULT_TIMEOUT = 120.0
-SETTINGS_VERSION = "3"  # part of the cache key: bump when preprocessing or line building changes
+SETTINGS_VERSION = "4"  # part of the cache key: bump when preprocessing or line building changes
 INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
 
 
@@ -168,7 +169,8 @@ def build_lines(words: list[OcrWord], k: float) -> list[OcrLine]:
             parts.append((wd.text, len(text), box))
             text += wd.text
         conf = sum(wd.conf for wd in row) / len(row)
-        lines.append(OcrLine(text, round(conf, 4), parts))
+        if conf >= MIN_LINE_CONFIDENCE:
+            lines.append(OcrLine(text, round(conf, 4), parts))
     return lines
 
 

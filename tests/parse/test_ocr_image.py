@@ -119,3 +119,10 @@ def test_engine_lines_on_one_baseline_are_one_row() -> None:
 def test_numbers_apart_stay_apart(words: list[OcrWord]) -> None:
     (line,) = ocr.build_lines(words, 1.0)
     assert len(line.words) == len(words)
+
+
+def test_rows_read_unsurely_are_dropped() -> None:
+    # A logo above the shop's name read as letters with little confidence is no text.
+    logo = [OcrWord("Xo8.", 0.2, 0, 40, 60, 30, (1, 1, 1)), OcrWord("ll", 0.25, 70, 40, 20, 30, (1, 1, 1))]
+    name = [OcrWord("NORTHFIELD", 0.9, 0, 100, 120, 20, (2, 1, 1)), OcrWord("CYCLES", 0.2, 130, 100, 70, 20, (2, 1, 1))]
+    assert [ln.text for ln in ocr.build_lines(logo + name, 1.0)] == ["NORTHFIELD CYCLES"]  # mean 0.55: kept whole
