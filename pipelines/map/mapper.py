@@ -96,7 +96,8 @@ def _map_one(doc: Document, schemas: dict[str, Schema], book: RuleBook, parent: 
         apply_rule_set(rs, doc, schema, record)
     if rs is None or rs.use_generic:
         # after rules, only the fields they left empty (a rule's value is never replaced)
-        generic = extract_generic(doc, schema, only=None if rs is None else [n for n in schema.fields if n not in record.fields])
+        generic = extract_generic(doc, schema, only=None if rs is None else [n for n in schema.fields if n not in record.fields],
+                                  known_layout=rs is not None)
         ruled = set(record.fields)
         for name, fv in generic.fields.items():
             if name not in ruled:

@@ -10,14 +10,19 @@ from tests.support.shipped import MAPPINGS
 
 REPO = Path(__file__).resolve().parents[2]
 
-INVOICE = """INVOICE
+# The issuer's letterhead (name with its legal form, address under it) and a card payment that backs
+# the total: finder families the calibration measured, so the record can land by itself (a name
+# only a "Supplier:" label gives, or a total only subtotal + tax back, were never measured).
+INVOICE = """Acme Water Ltd
+1 Mill Road, Leeds LS1 1AA
+INVOICE
 Invoice Number: {number}
 Invoice Date: 2026-01-05
-Supplier: Acme Water Ltd
 Bill To: Jane Doe
 Subtotal: 100.00
 VAT: 20.00
 Total: 120.00 GBP
+Paid by card: 120.00 GBP
 """
 
 EMAIL = """From: Bob Smith <bob@example.com>

