@@ -477,3 +477,32 @@ def test_a_landed_record_is_reopened_from_the_queue_page_and_corrected(settings:
     assert saved.status_code in (200, 302), saved.data[:500]
     df = run_query(settings.kb_root, f"SELECT customer_name FROM invoice WHERE record_id = '{record_id}'")
     assert df.customer_name.tolist() == ["Reopened Web Customer"]
+
+
+def test_required_marks_follow_the_records_variant() -> None:
+    """The shipped invoice schema: a till receipt (its variant's signals, no due date) needs no
+    number, so the page does not call it required; an invoice's text does."""
+    from pipelines.model.schema import load_schemas
+    from pipelines.review.web import view
+
+    schema = load_schemas(ROOT / "schemas")["invoice"]
+    proposed = {"fields": {"issuer_name": {"value": "Corner Hardware", "method": "generic", "confidence": 0.9},
+                           "total_amount": {"value": "12.40", "method": "generic", "confidence": 0.9}}}
+    receipt = "Corner Hardware\nTOTAL 12.40\nCASH 20.00\nCHANGE 7.60\nCashier: 3\n"
+    invoice = "Corner Hardware\nInvoice Date: 3 May 2026\nTotal due: 12.40\nPayment within 30 days\n"
+
+    def required(text: str | None, fields: dict | None = None) -> dict[str, bool]:
+        return {r.name: r.required for r in view.field_rows(schema, fields or proposed, [], text)}
+
+    on_receipt, on_invoice = required(receipt), required(invoice)
+    assert on_receipt["invoice_number"] is False and on_receipt["issuer_name"] and on_receipt["issue_date"]
+    assert on_invoice["invoice_number"] is True
+    # a due date says it is no till receipt, whatever it prints
+    due = {"fields": {**proposed["fields"], "due_date": {"value": "2026-06-01", "method": "generic", "confidence": 0.9}}}
+    assert required(receipt, due)["invoice_number"] is True
+
+
+def test_item_page_of_an_invoice_marks_its_number_required(settings: Settings) -> None:
+    body = local_client(settings).get(f"/items/{item_of(settings, 'kestrel_01')}").data.decode()
+    row = body[body.index("<code>invoice_number</code>"):][:200]
+    assert "· required" in row

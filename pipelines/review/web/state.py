@@ -179,7 +179,7 @@ def render_item(item, *, status: int = 200, error: str | None = None, conflict: 
     latest = decisions[-1] if decisions else None
     can_propose = bool(latest and latest.action == "correct" and latest.corrections)
     return render_template(
-        "item.html", item=item, rows=view.field_rows(schema, item.proposed, item.reasons), schema=schema,
+        "item.html", item=item, rows=view.field_rows(schema, item.proposed, item.reasons, doc.text if doc else None), schema=schema,
         doc=doc, doc_error=doc_error, blocks=blocks, truncated=truncated, page_numbers=page_numbers,
         overlays=overlays, decisions=[decision_view(d) for d in reversed(decisions)],
         version=conflict.version if conflict is not None else item.version,

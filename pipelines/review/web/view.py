@@ -141,11 +141,16 @@ def display_value(value: Any) -> str:
     return str(value)
 
 
-def field_rows(schema: Any | None, proposed: dict, reasons: list[dict]) -> list[FieldRow]:
+def field_rows(schema: Any | None, proposed: dict, reasons: list[dict], text: str | None = None) -> list[FieldRow]:
     """Every schema field (a missing required field is often why the item is here), then any
-    proposed field the schema no longer has."""
+    proposed field the schema no longer has. Required as the record's variant requires it (a
+    receipt needs no number), decided as validation does: on the document's text when given."""
     fields = proposed.get("fields") or {}
     names = list(schema.fields) if schema is not None else []
+    required: set[str] = set()
+    if schema is not None:
+        values = {n: fv.get("value") for n, fv in fields.items() if isinstance(fv, dict)}
+        required = set(schema.required_fields(schema.variant_of(values, text)))
     names += [n for n in fields if n not in names]
     rows = []
     for i, name in enumerate(names, 1):
@@ -154,7 +159,7 @@ def field_rows(schema: Any | None, proposed: dict, reasons: list[dict]) -> list[
         ftype = spec.type if spec is not None else "?"
         value = fv.get("value") if fv else None
         rows.append(FieldRow(
-            name=name, index=i, type=str(ftype), required=bool(spec and spec.required), present=fv is not None,
+            name=name, index=i, type=str(ftype), required=name in required, present=fv is not None,
             value=value, display=display_value(value), method=fv.get("method") if fv else None,
             rule_id=fv.get("rule_id") if fv else None, confidence=fv.get("confidence") if fv else None,
             evidence=fv.get("evidence") if fv else None,
