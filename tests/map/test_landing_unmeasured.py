@@ -48,3 +48,19 @@ def test_a_total_of_an_unmeasured_family_goes_to_a_person(tmp_path: Path) -> Non
     out = mapper.outcome_of(doc, result)
     assert out.outcome == LANDED, out.issues
     assert str(result.records[0].values()["total_amount"]) == "300.00"
+
+
+def test_a_total_label_over_its_amount_with_a_currency_or_tax_note_after_it() -> None:
+    """'TOTAL: RM', 'TOTAL INCL. GST:RM', 'TOTAL INCL.OF GST' on one line, the amount on the next:
+    the note after the label is no value, so the amount below is the total."""
+    from pipelines.map.extract import extract_generic
+
+    schema = load_schemas(SCHEMAS)["invoice"]
+    head = "ORCHARD HOME STORE SDN BHD\n8 JALAN DAMAI, 43000 KAJANG\nDATE: 14/06/2018\nLAMP 1 5.00\nHOOK 1 6.80\n"
+    for label in ("TOTAL: RM", "TOTAL INCL. GST:RM", "TOTAL INCL.OF GST", "TOTAL INCL. OF GST"):
+        doc = parse_bytes(f"{head}{label}\n11.80\nCASH\n20.00\n".encode(), name="r.txt")
+        fv = extract_generic(doc, schema).fields.get("total_amount")
+        assert fv is not None and str(fv.value) == "11.80", label
+    # a currency code right of its label after a colon is still that label's value
+    doc = parse_bytes(b"INVOICE\nInvoice No: A-1\nCurrency: EUR\nTotal: 40.00\n", name="i.txt")
+    assert extract_generic(doc, schema).fields["currency"].value == "EUR"

@@ -164,7 +164,10 @@ def _label_alone(ctx: PairCtx, m: LabelMatch, line: Line) -> bool:
         j += 1
     if j >= line.end or GAP.search(text, m.end, j):
         return True
-    if qualifier_only(text, j, line.end, ":" in text[m.end:j]):
+    # only a qualifier: "TOTAL INCL. GST @6%", also after a colon ("TOTAL: RM" over its amount); the
+    # code stays a value right of the label too (value_right: "Currency: EUR"), the line below only
+    # adds a candidate that must still parse as the field's type
+    if qualifier_only(text, j, line.end, False):
         return True
     rest_start = j
     # another label follows directly ("Invoice Date: Due Date:"): this one still heads a column
