@@ -376,3 +376,71 @@ def test_a_legal_form_alone_on_its_line_completes_the_name_above(invoice_schema:
     assert rec.values()["issuer_name"] == "HARBOUR LANTERN TRADING SDN BHD"
     _, alone = _extract("SDN BHD\n" + text.split("\n", 2)[2], invoice_schema)  # no name above it: no name
     assert alone.values().get("issuer_name") != "SDN BHD"
+
+
+# Totals labels and amounts in two blocks of different lengths: a tax-code line ("ZR") heads the
+# label block, so the five amounts pair with the last five labels only if read from the end.
+# Read from the start, the total would be 50.00 and nothing adds up; read from the end,
+# cash - change == total and subtotal + rounding == total: the only consistent reading.
+SHIFTED = """KINGFISHER STATIONERY
+21 JALAN PERDANA 3
+81200 JOHOR BAHRU
+CASH SALE
+DATE : 22/11/2018 16:05
+A4 PAPER 80GSM 2 X 22.80
+45.60
+STAPLER REFILL
+0.03
+ZR
+SUBTOTAL
+ROUNDING ADJ
+TOTAL SALES RM
+CASH RM
+CHANGE RM
+45.63
+0.02
+45.65
+50.00
+4.35
+THANK YOU
+"""
+
+# No total label at all: what was paid (cash - change) is the subtotal's amount, so it is the total.
+PAID_SUBTOTAL = """LOTUS POND KOPITIAM
+5 LORONG MAWAR 2
+30450 IPOH
+DATE : 08/01/2018 12:40
+MEE GORENG 2 X 7.90
+15.80
+SUBTOTAL
+CASH
+CHANGE
+RM15.80
+RM20.00
+RM4.20
+THANK YOU
+"""
+
+
+def test_label_and_amount_blocks_of_different_lengths_pair_only_where_consistent(invoice_schema: Schema) -> None:
+    doc, rec = _extract(SHIFTED, invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("45.65")
+    ev = rec.fields["total_amount"].evidence
+    assert ev is not None and doc.text[ev.start:ev.end] == "45.65"
+    # the same blocks where cash - change no longer gives the total: no alignment is consistent, so
+    # neither the stray reading (50.00) nor the end one is taken with any confidence
+    _, broken = _extract(SHIFTED.replace("4.35", "3.35"), invoice_schema)
+    total = broken.fields.get("total_amount")
+    threshold = calibration.landing_threshold("invoice")
+    assert threshold is not None
+    assert total is None or (total.value != Decimal("50.00") and total.confidence < threshold)
+    assert rec.fields["total_amount"].confidence > (total.confidence if total else 0.0)
+
+
+def test_paid_subtotal_is_the_total(invoice_schema: Schema) -> None:
+    _, rec = _extract(PAID_SUBTOTAL, invoice_schema)
+    assert rec.values()["total_amount"] == Decimal("15.80")
+    # without the change line nothing says what was paid: the subtotal is not taken as the total
+    _, rec2 = _extract(PAID_SUBTOTAL.replace("CHANGE\n", "").replace("RM4.20\n", ""), invoice_schema)
+    assert rec2.values().get("total_amount") != Decimal("15.80") or \
+        rec2.fields["total_amount"].confidence < rec.fields["total_amount"].confidence

@@ -53,7 +53,8 @@ from pipelines.model.records import Issue, Record
 from pipelines.map.normalize import Locale
 from pipelines.model.schema import Schema
 from pipelines.map.extract.calibration import calibrated, landing_threshold, measured
-from pipelines.map.extract.amounts import column_runs, payment_check, role_penalties, total_fields
+from pipelines.map.extract.amounts import payment_check, role_penalties, total_fields
+from pipelines.map.extract.columns import column_runs
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.companies import company_candidates, title_candidates
 from pipelines.map.extract.contracts import contract_fields
