@@ -12,11 +12,11 @@ readings and their claims) are always found for every field; see engine.extract_
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from pipelines.map.extract.choice import sum_checks
 from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.memo import per_schema
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
 from pipelines.map.extract.zones import role_fields
 from pipelines.model.schema import Schema
@@ -24,30 +24,15 @@ from pipelines.model.schema import Schema
 _GE = re.compile(r"^\s*(\w+)\s*>=\s*(\w+)\s*$")  # as joint.date_order reads a check
 
 
-_PER_SCHEMA: dict[tuple[int, str], tuple[Schema, Any]] = {}  # (id(schema), what) -> (schema, value)
-
-
-def _per_schema(schema: Schema, what: str, compute: Callable[[Schema], Any]) -> Any:
-    """`compute(schema)` once per schema object (schemas are loaded once and not changed)."""
-    hit = _PER_SCHEMA.get((id(schema), what))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    value = compute(schema)
-    if len(_PER_SCHEMA) > 256:
-        _PER_SCHEMA.clear()
-    _PER_SCHEMA[(id(schema), what)] = (schema, value)
-    return value
-
-
 def address_fields(schema: Schema) -> frozenset[str]:
     """String fields labelled "... address"."""
-    return _per_schema(schema, "address", lambda sc: frozenset(
+    return per_schema(schema, "address", lambda sc: frozenset(
         n for n, s in sc.fields.items() if s.type == "string" and any("address" in fold_label(a).split() for a in s.aliases)))
 
 
 def letterhead_fields(schema: Schema) -> list[str]:
     """Address fields of the issuer's side (read under the issuer's name, letterhead.py)."""
-    return list(_per_schema(schema, "letterhead", lambda sc: tuple(
+    return list(per_schema(schema, "letterhead", lambda sc: tuple(
         n for n in address_fields(sc) if any(set(fold_label(a).split()) & ISSUER_CUES for a in sc.fields[n].aliases))))
 
 

@@ -9,23 +9,14 @@ from pipelines.model.document import Kind
 from pipelines.model.schema import Schema
 from pipelines.map.extract.context import Ctx, fold_text
 from pipelines.map.extract.labels import fold_label, match_labels
+from pipelines.map.extract.memo import per_schema
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DOC_TYPE_WORDS, OTHER_PARTY_BLOCK_LABELS
 
 
-_ROLE_CACHE: dict[tuple[int, frozenset[str]], tuple[Schema, list[str]]] = {}
-
-
 def role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
     """String fields with an alias that names the role ("Supplier", "Bill To"); cached per schema."""
-    hit = _ROLE_CACHE.get((id(schema), cues))
-    if hit is not None and hit[0] is schema:
-        return list(hit[1])
-    out = _role_fields(schema, cues)
-    if len(_ROLE_CACHE) > 64:
-        _ROLE_CACHE.clear()
-    _ROLE_CACHE[(id(schema), cues)] = (schema, out)
-    return list(out)
+    return list(per_schema(schema, ("role", cues), lambda sc: tuple(_role_fields(sc, cues))))
 
 
 def _role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
