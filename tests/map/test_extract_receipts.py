@@ -309,14 +309,20 @@ def test_tendered_minus_change_picks_the_rounded_total(invoice_schema: Schema) -
     assert "conflict" not in {i.code for i in rec.issues if i.field == "total_amount"}
 
 
+def _backs_the_total(text: str, payment: str, total: Decimal, schema: Schema):
+    """The total read with and without the `payment` lines is the same; the payment raises its confidence."""
+    _, rec = _extract(text, schema)
+    _, without = _extract(text.replace(payment, ""), schema)
+    assert rec.values()["total_amount"] == without.values()["total_amount"] == total
+    assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
+    return rec
+
+
 def test_change_printed_without_its_leading_zero_still_backs_the_total(invoice_schema: Schema) -> None:
     """'.00' is no change given: tendered 18.60 - 0 == the total 18.60 (the payment check holds)."""
     text = ("HILLTOP TOOLS SDN BHD\nNO 8, LORONG SERINDIT 5,\n36700 PEKAN SERINDIT\nDATE: 11/08/2019\n"
             "GRAND TOTAL 18.60\nCASH 18.60\nCHANGE .00\n")
-    _, rec = _extract(text, invoice_schema)
-    _, without = _extract(text.replace("CASH 18.60\nCHANGE .00\n", ""), invoice_schema)
-    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("18.60")
-    assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
+    _backs_the_total(text, "CASH 18.60\nCHANGE .00\n", Decimal("18.60"), invoice_schema)
 
 
 def test_a_card_payment_without_change_backs_the_total(invoice_schema: Schema) -> None:
@@ -324,10 +330,7 @@ def test_a_card_payment_without_change_backs_the_total(invoice_schema: Schema) -
     card line itself is no total."""
     text = ("RIVERSIDE FUEL STATION\nLOT 4, JALAN SUNGAI 2,\n31400 IPOH\nDATE: 02/05/2019\n"
             "UNLEADED 21.30 LITRE\nTOTAL RM 48.90\nMASTERCARD RM 48.90\n")
-    _, rec = _extract(text, invoice_schema)
-    _, without = _extract(text.replace("MASTERCARD RM 48.90\n", ""), invoice_schema)
-    assert rec.values()["total_amount"] == without.values()["total_amount"] == Decimal("48.90")
-    assert rec.fields["total_amount"].confidence > without.fields["total_amount"].confidence
+    rec = _backs_the_total(text, "MASTERCARD RM 48.90\n", Decimal("48.90"), invoice_schema)
     ev = rec.fields["total_amount"].evidence
     assert ev is not None and text[:ev.start].splitlines()[-1].startswith("TOTAL")
 

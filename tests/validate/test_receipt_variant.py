@@ -61,15 +61,20 @@ def _settings(tmp: Path) -> Settings:
     return Settings(kb_root=tmp / "kb", schemas_dir=ROOT / "schemas", mappings_dir=empty, workers=0)
 
 
+def _inbox(tmp: Path, name: str, text: str) -> tuple[Path, Settings]:
+    """An inbox holding one text file, and settings for a fresh KB with no vendor rules."""
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    (inbox / name).write_text(text, encoding="utf-8")
+    return inbox, _settings(tmp)
+
+
 def _rows(kb: Path, table: str) -> list[dict]:
     return DeltaTable(str(kb / table)).to_pyarrow_table().to_pylist()
 
 
 def test_a_receipt_without_a_number_lands_once_and_a_rerun_does_not_duplicate_it(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "till.txt").write_text(NO_NUMBER, encoding="utf-8")
-    settings = _settings(tmp_path)
+    inbox, settings = _inbox(tmp_path, "till.txt", NO_NUMBER)
     first = run([inbox], settings, batch_id="b1")
     assert first.outcomes.get("landed") == 1, first.as_dict()
     rows = _rows(settings.kb_root, "invoice")
@@ -89,10 +94,7 @@ def test_a_receipt_without_a_number_lands_once_and_a_rerun_does_not_duplicate_it
 
 
 def test_an_invoice_without_a_number_still_goes_to_review(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "invoice.txt").write_text(INVOICE, encoding="utf-8")
-    settings = _settings(tmp_path)
+    inbox, settings = _inbox(tmp_path, "invoice.txt", INVOICE)
     out = run([inbox], settings, batch_id="b1")
     assert out.outcomes.get("review") == 1 and not out.outcomes.get("landed"), out.as_dict()
     reasons = [r for row in _rows(settings.kb_root, "review") for r in row["reasons"]]
