@@ -30,6 +30,7 @@ from typing import Any
 from pipelines.codec import CodecError
 from pipelines.map.mapper import MapResult
 from pipelines.model.document import Document
+from pipelines.parse.cache import parser_version
 from pipelines.run.handoff import CODEC
 
 CACHE_FILE = "_cache/mapped-v1.sqlite"
@@ -43,7 +44,7 @@ def code_version() -> str:
     h = hashlib.sha256()
     files = [p for sub in ("map", "model") for p in (_PACKAGE / sub).rglob("*")
              if p.is_file() and p.suffix in (".py", ".json", ".yaml")]
-    for path in sorted([*files, _PACKAGE / "codec.py", _PACKAGE / "run" / "handoff.py"]):
+    for path in sorted([*files, _PACKAGE / "codec.py", _PACKAGE / "run" / "handoff.py", _PACKAGE / "ingest" / "sniff.py"]):
         h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
@@ -57,6 +58,26 @@ def rules_version(*dirs: str | os.PathLike[str]) -> str:
             h.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
         h.update(b"\1")
     return h.hexdigest()[:16]
+
+
+def _belongs(result: MapResult, doc: Document) -> bool:
+    """A result that could have come from mapping `doc`: its records are this document's, of the
+    schema it was classified as (one record unless read per row), and every value's evidence is
+    the document's text at the span it names. Anything else was not written by us: map again."""
+    c = result.classification
+    if c is None:
+        return not result.records
+    if c.records == "one" and len(result.records) != 1:
+        return False
+    for rec in result.records:
+        if (rec.document_id, rec.source_path, rec.schema) != (doc.id, doc.source_path, c.schema):
+            return False
+        for fv in rec.fields.values():
+            ev = fv.evidence
+            if ev is not None and ev.start is not None and ev.end is not None and (
+                    ev.document_id != doc.id or doc.text[ev.start:ev.end] != ev.text):
+                return False
+    return True
 
 
 class ExtractCache:
@@ -78,14 +99,22 @@ class ExtractCache:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS mapped (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+                # a trigger or view someone added would rewrite what is stored or read: not ours
+                extra = db.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view') "
+                                   "OR (type = 'table' AND name != 'mapped')").fetchone()[0]
+                if extra:
+                    db.close()
+                    raise sqlite3.DatabaseError(f"{self.path}: objects besides the cache table")
                 self._db = db
             except (OSError, sqlite3.Error):
                 self._broken = True  # unwritable or damaged: map without a cache
         return self._db
 
     def _key(self, doc: Document, parent: Document | None) -> tuple[dict[str, Any], str]:
+        # the parse as well as the bytes: a parser, OCR or limits change gives another text
         key = {"format": FORMAT, "document": doc.id, "path": doc.source_path,
-               "parent": [parent.id, parent.source_path] if parent is not None else None,
+               "parsed": hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(),
+               "parser": parser_version(), "parent": [parent.id, parent.source_path] if parent is not None else None,
                "rules": self.rules, "code": code_version()}
         return key, hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -104,6 +133,8 @@ class ExtractCache:
             result = CODEC.decode(entry.get("result"), MapResult)
         except (sqlite3.Error, ValueError, CodecError, TypeError, KeyError, RecursionError):
             return None  # damaged or foreign: map again
+        if not _belongs(result, doc):
+            return None
         result.document = doc
         self.hits += 1
         return result

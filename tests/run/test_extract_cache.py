@@ -97,3 +97,49 @@ def test_parse_workers_fill_and_read_the_same_cache(corpus, tmp_path):
     tables = _tables(tmp_path / "kb")
     second = run([corpus], settings, batch_id="two")
     assert dict(second.outcomes) == dict(first.outcomes) and _tables(tmp_path / "kb") == tables
+
+
+def test_a_planted_entry_for_another_document_or_a_trigger_is_not_used(corpus, tmp_path, mapped):
+    """Someone who can write the state folder cannot make a run land another document's record,
+    nor have the database rewrite what is stored (a trigger): the cache is off, the run is right."""
+    settings = _settings(tmp_path / "kb")
+    first = run([corpus], settings, batch_id="one")
+    tables = _tables(tmp_path / "kb")
+    db = sqlite3.connect(tmp_path / "kb" / CACHE_FILE)
+    rows = db.execute("SELECT k, v FROM mapped").fetchall()
+    donor = next(v for _, v in rows if '"invoice_number"' in v)
+    db.executemany("UPDATE mapped SET v = ? WHERE k = ?", [(donor.replace(
+        donor[donor.index('"key":'):donor.index(',"result"')], v[v.index('"key":'):v.index(',"result"')]), k)
+        for k, v in rows if v != donor])  # every entry now holds the invoice's record under its own key
+    db.commit()
+    mapped.clear()
+    run([corpus], settings, batch_id="two")
+    assert len(mapped) == first.inputs + first.attachments - 1  # only the invoice's own entry was used
+    assert _tables(tmp_path / "kb") == tables
+    db.execute("CREATE TRIGGER t AFTER INSERT ON mapped BEGIN UPDATE mapped SET v = 'x'; END")
+    db.commit()
+    db.close()
+    mapped.clear()
+    run([corpus], settings, batch_id="three")
+    assert len(mapped) == first.inputs + first.attachments and _tables(tmp_path / "kb") == tables
+
+
+def test_a_document_parsed_differently_is_mapped_again(tmp_path, mapped):
+    """The key holds the parsed text: a parser, OCR or limits change that reads other text is a miss."""
+    from pipelines.model.document import Document
+    from pipelines.run.extract_cache import ExtractCache
+    from pipelines.run.mapper import Mapper
+
+    m = Mapper.from_dirs(ROOT / "schemas", MAPPINGS)
+    m.use_cache(tmp_path / "kb")
+    doc = Document(id="ab" * 32, source_path="x.txt", media_type="text/plain", size=1, name="x.txt",
+                   text="INVOICE\nInvoice No: 42\nDate: 1 March 2026\nTotal: 10.00 EUR\n")
+    m.map(doc)
+    assert isinstance(m.cache, ExtractCache) and m.cache.get(doc, None) is not None
+    reparsed = Document(id=doc.id, source_path=doc.source_path, media_type=doc.media_type, size=1, name=doc.name,
+                        text=doc.text.replace("42", "43"))
+    assert m.cache.get(reparsed, None) is None
+    mapped.clear()
+    m.map(reparsed)
+    assert [d for d in mapped] == [doc.id]  # mapped again, then served
+    assert m.cache.get(reparsed, None) is not None
