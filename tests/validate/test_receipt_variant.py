@@ -122,3 +122,14 @@ def test_a_variant_must_keep_a_complete_identity(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="not required"):
         load_schema(tmp_path / "invoice.yaml")
     assert isinstance(load_schema(ROOT / "schemas" / "invoice.yaml"), Schema)
+
+
+def test_a_billed_customer_makes_it_an_invoice_even_with_a_cash_line(tmp_path: Path) -> None:
+    """A 'CASH' line added to an invoice without number or due date does not make it a receipt:
+    a bill to a named customer is an invoice, and its number is required."""
+    text = INVOICE.replace("Due Date: 11/04/2026\n", "").replace("Total 182.40\n", "Total 182.40\nCASH\n")
+    inbox, settings = _inbox(tmp_path, "invoice.txt", text)
+    out = run([inbox], settings, batch_id="b1")
+    assert out.outcomes.get("review") == 1 and not out.outcomes.get("landed"), out.as_dict()
+    reasons = [r for row in _rows(settings.kb_root, "review") for r in row["reasons"]]
+    assert {"code": "missing_required", "field": "invoice_number"} in [{"code": r["code"], "field": r["field"]} for r in reasons]
