@@ -16,12 +16,21 @@ def new_batch_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def input_files(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False,
+                skipped: list[SkippedLink] | None = None) -> list[Path]:
+    """The files PATHS name, each once, by its absolute resolved path: a document's source path
+    (and so its record ids) is the same however the file was named (`./x`, `../in/x`, an
+    absolute path) and whichever run path (Dagster or `--direct`) took it, so a re-run upserts
+    its records instead of landing them again."""
+    return list(dict.fromkeys(p.resolve() for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
+
+
 def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
                    *, follow_links: bool = False) -> list[str]:
     """Record which files (directories expanded, `.mapperignore` honoured, links not followed
     out of their folder) make up a batch; the links left out are listed in the manifest."""
     skipped: list[SkippedLink] = []
-    files = list(dict.fromkeys(str(p.resolve()) for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
+    files = [str(p) for p in input_files(paths, follow_links=follow_links, skipped=skipped)]
     write_json(manifest_path(kb_root, batch_id), {
         "batch_id": batch_id, "created_at": datetime.now(UTC).isoformat(), "files": files,
         "skipped_links": [s.__dict__ for s in skipped]})

@@ -15,10 +15,9 @@ from collections.abc import Iterable
 
 from pipelines.config import Settings
 from pipelines.ingest.raw_store import RawStore
-from pipelines.ingest.walk import iter_inputs
 from pipelines.land.catalog import Catalog
 from pipelines.land.kb import KnowledgeBase
-from pipelines.run.batch import new_batch_id
+from pipelines.run.batch import input_files, new_batch_id
 from pipelines.run.mapper import Mapper
 from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress
@@ -43,7 +42,7 @@ def run(
     store = RawStore(settings.raw_root)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
-    files = list(iter_inputs(paths, follow_links=settings.follow_links))
+    files = input_files(paths, follow_links=settings.follow_links)
     progress = progress or Progress(len(files), enabled=False)
     progress.total = len(files)
     llm = mapper.with_llm(settings.kb_root, batch_id)

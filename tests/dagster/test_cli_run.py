@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 from click.testing import CliRunner
+from deltalake import DeltaTable
 
 from pipelines.cli import main
 from tests.support.shipped import MAPPINGS
@@ -57,3 +58,27 @@ def test_mapper_run_json_prints_json_only(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert out["success"] and out["reconciles"] and out["inputs"] == 1 and "dev" in out["dagster_ui"]
+
+
+def test_the_same_files_named_differently_or_run_either_way_land_once(tmp_path, monkeypatch):
+    """A document's source path is its absolute path, whichever way the folder was named and
+    whichever run path took it: re-running upserts the same rows instead of landing them again."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(ROOT / "data_samples/invoices/aquaflow_0142.pdf", corpus)
+    shutil.copy(ROOT / "data_samples/code/customers.sql", corpus)
+    kb = tmp_path / "kb"
+    common = ["--kb", str(kb), "--workers", "0", "--schemas", str(ROOT / "schemas"), "--mappings", str(MAPPINGS), "--json"]
+    monkeypatch.chdir(tmp_path)
+    for paths, mode in ((["in"], ["--direct"]), ([str(corpus)], []), (["./in/../in/aquaflow_0142.pdf", "in/customers.sql"], ["--direct"])):
+        result = CliRunner().invoke(main, ["run", *paths, *mode, *common])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["inputs"] == 2
+    docs = DeltaTable(str(kb / "documents")).to_pyarrow_table().to_pylist()
+    assert sorted(d["source_path"] for d in docs) == [str((corpus / n).resolve()) for n in ("aquaflow_0142.pdf", "customers.sql")]
+    invoices = DeltaTable(str(kb / "invoice")).to_pyarrow_table().to_pylist()
+    assert len(invoices) == 1 and invoices[0]["source_path"] == str((corpus / "aquaflow_0142.pdf").resolve())
+    customers = DeltaTable(str(kb / "customer")).to_pyarrow_table()
+    assert customers.num_rows == len(set(customers.column("record_id").to_pylist())) > 0
+    assert set(customers.column("source_path").to_pylist()) == {str((corpus / "customers.sql").resolve())}
