@@ -56,8 +56,8 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
     cands = [c for c in ctx.cands.get(total_field, []) if isinstance(c.value, Decimal)]
     if not cands:
         return
-    tendered = [abs(t) for t in _role_amounts(ctx, TENDERED_WORDS)]  # some tills print the tender negative
-    change = _role_amounts(ctx, CHANGE_WORDS)
+    tendered = [abs(t) for t in role_amounts(ctx, TENDERED_WORDS)]  # some tills print the tender negative
+    change = role_amounts(ctx, CHANGE_WORDS)
     if not tendered:
         return
     # no change line: the amount paid by card (or cash, exactly) is the total itself
@@ -74,7 +74,7 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
             c.score *= 0.6  # tendered - change says the total is another amount (the unrounded one, a subtotal)
 
 
-def _role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
+def role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
     """Amounts on, right after, or paired in a column run with lines that name a role."""
     text = ctx.doc.text
     out: list[Decimal] = []

@@ -56,6 +56,7 @@ from pipelines.map.extract.calibration import calibrated, landing_threshold, mea
 from pipelines.map.extract.amounts import payment_check, role_penalties, total_fields
 from pipelines.map.extract.columns import column_runs
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
+from pipelines.map.extract.corroborate import corroborate_total
 from pipelines.map.extract.companies import company_candidates, title_candidates
 from pipelines.map.extract.contracts import contract_fields
 from pipelines.map.extract.context import Ctx
@@ -147,6 +148,7 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     for total in total_fields(ctx):
         if ctx.wants(total):
             payment_check(ctx, total)
+            corroborate_total(ctx, total)
     issuer_names = role_fields(schema, ISSUER_CUES)
     if issuer_names:
         issuer_zone(ctx, issuer_names[0])

@@ -30,7 +30,7 @@ class _End:
     value: Decimal
 
 
-def _line_end_amounts(ctx: Ctx) -> dict[int, _End]:
+def line_end_amounts(ctx: Ctx) -> dict[int, _End]:
     """Per line (index), its only amount with decimals, if it has exactly one."""
     out: dict[int, _End] = {}
     text = ctx.doc.text
@@ -60,7 +60,7 @@ def complete_sums(ctx: Ctx) -> None:
         missing = [n for n in roles if not labelled[n]]
         if len(missing) not in (1, 2):
             continue  # all labelled: the sum check only weighs them (choice.arithmetic)
-        ends = _line_end_amounts(ctx) if ends is None else ends
+        ends = line_end_amounts(ctx) if ends is None else ends
         found: set[tuple[str, _End]] = set()
         for anchor_name in roles:
             for anchor in labelled[anchor_name]:

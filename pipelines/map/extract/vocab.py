@@ -96,6 +96,10 @@ PAYMENT_CUES = frozenset({
     "contanti", "resto", "pagato", "sconto", "quantita",
 })
 
+# Words of a line that prints the rounding adjustment between the unrounded and the payable total.
+ROUNDING_WORDS = ("rounding", "round off", "rundung", "arrondi", "afronding", "redondeo", "arrotondamento",
+                  "arredondamento")
+
 DOC_TYPE_WORDS = frozenset({
     "invoice", "invoices", "tax invoice", "receipt", "bill", "statement", "credit note", "copy",
     "kopie", "copie", "duplicate", "original", "rechnung", "factuur", "facture", "fattura",

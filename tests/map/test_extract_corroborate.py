@@ -1,0 +1,89 @@
+"""Evidence from the totals box that a total is the total (pipelines/map/extract/corroborate.py),
+on invented receipts parsed like any inbox file: the printed rounding between the unrounded and
+the payable total, and parts printed above the total that add up to it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.map.extract.engine import extract_explained
+from pipelines.model.schema import Schema, load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+HEAD = "KESTREL HOME SUPPLIES SDN BHD\nNO 21, JALAN MURAI 3,\n47300 PETALING JAYA\nDATE: 19/03/2019\n"
+
+# one OCR box per line; no tender, so only the rounding line says which total was paid
+ROUNDED = HEAD + """DOOR HINGE 2 X 4.60
+9.20
+WOOD GLUE
+1.50
+SANDPAPER
+1.67
+TOTAL AMOUNT: 12.37
+TAX @0%: 0.00
+ROUNDING: -0.02
+NETT TOTAL: 12.35
+THANK YOU
+"""
+
+# the box's parts are no subtotal or tax label of the schema, but they add up to the total
+PARTS = HEAD + """STANDARD-RATED SUPPLIES (EXCL. TAX):
+38.00
+TAX 6%:
+2.28
+STANDARD-RATED SUPPLIES (INCL. TAX):
+40.28
+ZERO-RATED SUPPLIES:
+6.50
+TOTAL PAYABLE:
+46.78
+GOODS RECEIVED IN GOOD ORDER
+"""
+
+
+@pytest.fixture(scope="module")
+def invoice_schema() -> Schema:
+    return load_schema(SCHEMAS / "invoice.yaml")
+
+
+def _total(text: str, schema: Schema) -> tuple[Decimal, float, str]:
+    doc = parse_bytes(text.encode(), name="receipt.txt")
+    assert doc.status == "parsed"
+    rec, finders = extract_explained(doc, schema)
+    fv = rec.fields["total_amount"]
+    return fv.value, fv.confidence, finders["total_amount"]
+
+
+def test_the_printed_rounding_picks_the_payable_total(invoice_schema: Schema) -> None:
+    """'TOTAL AMOUNT 12.37' is the stronger label; 12.37 - 0.02 printed below it is what is paid."""
+    value, _, family = _total(ROUNDED, invoice_schema)
+    assert value == Decimal("12.35")
+    assert "check" in family.split("+")
+    # without the rounding line nothing says 12.37 was rounded: the stronger label wins
+    value, _, family = _total(ROUNDED.replace("ROUNDING: -0.02\n", ""), invoice_schema)
+    assert value == Decimal("12.37")
+    assert "check" not in family.split("+")
+
+
+def test_an_unrounded_amount_printed_below_is_not_the_rounded_total(invoice_schema: Schema) -> None:
+    """A tax summary repeating 12.37 after 'NETT TOTAL 12.35' does not make 12.37 the rounded one:
+    the rounding must sit between the unrounded amount and the total."""
+    text = ROUNDED.replace("THANK YOU\n", "TAX SUMMARY\nAMOUNT\n12.37\nTHANK YOU\n")
+    value, _, _ = _total(text, invoice_schema)
+    assert value == Decimal("12.35")
+
+
+def test_parts_that_add_up_back_the_total(invoice_schema: Schema) -> None:
+    """40.28 + 6.50 == 46.78 backs 'TOTAL PAYABLE'; the same receipt whose parts do not add up
+    reads the same total with less confidence and without the agreement."""
+    value, conf, family = _total(PARTS, invoice_schema)
+    assert value == Decimal("46.78")
+    assert "check" in family.split("+")
+    value2, conf2, family2 = _total(PARTS.replace("6.50", "6.90"), invoice_schema)
+    assert value2 == Decimal("46.78")
+    assert "check" not in family2.split("+")
+    assert conf > conf2
