@@ -87,3 +87,32 @@ def test_parts_that_add_up_back_the_total(invoice_schema: Schema) -> None:
     assert value2 == Decimal("46.78")
     assert "check" not in family2.split("+")
     assert conf > conf2
+
+
+# a tax summary under the totals: its "TOTAL" is the net amount, with the tax beside it
+SUMMARY = HEAD + """TOTAL AMT PAYABLE:
+18.00
+CASH
+20.00
+CHANGE
+2.00
+TAX SUMMARY
+AMOUNT
+TAX
+SR @ 6%
+16.98
+1.02
+TOTAL
+16.98
+1.02
+"""
+
+
+def test_a_tax_summary_s_net_total_does_not_contest_the_total(invoice_schema: Schema) -> None:
+    """16.98 + the tax 1.02 printed beside it == 18.00: the summary's 'TOTAL' is the net, so the
+    total payable is surer than on the same receipt whose summary does not add up to it."""
+    value, conf, _ = _total(SUMMARY, invoice_schema)
+    assert value == Decimal("18.00")
+    value2, conf2, _ = _total(SUMMARY.replace("1.02", "1.12"), invoice_schema)
+    assert value2 == Decimal("18.00")
+    assert conf > conf2

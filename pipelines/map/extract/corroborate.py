@@ -3,6 +3,9 @@
 * Rounding ("+round"): the total is printed below an amount it differs from by exactly the
   printed rounding adjustment ("TOTAL 23.26 / ROUNDING -0.01 / TOTAL 23.25"): the lower one is
   what is payable, and the unrounded reading of a total label loses weight.
+* Net: a total reading that a tax printed beside it (or read as the tax) turns into another
+  total reading (give or take the printed rounding) is a tax summary's net amount ("TOTAL 16.98 1.02" under "TOTAL PAYABLE 18.00"),
+  in the subtotal's role: it loses weight, so it contests the total less.
 * Sum ("+sum"): the total is the sum of two amounts printed above it in the totals box
   ("Standard-rated incl. tax 40.28 / Zero-rated 6.50 / Total payable 46.78"), where the box's
   parts are not labelled as the schema's subtotal and tax (when they are, the schema's sum check
@@ -19,14 +22,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pipelines.map.extract.amounts import role_amounts
-from pipelines.map.extract.context import Cand, Ctx
+from pipelines.map.extract.choice import amount_value, sum_checks
+from pipelines.map.extract.context import Cand, Ctx, amount_tokens
 from pipelines.map.extract.sums import line_end_amounts
 from pipelines.map.extract.vocab import ROUNDING_WORDS
 
 _WINDOW = 12  # lines above the total: one totals box, also printed as a block of labels then amounts
 _BOOST = 0.5
 _UNROUNDED = 0.5  # the weight left to an amount the printed rounding turns into another total reading
-_MAX_ROUNDING = Decimal("1")  # a rounding adjustment is cents, not an amount of its own
+_MAX_ROUNDING = Decimal("1")
+_NET = 0.5  # the weight left to a total reading that a printed tax amount turns into another one  # a rounding adjustment is cents, not an amount of its own
 
 
 def _tag(c: Cand, tag: str) -> None:
@@ -40,8 +45,10 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
     cands = [c for c in ctx.cands.get(total_field, []) if isinstance(c.value, Decimal) and c.value != 0]
     if not cands:
         return
-    ends = line_end_amounts(ctx)
     lines = {c.start: ctx.idx.line_at(c.start) for c in cands}
+    # only the lines of the boxes above the readings: the amounts of every line cost a tenth of the run
+    ends = line_end_amounts(ctx, {i for line in lines.values() if line is not None
+                                  for i in range(max(line.index - _WINDOW, 0), line.index)})
     above = {c.start: [e for i, e in ends.items() if line is not None and 0 < line.index - i <= _WINDOW]
              for c in cands for line in [lines[c.start]]}
     steps = {abs(r) for r in role_amounts(ctx, ROUNDING_WORDS) if 0 < abs(r) < _MAX_ROUNDING}
@@ -55,9 +62,14 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
             rounded.add(c.value)
             unrounded |= hits
             _tag(c, "round")
+    tax_fields = [b for _a, b, total, _tol in sum_checks(ctx.schema) if total == total_field]
+    taxes = {t.value for b in tax_fields for t in ctx.cands.get(b, [])
+             if isinstance(t.value, Decimal) and t.source.startswith("label:")}
     for c in cands:
         if c.value in unrounded and c.value not in rounded:
             c.score *= _UNROUNDED
+        elif _net_of(ctx, c, cands, taxes, steps):
+            c.score *= _NET
     checked = {c.value for c in cands if "+check" in c.source}
     # a reading of the total plus another amount is an amount due with a previous balance, a tip..., not the total
     totals = {c.start for c in cands if c.source.startswith("label:")}
@@ -70,3 +82,21 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
                  and e.start not in totals]
         if any(a.line < b.line and a.value + b.value == c.value for a in parts for b in parts):
             _tag(c, "sum")
+
+
+def _net_of(ctx: Ctx, c: Cand, cands: list[Cand], taxes: set[Decimal], steps: set[Decimal]) -> bool:
+    """A total reading that, with a tax amount printed after it (on its line or the next two) or
+    read as the tax (`taxes`), makes another total reading: a tax summary's net ("TOTAL 11.32
+    0.68" under "TOTAL PAYABLE 12.00"), the subtotal's role, not the document's total."""
+    line = ctx.idx.line_at(c.start)
+    if line is None:
+        return False
+    end = ctx.idx.lines[min(line.index + 2, len(ctx.idx.lines) - 1)].end
+    others = {o.value for o in cands if o.value > c.value and o.source.startswith("label:")
+              and (o.start < line.start or o.start > end)}
+    if not others:
+        return False
+    beside = {amount_value(ctx, raw) for _a, _b, raw, _s, _cur in amount_tokens(ctx.doc.text[c.end:end], c.end)}
+    # net + tax, rounded by the printed rounding step
+    adjust = {Decimal(0)} | steps | {-r for r in steps}
+    return any(t is not None and t > 0 and c.value + t + d in others for t in taxes | beside for d in adjust)

@@ -11,6 +11,7 @@ a price and an amount), and a completed value scores below a labelled one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,11 +31,12 @@ class _End:
     value: Decimal
 
 
-def line_end_amounts(ctx: Ctx) -> dict[int, _End]:
-    """Per line (index), its only amount with decimals, if it has exactly one."""
+def line_end_amounts(ctx: Ctx, indices: Iterable[int] | None = None) -> dict[int, _End]:
+    """Per line (index; of `indices` only, if given), its only amount with decimals, if it has exactly one."""
     out: dict[int, _End] = {}
     text = ctx.doc.text
-    for line in ctx.idx.lines:
+    lines = ctx.idx.lines if indices is None else [ctx.idx.lines[i] for i in sorted(indices)]
+    for line in lines:
         toks = [t for t in amount_tokens(text[line.start:line.end], line.start) if t[3]]
         if len(toks) != 1:
             continue
