@@ -42,7 +42,7 @@ def classify(view: DocView, book: RuleBook, schemas: dict[str, Schema]) -> list[
                 continue
             if hint is not None and hint.records == "per_row":
                 continue  # data rows were decided above
-            hits = sum(view.has_phrase(k) for k in hint.keywords) if hint else 0
+            hits = sum(view.has_phrase_misread(k) for k in hint.keywords) if hint else 0
             # Keywords say what a document calls itself; labels say which fields it carries.
             score = 2 * hits + labels + (2 if hint is not None and hint.media_types else 0)
             if score >= MIN_SCORE and (best is None or score > best[0]):
@@ -56,7 +56,7 @@ MIN_SCORE = 4
 def _label_fields(view: DocView, schema: Schema) -> int:
     """How many of the schema's fields have one of their aliases written in the document."""
     return sum(1 for spec in schema.fields.values()
-               if any(len(a) > 3 and view.has_phrase(a) for a in spec.aliases))
+               if any(len(a) > 3 and view.has_phrase_misread(a) for a in spec.aliases))
 
 
 def _key(text: str) -> str:

@@ -61,6 +61,40 @@ class DocView:
         # Whole-word check so "bill" does not fire inside "billion".
         return re.search(rf"(?<!\w){re.escape(p)}(?!\w)", self.lower_text) is not None
 
+    @cached_property
+    def read_by_ocr(self) -> bool:
+        return "ocr" in self.doc.metadata
+
+    @cached_property
+    def _look_alike_text(self) -> str:
+        return self.lower_text.translate(_LOOK_ALIKE)
+
+    def has_phrase_misread(self, phrase: str) -> bool:
+        """has_phrase, and on a page read by OCR also the phrase with one letter read as a
+        look-alike ("Tnvoice", "lnvoice"): a receipt photo's one keyword is often misread. Only
+        phrases of MIN_MISREAD_LETTERS letters or more: one letter off a short word is another word."""
+        if self.has_phrase(phrase):
+            return True
+        if not self.read_by_ocr or sum(ch.isalpha() for ch in phrase) < MIN_MISREAD_LETTERS:
+            return False
+        p, text, shapes = phrase.lower(), self.lower_text, self._look_alike_text
+        shape = p.translate(_LOOK_ALIKE)
+        i = shapes.find(shape)
+        while i >= 0:
+            end = i + len(p)
+            if ((i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+                    and sum(x != y for x, y in zip(text[i:end], p)) <= 1):
+                return True
+            i = shapes.find(shape, i + 1)
+        return False
+
+
+MIN_MISREAD_LETTERS = 5
+# Glyphs Tesseract confuses on receipt print (lower-cased, as the text is compared): each maps to
+# the first of its group.
+_LOOK_ALIKE = str.maketrans({ch: g[0] for g in ("il1|!tj", "o0dq", "s5$", "b8", "z2", "g69", "mnh", "uv", "ec")
+                             for ch in g[1:]})
+
 
 def matches(sel: Selector, view: DocView) -> bool:
     doc = view.doc
