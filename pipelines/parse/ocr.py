@@ -3,7 +3,9 @@
 A page image is made readable first (ocr_image.py): grayscale, ink and paper levels stretched to
 black and white, at most MAX_PIXELS (larger pages are scaled down), small letters scaled up to a
 size Tesseract reads well, turned upright (0/90/180/270, from the engine's
-orientation detection) and deskewed (a small angle found by a projection-profile search).
+orientation detection) and deskewed (a small angle found by a projection-profile search), then
+read twice, as it is and with its strokes thickened, each line kept from the surer reading
+(ocr_passes.py).
 The engine's words become one LINE element per OCR line, each word with its span and its box
 in PDF points (top-left origin) in the frame of the upright, deskewed page; every line carries
 `attrs["source"] == "ocr"` and `attrs["ocr_confidence"]` (0..1).
@@ -30,6 +32,7 @@ from pipelines.model.document import BBox, Document, Kind, Reason
 from pipelines.parse.errors import BadInput
 from pipelines.parse.ocr_image import MAX_PIXELS, estimate_skew, prepare, text_scale
 from pipelines.parse.ocr_engines import ENGINES, OcrEngine, OcrWord
+from pipelines.parse.ocr_passes import merge_readings, thickened
 
 if TYPE_CHECKING:
     from pipelines.parse.builder import TextBuilder
@@ -40,7 +43,7 @@ MIN_LINE_CONFIDENCE = 0.3  # a row read less surely than this is a logo, stamp o
 MIN_SKEW = 0.3  # smaller angles are left alone
 GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
 DEFAULT_TIMEOUT = 120.0
-SETTINGS_VERSION = "4"  # part of the cache key: bump when preprocessing or line building changes
+SETTINGS_VERSION = "5"  # part of the cache key: bump when preprocessing or line building changes
 INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
 
 
@@ -109,12 +112,12 @@ def recognize(image: Image.Image, engine: OcrEngine, points_per_px: float, timeo
         image = image.resize((round(image.width * f), round(image.height * f)), Image.Resampling.LANCZOS)
         scale *= f
     # Most pages are upright: read first, and ask for the orientation only when the reading is poor.
-    rotation, skew, words = 0, *_deskew_and_read(image, engine, timeout)
+    rotation, skew, words = 0, *_deskew_and_read(image, engine, deadline)
     if _quality(words) < GOOD_READING:
         rotation = engine.orientation(image, max(deadline - time.monotonic(), 1.0))
         if rotation:
             turned = image.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
-            skew2, words2 = _deskew_and_read(turned, engine, max(deadline - time.monotonic(), 1.0))
+            skew2, words2 = _deskew_and_read(turned, engine, deadline)
             if _quality(words2) > _quality(words):
                 image, skew, words = turned, skew2, words2
             else:
@@ -124,11 +127,16 @@ def recognize(image: Image.Image, engine: OcrEngine, points_per_px: float, timeo
     return OcrPage(round(w * k, 2), round(h * k, 2), rotation, skew, build_lines(words, k))
 
 
-def _deskew_and_read(image: Image.Image, engine: OcrEngine, timeout: float) -> tuple[float, list[OcrWord]]:
+def _deskew_and_read(image: Image.Image, engine: OcrEngine, deadline: float) -> tuple[float, list[OcrWord]]:
+    """The page deskewed and read twice, as it is and with its strokes thickened (ocr_passes.py)."""
     skew = estimate_skew(image)
     if abs(skew) < MIN_SKEW:
-        return 0.0, engine.recognize(image, timeout)
-    return skew, engine.recognize(image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255), timeout)
+        skew = 0.0
+    else:
+        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    words = engine.recognize(image, max(deadline - time.monotonic(), 1.0))
+    second = engine.recognize(thickened(image), max(deadline - time.monotonic(), 1.0))
+    return skew, merge_readings(words, second)
 
 
 def _quality(words: list[OcrWord]) -> float:

@@ -292,6 +292,32 @@ def test_photographed_receipt_in_an_email_is_read() -> None:
     check_reading("jpeg dim photo in email", child)
 
 
+def dot_matrix(lines: list[str]) -> Image.Image:
+    """A receipt printed by a dot-matrix head: each glyph's ink only at separate dots, 3 px apart."""
+    mono = FONT.with_name("DejaVuSansMono.ttf")
+    if not mono.exists():
+        pytest.skip("DejaVu Sans Mono needed to draw the receipt")
+    img = Image.new("L", (700, 60 + 50 * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(mono), 30)
+    for i, line in enumerate(lines):
+        draw.text((40, 30 + i * 50), line, fill=0, font=font)
+    arr = np.asarray(img)
+    yy, xx = np.mgrid[0:arr.shape[0], 0:arr.shape[1]]
+    return Image.fromarray(np.where((arr < 128) & (yy % 3 == 0) & (xx % 3 == 0), 0, 255).astype(np.uint8))
+
+
+def test_dot_matrix_receipt_is_read_through_its_thickened_strokes() -> None:
+    # The page as it is reads as nothing at all (separate dots are no strokes); the second
+    # reading, strokes thickened, finds the lines.
+    img = dot_matrix(["SUBTOTAL 140.00", "ROUNDING 0.00", "TOTAL 141.50", "CASH 150.00", "CHANGE 8.50"])
+    engine = ocr.get_engine()
+    assert engine is not None and not [w for w in engine.recognize(img, 60) if w.text.strip(".,'")]
+    doc = parse_bytes(encode(img, "PNG"), name="receipt.png")
+    assert "SUBTOTAL 140.00" in doc.text and "TOTAL 141." in doc.text and "CASH 150" in doc.text
+    assert_grounded(doc)
+
+
 def test_ocr_results_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     data = encode(page_image(LINES[:3]), "PNG")
     first = parse_bytes(data, name="a.png")
