@@ -39,11 +39,11 @@ if TYPE_CHECKING:
 
 DPI = 300  # PDF pages are rendered at this resolution
 COL_SEP = "   "  # how a column gap is written in a line's text (as pdf_layout writes it)
-MIN_LINE_CONFIDENCE = 0.3  # a row read less surely than this is a logo, stamp or picture read as letters
+MIN_LINE_CONFIDENCE = 0.4  # a row read less surely than this is a logo, stamp or picture read as letters
 MIN_SKEW = 0.3  # smaller angles are left alone
 GOOD_READING = 0.75  # mean word confidence above which a page is taken as upright without asking OSD
 DEFAULT_TIMEOUT = 120.0
-SETTINGS_VERSION = "5"  # part of the cache key: bump when preprocessing or line building changes
+SETTINGS_VERSION = "6"  # part of the cache key: bump when preprocessing or line building changes
 INSTALL_HINT = "no OCR engine installed (install tesseract-ocr: apt-get install tesseract-ocr)"
 
 
