@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEV_SETS = ("sroie", "sroie_images", "kleister_nda_train", "facturx")
 ALL_SETS = (*DEV_SETS, "peer", "data_samples")
+STRENGTH = 2.0  # pseudo-observations of a family's curve, at its kind's rate
 
 
 @dataclass
@@ -225,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "mapper-bench-extraction"),
                     help="prepared inputs and parsed-document cache")
     ap.add_argument("--fit", action="store_true", help="refit the calibration on the fit half and write it")
+    ap.add_argument("--strength", type=float, default=STRENGTH,
+                    help="pseudo-observations a finder family's curve borrows from its kind's (with --fit)")
     ap.add_argument("--held-out", action="store_true", help="also print each dev set's table for its held-out half")
     a = ap.parse_args(argv)
     sets = [s.strip() for s in a.sets.split(",") if s.strip()]
@@ -279,8 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         # a finder family's own curve needs fewer observations than a kind's: the pseudo-counts keep a
         # small family's probabilities low (10 of 10 right is 0.917), and without its own curve a
         # family would keep its raw score
-        for key, least in ((lambda sch, k: f"{sch}/{k.split('/')[0]}", 40), (lambda sch, k: f"{sch}/{k}", 10)):
-            curves |= calibration.fit([(key(sch, k), c, ok) for _, sch, k, c, ok in fit_half], min_count=least)
+        curves |= calibration.fit([(f"{sch}/{k.split('/')[0]}", c, ok) for _, sch, k, c, ok in fit_half], min_count=40)
+        # a family's small sample is shrunk towards its kind's curve ("invoice/text/company" towards
+        # "invoice/text"), by --strength pseudo-observations
+        curves |= calibration.fit([(f"{sch}/{k}", c, ok) for _, sch, k, c, ok in fit_half], min_count=10,
+                                  prior=lambda fam: curves.get(fam.rsplit("/", 1)[0]), strength=a.strength)
         path = Path(tempfile.mkdtemp()) / "calibration.json"
         calibration.save(curves, {}, path=path)
         thresholds = {}

@@ -142,6 +142,24 @@ def test_calibration_fit_is_monotone_and_read_back(tmp_path: Path) -> None:
         assert calibration.calibrate(0.42, "amount", "invoice", path) == 0.42
 
 
+def test_a_small_family_is_shrunk_towards_its_kind_not_towards_a_coin_toss() -> None:
+    """20 of 20 right in a family: against one right and one wrong pseudo-observation that is
+    0.917; pulled towards its kind's measured 0.95 instead, 0.995. A family right 15 of 20 stays
+    below its kind, and one with no prior curve keeps the coin-toss pseudo-counts."""
+    kind = [[0.5, 0.6], [1.0, 0.95]]
+    good = [("invoice/amount/label+pay", 0.9, True)] * 20
+    bad = [("invoice/amount/label", 0.9, k < 15) for k in range(20)]
+    prior = {"invoice/amount": kind}
+    curves = calibration.fit(good + bad, min_count=10, prior=lambda fam: prior.get(fam.rsplit("/", 1)[0]))
+    assert curves["invoice/amount/label+pay"][-1][1] == pytest.approx((20 + 2 * 0.95) / 22, abs=1e-4)
+    assert curves["invoice/amount/label"][-1][1] == pytest.approx((15 + 2 * 0.95) / 22, abs=1e-4)
+    plain = calibration.fit(good, min_count=10)
+    assert plain["invoice/amount/label+pay"][-1][1] == pytest.approx(21 / 22, abs=1e-4)
+    # the prior is read at each observation's own score: low scores borrow the kind's low rate
+    low = calibration.fit([("invoice/amount/x", 0.3, True)] * 10, min_count=10, prior=lambda fam: kind)
+    assert low["invoice/amount/x"][-1][1] == pytest.approx((10 + 2 * 0.6) / 12, abs=1e-4)
+
+
 def test_a_family_with_more_agreements_takes_the_curve_of_its_richest_fitted_part(tmp_path: Path) -> None:
     """'label+check+pay' (too rare to fit) is judged by 'label+pay'; 'label+check' is not judged by
     the bare 'label' curve, and never by another finder's."""

@@ -34,8 +34,8 @@ def test_list_shows_the_open_queue_as_a_table_and_as_json(cli, review_kb):
     assert r.exit_code == 0, r.output
     n = len(ReviewStore(review_kb.kb_root).items())
     # the reasons column (clipped to 50 characters): the drawn invoice's first reasons are its letterhead
-    # address and its total (subtotal + tax back it: a finder family never measured), then failed_check
-    assert n == 5 and "review id" in r.output and "low_confidence:issuer_address, low_confidence:t..." in r.output
+    # address, then the line items that do not add up (failed_check)
+    assert n == 5 and "review id" in r.output and "low_confidence:issuer_address, failed_check:lin..." in r.output
     assert f"{n} item(s)" in r.output
     assert item_id(review_kb, "scan_invoice")[:12] in r.output
     r = cli("list", "--schema", "invoice", "--json")

@@ -72,6 +72,11 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
                 c.source += "+pay"
         elif len(paid) == 1:
             c.score *= 0.6  # tendered - change says the total is another amount (the unrounded one, a subtotal)
+        elif not paid and change and line is not None and line.index not in on_tender:
+            # what was tendered and given back is printed, and no total reading is what was paid:
+            # a check on the total failed, so no other agreement may vouch for it (choice._family)
+            if "+unpaid" not in c.source:
+                c.source += "+unpaid"
 
 
 def role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:

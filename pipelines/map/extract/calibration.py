@@ -19,7 +19,7 @@ bin was that sure), `landing_threshold`; the benchmark reports held-out precisio
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +88,12 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
     return curve[-1][1]
 
 
+# tags of a check that failed against the value (amounts.payment_check: tendered - change is no
+# total reading): such a family is judged only by its own fitted curve, never by a curve of the
+# agreements it also has ("label+check+unpaid" is not "label+check")
+CONFLICTS = frozenset({"unpaid"})
+
+
 def _curve(curves: dict[str, list[tuple[float, float]]], prefix: str, source: str) -> list[tuple[float, float]] | None:
     """The finder family's own curve; for a family with more agreements than any fitted one
     ("label+check+pay", too rare to fit alone), the curve of the same finder with the most of
@@ -98,6 +104,8 @@ def _curve(curves: dict[str, list[tuple[float, float]]], prefix: str, source: st
     if curves.get(f"{prefix}/{source}"):
         return curves[f"{prefix}/{source}"]
     base, *tags = source.split("+")
+    if CONFLICTS & set(tags):
+        return None
     best: tuple[int, float, list[tuple[float, float]]] | None = None
     for key, curve in curves.items():
         fam = key[len(prefix) + 1:].split("+") if key.startswith(prefix + "/") else None
@@ -132,39 +140,56 @@ def disabled() -> Iterator[None]:
 
 
 def fit(observations: list[tuple[str, float, bool]], edges: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
-        min_count: int = 40) -> dict[str, list[list[float]]]:
-    """Monotone step curves from (kind, raw score, right?) observations: per bin the share right
-    (with one right and one wrong pseudo-observation, so a small bin is not called certain),
-    then pooled with its neighbours where it would fall as the score rises."""
+        min_count: int = 40, prior: Callable[[str], list[list[float]] | None] | None = None,
+        strength: float = 2.0) -> dict[str, list[list[float]]]:
+    """Monotone step curves from (kind, raw score, right?) observations: per bin the share right,
+    shrunk towards a prior by `strength` pseudo-observations, then pooled with its neighbours
+    where it would fall as the score rises. Without a prior curve for a kind the prior is one
+    right and one wrong (a small bin is not called certain); with one (a finder family's kind,
+    `prior(kind)`), the pseudo-observations are right at the prior's rate for the scores seen:
+    a family's small bins are pulled towards what its kind measured, not towards a coin toss
+    (62 of 62 right was fitted at 0.94 against a coin; against its kind's 0.96, at 0.998)."""
     out: dict[str, list[list[float]]] = {}
     kinds = sorted({k for k, _, _ in observations})
     for kind in ["any", *kinds]:
         obs = [(s, ok) for k, s, ok in observations if kind == "any" or k == kind]
         if len(obs) < min_count:
             continue
-        bins: list[list[float]] = []  # [edge, right, n]
+        base = prior(kind) if prior and kind != "any" else None
+        k = strength if base else 2.0
+        bins: list[list[float]] = []  # [edge, right, n, prior rate summed over the observations]
         lo = -1.0
         for edge in edges:
-            inside = [ok for s, ok in obs if lo < s <= edge]
+            inside = [(s, ok) for s, ok in obs if lo < s <= edge]
             lo = edge
-            bins.append([edge, float(sum(inside)), float(len(inside))])
+            bins.append([edge, float(sum(ok for _, ok in inside)), float(len(inside)),
+                         sum(_at(base, s) if base else 0.5 for s, _ in inside)])
         # pool adjacent violators (isotonic regression on the bins)
-        blocks: list[list[float]] = []  # [last edge, right, n]
-        for edge, right, n in bins:
+        blocks: list[list[float]] = []
+        for edge, right, n, psum in bins:
             if n == 0 and blocks:
                 blocks[-1][0] = edge  # an empty bin takes its lower neighbour's probability
                 continue
-            blocks.append([edge, right, n])
-            while len(blocks) > 1 and _rate(blocks[-2]) > _rate(blocks[-1]):
-                e, r, m = blocks.pop()
-                blocks[-1] = [e, blocks[-1][1] + r, blocks[-1][2] + m]
-        curve = [[round(e, 3), round(_rate(b), 4)] for b in blocks for e in [b[0]]]
-        out[kind] = curve
+            blocks.append([edge, right, n, psum])
+            while len(blocks) > 1 and _rate(blocks[-2], k) > _rate(blocks[-1], k):
+                e, r, m, ps = blocks.pop()
+                blocks[-1] = [e, blocks[-1][1] + r, blocks[-1][2] + m, blocks[-1][3] + ps]
+        out[kind] = [[round(b[0], 3), round(_rate(b, k), 4)] for b in blocks]
     return out
 
 
-def _rate(block: list[float]) -> float:
-    return (block[1] + 1.0) / (block[2] + 2.0)
+def _at(curve: list[list[float]], score: float) -> float:
+    for edge, prob in curve:
+        if score <= edge:
+            return prob
+    return curve[-1][1]
+
+
+def _rate(block: list[float], strength: float) -> float:
+    """Share right with `strength` pseudo-observations at the block's mean prior rate."""
+    right, n, psum = block[1], block[2], block[3]
+    mean_prior = psum / n if n else 0.5
+    return (right + strength * mean_prior) / (n + strength)
 
 
 def threshold(observations: list[tuple[float, bool]], precision: float = 0.99, min_count: int = 30) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 from pipelines.model.records import Evidence, FieldValue, Issue
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.model.schema import FieldSpec, Schema
-from pipelines.map.extract.calibration import calibrate, source_of
+from pipelines.map.extract.calibration import CONFLICTS, calibrate, source_of
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, fold_text
 
 
@@ -150,7 +150,7 @@ def _family(group: list[Cand], best: Cand) -> str:
     that back it ("label+check+pay": a sum check and tendered - change agree with it), as
     values that agree with other fields are right more often at the same score."""
     base = "label" if any(source_of(c.source) == "label" for c in group) else source_of(best.source)
-    tags = {_FAMILY_TAG.get(t, t) for c in group for t in c.source.split("+")[1:] if t in _AGREEMENT}
+    tags = {_FAMILY_TAG.get(t, t) for c in group for t in c.source.split("+")[1:] if t in _AGREEMENT | CONFLICTS}
     if base == "company" and any(c.source.startswith("company:legal") for c in group):
         tags.add("legal")  # a name with its legal form read at the top, not only a top line
     return "+".join([base, *sorted(tags)])
