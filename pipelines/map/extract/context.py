@@ -13,6 +13,7 @@ from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.model.schema import FieldSpec, Schema
 from pipelines.model.layout import DocIndex
 from pipelines.map.extract.labels import LabelMatch, fold_label
+from pipelines.map.extract.misread import misread_date
 from pipelines.map.extract.vocab import AMOUNT_RE, DATE_RE, ID_WORDS, PERCENT_RE, QUALIFIERS, TIME_RE
 
 
@@ -63,7 +64,17 @@ def locale_for(spec: FieldSpec, base: Locale) -> Locale:
 
 def norm_value(ctx: Ctx, spec: FieldSpec, raw: Any, type_name: str | None = None) -> Any:
     t = type_name or scalar_type(spec)
-    return normalize(raw, t, locale=locale_for(spec, ctx.locale), enum_values=spec.values, synonyms=spec.synonyms or None)
+    locale = locale_for(spec, ctx.locale)
+    try:
+        return normalize(raw, t, locale=locale, enum_values=spec.values, synonyms=spec.synonyms or None)
+    except NormalizeError as exc:
+        # an impossible date on a page read by OCR: one misread digit (misread.py)
+        if t != "date" or not isinstance(raw, str) or "ocr" not in ctx.doc.metadata or "impossible" not in str(exc):
+            raise
+        fixed = misread_date(raw, lambda text: normalize(text, t, locale=locale))
+        if fixed is None:
+            raise
+        return fixed
 
 
 def fold_text(text: str) -> str:

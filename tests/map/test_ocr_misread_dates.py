@@ -1,0 +1,62 @@
+"""A receipt date that OCR made impossible by one misread digit ("19/62/2024": a broken zero read
+as 6) is read as the one valid date one look-alike digit away. Real OCR (Tesseract) of an image
+drawn here, with an invented shop; the same text typed (not read by OCR) is left alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipelines.map.extract import extract_generic
+from pipelines.map.extract.misread import misread_date
+from pipelines.map.normalize import Locale, NormalizeError, normalize
+from pipelines.model.schema import load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def receipt(date: str) -> list[str]:
+    return ["WILLOW LANE BAKERY", "4 MILL STREET, ASHTON", "RECEIPT", f"Date: {date}",
+            "Rye loaf 1 3.20 3.20", "TOTAL 3.20", "CASH 5.00", "CHANGE 1.80"]
+
+
+def photo(lines: list[str]) -> bytes:
+    if not FONT.exists():
+        pytest.skip("DejaVu font needed to draw the receipt")
+    img = Image.new("L", (760, 80 + 46 * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), 28)
+    for i, line in enumerate(lines):
+        draw.text((50, 40 + i * 46), line, fill=0, font=font)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _date(text: str) -> dt.date:
+    return normalize(text, "date", locale=Locale())
+
+
+def test_one_look_alike_digit_makes_the_date() -> None:
+    assert misread_date("19/62/2024", _date) == dt.date(2024, 2, 19)
+    assert misread_date("36/03/2024", _date) == dt.date(2024, 3, 30)
+    # 31 June: the 06 may have been 08 or 05, two valid dates: no guess
+    assert misread_date("31/06/2024", _date) is None
+    with pytest.raises(NormalizeError):
+        _date("19/62/2024")
+
+
+def test_impossible_date_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    doc = parse_bytes(photo(receipt("19/62/2024")), name="receipt.png")
+    assert "19/62/2024" in doc.text
+    assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2024, 2, 19)
+    typed = parse_bytes("\n".join(receipt("19/62/2024")).encode(), name="receipt.txt")
+    assert "issue_date" not in extract_generic(typed, schema).fields
