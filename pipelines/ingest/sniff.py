@@ -50,8 +50,8 @@ _EMAIL_HEADER = re.compile(
     rb"^(From|To|Cc|Subject|Date|Message-ID|MIME-Version|Received|Return-Path|Content-Type|Delivered-To|Reply-To|X-[\w-]+):[ \t]",
     re.IGNORECASE | re.MULTILINE,
 )
-_SQL = re.compile(r"^\s*(CREATE\s+(TABLE|VIEW|INDEX)|INSERT\s+INTO|SELECT\s.+\sFROM\s|ALTER\s+TABLE|DROP\s+TABLE)", re.I | re.M)
-_MD = re.compile(r"^(#{1,6} \S|```|\s*[-*] \[[ x]\] )|\[[^\]]+\]\([^)]+\)", re.M)
+_SQL = re.compile(r"^[ \t]*(CREATE\s+(TABLE|VIEW|INDEX)|INSERT\s+INTO|SELECT\s.+\sFROM\s|ALTER\s+TABLE|DROP\s+TABLE)", re.I | re.M)
+_MD = re.compile(r"^(#{1,6} \S|```|[ \t]*[-*] \[[ x]\] )|\[[^\]\n]{1,200}\]\([^)\s]{1,500}\)", re.M)
 _HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I | re.S)
 
 
@@ -89,14 +89,14 @@ def _looks_like_email(head: bytes) -> bool:
     return len(_EMAIL_HEADER.findall(first)) >= 2
 
 
-_SQL_STRONG = re.compile(r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?(TEMP(ORARY)?\s+)?(TABLE|VIEW|INDEX|UNIQUE\s+INDEX|SCHEMA|DATABASE|SEQUENCE|FUNCTION|PROCEDURE|TRIGGER)|INSERT\s+(IGNORE\s+)?INTO|ALTER\s+TABLE|DROP\s+(TABLE|VIEW|INDEX|SCHEMA|DATABASE)|COPY\s+\S+.*\bFROM\s+stdin)\b", re.I | re.M)
-_SQL_WEAK = re.compile(r"^\s*(SELECT\s.+\sFROM\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s)", re.I | re.M)
+_SQL_STRONG = re.compile(r"^[ \t]*(CREATE\s+(OR\s+REPLACE\s+)?(TEMP(ORARY)?\s+)?(TABLE|VIEW|INDEX|UNIQUE\s+INDEX|SCHEMA|DATABASE|SEQUENCE|FUNCTION|PROCEDURE|TRIGGER)|INSERT\s+(IGNORE\s+)?INTO|ALTER\s+TABLE|DROP\s+(TABLE|VIEW|INDEX|SCHEMA|DATABASE)|COPY\s+\S+.*\bFROM\s+stdin)\b", re.I | re.M)
+_SQL_WEAK = re.compile(r"^[ \t]*(SELECT\s.+\sFROM\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s)", re.I | re.M)
 _SQL_FIRST_WORDS = {
     "CREATE", "INSERT", "SELECT", "ALTER", "DROP", "UPDATE", "DELETE", "WITH", "BEGIN", "SET", "USE", "GRANT",
     "REVOKE", "COPY", "TRUNCATE", "DECLARE", "PRAGMA", "LOCK", "START", "COMMIT", "EXEC", "EXECUTE", "MERGE",
     "REPLACE", "COMMENT", "IF", "GO", "DELIMITER", "VACUUM", "ANALYZE", "EXPLAIN", "SHOW", "DESCRIBE", "CALL",
 }
-_SQL_COMMENTS = re.compile(r"\A(\s+|;|--[^\n]*|/\*.*?\*/|#[^\n]*)*", re.S)
+_SQL_COMMENTS = re.compile(r"\A(?:\s|;|--[^\n]*|/\*.*?\*/|#[^\n]*)*", re.S)  # one space per repetition: no blow-up
 _PY_MARKERS = re.compile(
     r"^(def |class |import |from [\w.]+ import |async def |@[\w.]+|if __name__ ==|"
     r"[A-Za-z_]\w*(\s*:\s*[^=\n]+)?\s*=\s*[\[{(])",
@@ -108,8 +108,10 @@ _HTML_TAGS = re.compile(
     re.I,
 )
 _HTML_CLOSE = re.compile(r"</(p|div|span|table|tr|td|li|h[1-6]|a|b|strong|em|ul|ol|font|title|section|article)>", re.I)
-_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
-_MD_STRONG = re.compile(r"^(#{1,6} \S|```|~~~|\s*[-*] \[[ xX]\] )|\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|^\s*\|?\s*:?-{3,}:?\s*\|", re.M)
+_MD_TABLE_SEP = re.compile(r"^[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.M)
+# Leading space is [ \t]*, never \s*: under re.M, \s* runs across the following blank lines from
+# every line start, and a head of blank lines took minutes (quadratic and worse)
+_MD_STRONG = re.compile(r"^(#{1,6} \S|```|~~~|[ \t]*[-*] \[[ xX]\] )|\[[^\]\n]{1,200}\]\([^)\s]{1,500}\)|\*\*[^*\n]+\*\*|^[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*\|", re.M)
 # an XML declaration, or a root start tag (with a namespace prefix or attributes, or closed later)
 _XML_START = re.compile(r"<\?xml[\s?]|<[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?[\s/>]")
 _JSON_EXTS = (".json", ".jsonl", ".ndjson", ".geojson")
@@ -177,7 +179,7 @@ def _looks_like_html(head: str) -> bool:
 
 
 def _looks_like_markdown(head: str) -> bool:
-    if _MD_TABLE_SEP.search(head) and len(re.findall(r"^\s*\|.*\|\s*$", head, re.M)) >= 2:
+    if _MD_TABLE_SEP.search(head) and len(re.findall(r"^[ \t]*\|.*\|[ \t]*$", head, re.M)) >= 2:
         return True  # a pipe table with its |---|---| rule
     return len(_MD_STRONG.findall(head)) >= 2 or len(_MD.findall(head)) >= 2
 

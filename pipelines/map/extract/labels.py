@@ -48,7 +48,9 @@ _BETWEEN = r"(?: ?[.\-_/()'’,]{0,2} ?(?:\d{1,2}(?:[.,]\d{1,2})? ?% ?)?)"  # no
 
 # After a label: optional ":", "#", "=", "." leaders, "-" (only if followed by a space: keep
 # the sign of "-12.00") and spaces, but not across a column gap.
-AFTER = re.compile(r"(?:[ \u00a0]{0,2}(?:[:#=.：)]+|[-–—](?=\s))[ \u00a0]{0,2})*[ \u00a0]?")
+# one separator per repetition (the group repeats): "[:#=.)]+" inside it made a failing match on a
+# run of dots exponential
+AFTER = re.compile(r"(?:[ \u00a0]{0,2}(?:[:#=.：)]|[-–—](?=\s))[ \u00a0]{0,2})*[ \u00a0]?")
 
 
 GAP = re.compile(r"\t|[ \u00a0]{3,}")

@@ -13,14 +13,17 @@ from pipelines.map.extract.vocab import AMOUNT_CUR
 
 # What may follow a label on its line without being its value: a rate ("@6%"), a bracketed
 # note ("(INCL. GST)", "(RM)") or a currency sign ("RM", "EUR"); the value then sits below.
-QUALIFIER = re.compile(r"(?:[ \u00a0]*(?:\([^()\d]{1,30}\)|\(?@?[ ]?\d{1,2}(?:[.,]\d{1,2})?[ ]?%\)?|" + AMOUNT_CUR + r"|[:.\-]+))+[ \u00a0]*")
+# One separator character per repetition: "[:.\-]+" inside the repeated group let a run of dots
+# (a contents page's leader "Term ........ 4") be split in exponentially many ways before failing.
+QUALIFIER = re.compile(r"(?:[ \u00a0]*(?:\([^()\d]{1,30}\)|\(?@?[ ]?\d{1,2}(?:[.,]\d{1,2})?[ ]?%\)?|" + AMOUNT_CUR + r"|[:.\-]))+[ \u00a0]*")
+_QUALIFIER_MAX = 60  # characters: a rate, a bracketed note and a currency; more is a value or prose
 
 
 def qualifier_only(text: str, start: int, end: int, colon: bool) -> bool:
     """Only a qualifier between `start` and the line's `end` ("TOTAL INCL. GST @6%"). After a
     colon a bare code is a value ("Currency: EUR"); a rate or a bracketed note still is not."""
     rest = text[start:end]
-    if not rest.strip() or not QUALIFIER.fullmatch(rest):
+    if not rest.strip() or len(rest) > _QUALIFIER_MAX or not QUALIFIER.fullmatch(rest):
         return False
     return not colon or "%" in rest or "(" in rest
 
