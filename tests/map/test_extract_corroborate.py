@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.map.extract import calibration
 from pipelines.map.extract.engine import extract_explained
 from pipelines.model.schema import Schema, load_schema
 from pipelines.parse.dispatch import parse_bytes
@@ -116,3 +117,41 @@ def test_a_tax_summary_s_net_total_does_not_contest_the_total(invoice_schema: Sc
     value2, conf2, _ = _total(SUMMARY.replace("1.02", "1.12"), invoice_schema)
     assert value2 == Decimal("18.00")
     assert conf > conf2
+
+
+# a deduction printed after the total, then what remains to pay (invented shop and amounts)
+DEDUCTED = """WILLOWBANK HARDWARE SDN BHD
+NO 3, JALAN MELATI 7,
+43200 CHERAS, SELANGOR
+INVOICE NO: WB-7731
+INVOICE DATE: 14/05/2025
+PAINT BRUSH 2IN          31.00
+MASKING TAPE             19.00
+TOTAL                    50.00
+LOYALTY VOUCHER          -5.00
+{label:<25}45.00
+"""
+
+
+def test_a_total_followed_by_a_deduction_and_what_remains_is_not_sure(invoice_schema: Schema) -> None:
+    """The amount above a discount or voucher is not what is payable: whichever label the
+    remainder has, the total read above it stays below the landing threshold, as the items that
+    add up to it no longer vouch for it; without the deduction the same total is sure."""
+    threshold = calibration.landing_threshold("invoice")
+    assert threshold is not None
+    for label in ("AMOUNT PAYABLE", "NET TOTAL", "PLEASE PAY", "BALANCE"):
+        value, conf, _ = _total(DEDUCTED.format(label=label), invoice_schema)
+        assert value == Decimal("45.00") or conf < threshold, label
+    plain = "\n".join(DEDUCTED.splitlines()[:8]) + "\n"
+    value, conf, _ = _total(plain, invoice_schema)
+    assert value == Decimal("50.00") and conf >= threshold
+
+
+def test_line_items_completed_as_subtotal_and_tax_back_nothing(invoice_schema: Schema) -> None:
+    """Two items that add up to the total are no subtotal and tax: the sum finder may propose
+    them, but they are found by the sum check itself, so it tags nothing and raises nothing."""
+    plain = "\n".join(DEDUCTED.splitlines()[:8]) + "\n"
+    rec, sources = extract_explained(parse_bytes(plain.encode(), name="r.txt"), invoice_schema)
+    for name in ("subtotal_amount", "tax_amount"):
+        fv = rec.fields.get(name)
+        assert fv is None or (fv.confidence < invoice_schema.min_confidence and "check" not in sources.get(name, "")), name

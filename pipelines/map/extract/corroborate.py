@@ -70,11 +70,12 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
             c.score *= _UNROUNDED
         elif _net_of(ctx, c, cands, taxes, steps):
             c.score *= _NET
+    adjusted = _adjusted_below(ctx, cands)
     checked = {c.value for c in cands if "+check" in c.source}
     # a reading of the total plus another amount is an amount due with a previous balance, a tip..., not the total
     totals = {c.start for c in cands if c.source.startswith("label:")}
     for c in cands:
-        if c.value in checked or c.value in unrounded:
+        if c.value in checked or c.value in unrounded or c.value in adjusted:
             continue
         if any(o.label == c.label and o.value != c.value and o.start > c.start for o in cands):
             continue  # its label printed again below with another amount: a running total before more parts
@@ -100,3 +101,23 @@ def _net_of(ctx: Ctx, c: Cand, cands: list[Cand], taxes: set[Decimal], steps: se
     # net + tax, rounded by the printed rounding step
     adjust = {Decimal(0)} | steps | {-r for r in steps}
     return any(t is not None and t > 0 and c.value + t + d in others for t in taxes | beside for d in adjust)
+
+
+def _adjusted_below(ctx: Ctx, cands: list[Cand]) -> set[Decimal]:
+    """A total reading followed below by a deduction (a discount, a voucher, a deposit: a negative
+    amount) and then by the amount that remains is not what is payable: it keeps half its score,
+    so the arithmetic of the box above it (subtotal + tax, items) cannot make it sure. Returns the
+    values so read."""
+    out: set[Decimal] = set()
+    n = len(ctx.idx.lines)
+    for c in cands:
+        line = ctx.idx.line_at(c.start)
+        if line is None:
+            continue
+        below = sorted(line_end_amounts(ctx, range(line.index + 1, min(line.index + 1 + _WINDOW, n))).values(),
+                       key=lambda e: e.line)
+        if any(d.value < 0 and abs(d.value) >= _MAX_ROUNDING and r.line > d.line and r.value == c.value + d.value
+               for d in below for r in below):
+            c.score *= _UNROUNDED
+            out.add(c.value)
+    return out
