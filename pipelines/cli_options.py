@@ -48,9 +48,10 @@ def report_skipped_links(paths: list[str] | tuple[str, ...], follow_links: bool)
     for _ in iter_inputs(paths, follow_links=follow_links, skipped=skipped):
         pass
     for link in skipped:
-        click.echo(f"skipped link {link}", err=True)
-    if skipped and not follow_links:
-        click.echo(f"{len(skipped)} symbolic link(s) not followed; --follow-links follows those that stay inside "
+        click.echo(f"skipped {'file' if link.reason == 'name_not_utf8' else 'link'} {link}", err=True)
+    links = [s for s in skipped if s.reason != "name_not_utf8"]
+    if links and not follow_links:
+        click.echo(f"{len(links)} symbolic link(s) not followed; --follow-links follows those that stay inside "
                    "the input folder", err=True)
 
 

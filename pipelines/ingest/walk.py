@@ -27,12 +27,13 @@ class SkippedLink:
 
     path: str
     target: str
-    reason: str  # "symlink" (links are not followed) | "outside_root" | "loop"
+    reason: str  # "symlink" (links are not followed) | "outside_root" | "loop" | "name_not_utf8"
 
     def __str__(self) -> str:
         why = {"symlink": "links are not followed", "outside_root": "points outside the input folder",
-               "loop": "loops back to a folder already walked"}.get(self.reason, self.reason)
-        return f"{self.path} -> {self.target}: {why}"
+               "loop": "loops back to a folder already walked",
+               "name_not_utf8": "its name is not valid UTF-8: rename the file to process it"}.get(self.reason, self.reason)
+        return f"{self.path}: {why}" if not self.target else f"{self.path} -> {self.target}: {why}"
 
 
 def _patterns(directory: Path) -> list[str]:
@@ -51,13 +52,29 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool =
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            yield path
+            if _named_in_utf8(path, skipped if skipped is not None else []):
+                yield path
         elif path.is_dir():
             root = path.resolve()
             walker = _Walker(root, follow_links, skipped if skipped is not None else [])
             yield from walker.walk(path, _inherited(path))
         else:
             raise FileNotFoundError(f"input path does not exist: {path}")
+
+
+def _named_in_utf8(path: Path, skipped: list[SkippedLink]) -> bool:
+    """Whether the file's path is text: a name of bytes that are not UTF-8 (old archives, SMB
+    shares) cannot be stored in the KB's string columns, and one such file failed the whole batch.
+    It is left out and reported, as a skipped link is."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        skip = SkippedLink(shown, "", "name_not_utf8")
+        skipped.append(skip)
+        log.warning("input skipped: %s", skip)
+        return False
 
 
 def _inherited(directory: Path) -> list[str]:
@@ -106,5 +123,5 @@ class _Walker:
             if entry.is_dir():
                 self.seen_dirs.add(entry.resolve())
                 yield from self.walk(entry, patterns)
-            elif entry.is_file():
+            elif entry.is_file() and _named_in_utf8(entry, self.skipped):
                 yield entry
