@@ -27,12 +27,13 @@ class SkippedLink:
 
     path: str
     target: str
-    reason: str  # "symlink" (links are not followed) | "outside_root" | "loop" | "name_not_utf8"
+    reason: str  # "symlink" (links are not followed) | "outside_root" | "loop" | "name_not_utf8" | "inside_kb"
 
     def __str__(self) -> str:
         why = {"symlink": "links are not followed", "outside_root": "points outside the input folder",
                "loop": "loops back to a folder already walked",
-               "name_not_utf8": "its name is not valid UTF-8: rename the file to process it"}.get(self.reason, self.reason)
+               "name_not_utf8": "its name is not valid UTF-8: rename the file to process it",
+               "inside_kb": "it is inside the knowledge base, whose own files are never inputs"}.get(self.reason, self.reason)
         return f"{self.path}: {why}" if not self.target else f"{self.path} -> {self.target}: {why}"
 
 

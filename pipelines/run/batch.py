@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -11,18 +12,30 @@ from pathlib import Path
 from pipelines.ingest.walk import SkippedLink, iter_inputs
 from pipelines.run.files import batches_root, manifest_path, read_json, work_dir, write_json
 
+log = logging.getLogger(__name__)
+
 
 def new_batch_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def input_files(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False,
-                skipped: list[SkippedLink] | None = None) -> list[Path]:
+                skipped: list[SkippedLink] | None = None, exclude: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
     """The files PATHS name, each once, by its absolute resolved path: a document's source path
     (and so its record ids) is the same however the file was named (`./x`, `../in/x`, an
     absolute path) and whichever run path (Dagster or `--direct`) took it, so a re-run upserts
     its records instead of landing them again."""
-    return list(dict.fromkeys(p.resolve() for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
+    skipped = skipped if skipped is not None else []
+    files = list(dict.fromkeys(p.resolve() for p in iter_inputs(paths, follow_links=follow_links, skipped=skipped)))
+    # the KB's own files (raw store, tables, caches, hand-offs) are never inputs: `mapper run .`
+    # beside the KB would land its stored originals again and queue its Parquet files for review
+    roots = [Path(r).resolve() for r in exclude if "://" not in str(r)]
+    inside = [f for f in files if any(f.is_relative_to(r) for r in roots)]
+    for f in inside:
+        skip = SkippedLink(str(f), "", "inside_kb")
+        skipped.append(skip)
+        log.warning("input skipped: %s", skip)
+    return [f for f in files if f not in set(inside)]
 
 
 def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
@@ -30,7 +43,7 @@ def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.
     """Record which files (directories expanded, `.mapperignore` honoured, links not followed
     out of their folder) make up a batch; the links left out are listed in the manifest."""
     skipped: list[SkippedLink] = []
-    files = [str(p) for p in input_files(paths, follow_links=follow_links, skipped=skipped)]
+    files = [str(p) for p in input_files(paths, follow_links=follow_links, skipped=skipped, exclude=[kb_root])]
     write_json(manifest_path(kb_root, batch_id), {
         "batch_id": batch_id, "created_at": datetime.now(UTC).isoformat(), "files": files,
         "skipped_links": [s.__dict__ for s in skipped]})

@@ -42,7 +42,7 @@ def run(
     store = RawStore(settings.raw_root)
     summary = Summary(batch_id, kb_root=str(settings.kb_root))
     writer = BatchWriter(kb, Catalog(kb), mapper.schemas, batch_id)
-    files = input_files(paths, follow_links=settings.follow_links)
+    files = input_files(paths, follow_links=settings.follow_links, exclude=[settings.kb_root, settings.raw_root])
     progress = progress or Progress(len(files), enabled=False)
     progress.total = len(files)
     llm = mapper.with_llm(settings.kb_root, batch_id)

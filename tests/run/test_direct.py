@@ -63,3 +63,16 @@ def test_a_worker_sends_back_outcomes_without_text_or_word_boxes_and_fills_the_p
     assert parse_cache.entries(settings.kb_root, oc.document.id)
     again = work.parse_and_judge(path, settings.limits, str(settings.raw_root))
     assert again.from_cache and again.outcomes[0].records[0].fields == oc.records[0].fields
+
+
+def test_the_kb_inside_an_input_folder_is_never_an_input(tmp_path):
+    """`mapper run .` beside its KB: the KB's stored originals, tables and caches are left out
+    (reported as skipped), so a second run lands the same documents and nothing of the KB."""
+    shutil.copy(ROOT / "data_samples" / "invoices" / "aquaflow_0142.pdf", tmp_path)
+    settings = _settings(tmp_path / "kb", 0)
+    first = run([tmp_path], settings, batch_id="b1")
+    assert first.inputs == 1 and (tmp_path / "kb" / "_raw").is_dir()
+    second = run([tmp_path], settings, batch_id="b2")
+    assert second.reconciles and second.inputs == 1 and second.outcomes["landed"] == 1
+    assert len(_tables(tmp_path / "kb")["documents"]) == 1
+    assert len(_tables(tmp_path / "kb")["invoice"]) == 1
