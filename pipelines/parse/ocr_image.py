@@ -14,6 +14,7 @@ from PIL import Image
 
 MAX_PIXELS = 40_000_000  # a larger page image is scaled down before OCR
 TEXT_PX = 24  # median height (pixels) of letters that Tesseract reads well; smaller text is scaled up
+MAX_SIDE = 30_000  # Tesseract refuses an image side over 32,767 pixels; deskewing may add a little
 MAX_UPSCALE = 4.0
 MAX_UPSCALED_PIXELS = 25_000_000  # upscaling stops here (OCR time grows with the pixels)
 SIZE_SAMPLE_PIXELS = 6_000_000  # the text size is measured on an image at most this large
@@ -36,8 +37,8 @@ def prepare(image: Image.Image) -> tuple[Image.Image, float]:
     image = grey(image)
     scale = 1.0
     w, h = image.size
-    if w * h > MAX_PIXELS:
-        scale = math.sqrt(MAX_PIXELS / (w * h))
+    if w * h > MAX_PIXELS or max(w, h) > MAX_SIDE:
+        scale = min(math.sqrt(MAX_PIXELS / (w * h)), MAX_SIDE / max(w, h))
         image = image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
     return stretch(image), scale
 
@@ -86,7 +87,7 @@ def text_scale(image: Image.Image) -> float:
     size = letter_height(sample)
     if size is None:
         return 1.0
-    f = min(MAX_UPSCALE, TEXT_PX * shrink / size, math.sqrt(MAX_UPSCALED_PIXELS / (w * h)))
+    f = min(MAX_UPSCALE, TEXT_PX * shrink / size, math.sqrt(MAX_UPSCALED_PIXELS / (w * h)), MAX_SIDE / max(w, h))
     return f if f > 1.1 else 1.0
 
 

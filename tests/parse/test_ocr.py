@@ -399,3 +399,17 @@ def test_scan_without_any_text_is_empty() -> None:
         doc = parse_bytes(data, name=name)
         assert doc.status is Status.QUARANTINED and doc.reason is Reason.EMPTY, (name, doc.reason_text)
         assert "OCR found no text" in (doc.reason_text or "")
+
+
+def test_an_image_taller_than_tesseract_accepts_is_scaled_to_fit_and_read() -> None:
+    """Tesseract refuses an image side over 32,767 pixels; a long till roll photographed in one
+    piece (1240 x 40,000 here) was quarantined as an internal error with a traceback. It is
+    scaled to fit, and its text is read."""
+    page = page_image(LINES[:3])
+    tall = Image.new("L", (page.width, 40_000), 255)
+    tall.paste(page, (0, 0))
+    buf = io.BytesIO()
+    tall.save(buf, format="PNG")
+    doc = parse_bytes(buf.getvalue(), name="till_roll.png")
+    assert doc.status == Status.PARSED, doc.reason
+    assert doc.text.strip()
