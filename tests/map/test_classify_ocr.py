@@ -4,20 +4,18 @@ words typed in a text file are not an invoice: text not read by OCR is matched e
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.map.classify import classify
 from pipelines.map.rules import RuleBook
 from pipelines.map.selectors import DocView
 from pipelines.model.schema import load_schemas
 from pipelines.parse.dispatch import parse_bytes
+from tests.support.drawn import draw_lines, png
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 LINES = [
     "BRAMBLE HOUSE TOOLS",
     "7 ORCHARD ROW, KELSO",
@@ -38,16 +36,7 @@ def _schemas_of(doc, schemas: dict) -> list[str]:  # noqa: ANN001
 
 
 def photo() -> bytes:
-    if not FONT.exists():
-        pytest.skip("DejaVu font needed to draw the receipt")
-    img = Image.new("L", (700, 420), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(FONT), 26)
-    for i, line in enumerate(LINES):
-        draw.text((60, 40 + i * 56), line, fill=0, font=font)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
+    return png(draw_lines(LINES, (700, 420), (60, 40), 56, 26))
 
 
 def test_misread_keyword_of_an_ocr_receipt_still_classifies(schemas: dict, tmp_path: Path,

@@ -3,18 +3,16 @@ the paper. Real OCR (Tesseract) of an image drawn here, with an invented shop.""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.map.extract import extract_generic
 from pipelines.model.schema import load_schema
 from pipelines.parse.dispatch import parse_bytes
+from tests.support.drawn import draw_lines, png
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 RECEIPT = [
     "HILLCREST PAINT CENTRE",
     "22 QUARRY LANE, ASHFORD",
@@ -31,16 +29,7 @@ RECEIPT = [
 
 def sheet(top: int) -> bytes:
     """The receipt drawn on a white A4 sheet at 150 dpi, its first line `top` pixels down."""
-    if not FONT.exists():
-        pytest.skip("DejaVu font needed to draw the receipt")
-    img = Image.new("L", (1240, 1754), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(FONT), 24)
-    for i, line in enumerate(RECEIPT):
-        draw.text((420, top + i * 38), line, fill=0, font=font)
-    buf = io.BytesIO()
-    img.save(buf, "PNG", dpi=(150, 150))
-    return buf.getvalue()
+    return png(draw_lines(RECEIPT, (1240, 1754), (420, top), 38, 24), dpi=150)
 
 
 @pytest.mark.parametrize("top", [80, 640])  # at the top of the sheet, and 36% down it

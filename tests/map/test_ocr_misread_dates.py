@@ -5,20 +5,18 @@ drawn here, with an invented shop; the same text typed (not read by OCR) is left
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.map.extract import extract_generic
 from pipelines.map.extract.misread import misread_date
 from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.model.schema import load_schema
 from pipelines.parse.dispatch import parse_bytes
+from tests.support.drawn import draw_lines, png
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 def receipt(date: str) -> list[str]:
@@ -27,16 +25,7 @@ def receipt(date: str) -> list[str]:
 
 
 def photo(lines: list[str]) -> bytes:
-    if not FONT.exists():
-        pytest.skip("DejaVu font needed to draw the receipt")
-    img = Image.new("L", (760, 80 + 46 * len(lines)), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(FONT), 28)
-    for i, line in enumerate(lines):
-        draw.text((50, 40 + i * 46), line, fill=0, font=font)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
+    return png(draw_lines(lines, (760, 80 + 46 * len(lines)), (50, 40), 46, 28))
 
 
 def _date(text: str) -> dt.date:
