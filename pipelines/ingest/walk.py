@@ -37,6 +37,13 @@ class SkippedLink:
         return f"{self.path}: {why}" if not self.target else f"{self.path} -> {self.target}: {why}"
 
 
+def report_skip(skipped: list[SkippedLink], path: str, target: str, reason: str) -> None:
+    """Leave an input out, on the list and in the log: never silently dropped."""
+    skip = SkippedLink(path, target, reason)
+    skipped.append(skip)
+    log.warning("input skipped: %s", skip)
+
+
 def _patterns(directory: Path) -> list[str]:
     f = directory / IGNORE_FILE
     if not f.is_file() or f.is_symlink():
@@ -71,10 +78,7 @@ def _named_in_utf8(path: Path, skipped: list[SkippedLink]) -> bool:
         str(path).encode("utf-8")
         return True
     except UnicodeEncodeError:
-        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
-        skip = SkippedLink(shown, "", "name_not_utf8")
-        skipped.append(skip)
-        log.warning("input skipped: %s", skip)
+        report_skip(skipped, os.fsencode(path).decode("utf-8", "backslashreplace"), "", "name_not_utf8")
         return False
 
 
@@ -96,9 +100,7 @@ class _Walker:
             target = os.readlink(entry)
         except OSError:
             target = "?"
-        link = SkippedLink(str(entry), str(target), reason)
-        self.skipped.append(link)
-        log.warning("input skipped: %s", link)
+        report_skip(self.skipped, str(entry), str(target), reason)
 
     def _link_allowed(self, entry: Path) -> Path | None:
         """The resolved target of a link that may be followed, else None (and it is reported)."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.ingest.walk import SkippedLink, iter_inputs
+from pipelines.ingest.walk import SkippedLink, iter_inputs, report_skip
 from pipelines.run.files import batches_root, manifest_path, read_json, work_dir, write_json
-
-log = logging.getLogger(__name__)
 
 
 def new_batch_id() -> str:
@@ -30,12 +27,10 @@ def input_files(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool =
     # the KB's own files (raw store, tables, caches, hand-offs) are never inputs: `mapper run .`
     # beside the KB would land its stored originals again and queue its Parquet files for review
     roots = [Path(r).resolve() for r in exclude if "://" not in str(r)]
-    inside = [f for f in files if any(f.is_relative_to(r) for r in roots)]
-    for f in inside:
-        skip = SkippedLink(str(f), "", "inside_kb")
-        skipped.append(skip)
-        log.warning("input skipped: %s", skip)
-    return [f for f in files if f not in set(inside)]
+    inside = {f for f in files if any(f.is_relative_to(r) for r in roots)}
+    for f in sorted(inside):
+        report_skip(skipped, str(f), "", "inside_kb")
+    return [f for f in files if f not in inside]
 
 
 def register_batch(kb_root: str | Path, batch_id: str, paths: Iterable[str | os.PathLike[str]],
