@@ -49,3 +49,18 @@ def test_impossible_date_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch: p
     assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2024, 2, 19)
     typed = parse_bytes("\n".join(receipt("19/62/2024")).encode(), name="receipt.txt")
     assert "issue_date" not in extract_generic(typed, schema).fields
+
+
+def test_year_decades_ahead_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'2074' for 2014 (a 1 read as 7) is a valid date, but no receipt is dated decades ahead: the
+    one look-alike digit that gives a year not in the future is taken; typed text keeps its year."""
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    doc = parse_bytes(photo(receipt("12/05/2074")), name="receipt.png")
+    assert "12/05/2074" in doc.text
+    assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2014, 5, 12)
+    typed = parse_bytes("\n".join(receipt("12/05/2074")).encode(), name="receipt.txt")
+    assert extract_generic(typed, schema).fields["issue_date"].value == dt.date(2074, 5, 12)
+    # the near future is no misreading
+    assert extract_generic(parse_bytes(photo(receipt("12/05/2031")), name="r.png"), schema).fields["issue_date"].value \
+        == dt.date(2031, 5, 12)

@@ -7,13 +7,14 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 from pipelines.model.document import Document
 from pipelines.map.normalize import Locale, NormalizeError, normalize
 from pipelines.model.schema import FieldSpec, Schema
 from pipelines.model.layout import DocIndex
 from pipelines.map.extract.labels import LabelMatch, fold_label
-from pipelines.map.extract.misread import misread_date
+from pipelines.map.extract.misread import FAR_FUTURE_YEARS, misread_date
 from pipelines.map.extract.vocab import AMOUNT_RE, DATE_RE, ID_WORDS, PERCENT_RE, QUALIFIERS, TIME_RE
 
 
@@ -66,7 +67,7 @@ def norm_value(ctx: Ctx, spec: FieldSpec, raw: Any, type_name: str | None = None
     t = type_name or scalar_type(spec)
     locale = locale_for(spec, ctx.locale)
     try:
-        return normalize(raw, t, locale=locale, enum_values=spec.values, synonyms=spec.synonyms or None)
+        value = normalize(raw, t, locale=locale, enum_values=spec.values, synonyms=spec.synonyms or None)
     except NormalizeError as exc:
         # an impossible date on a page read by OCR: one misread digit (misread.py)
         if t != "date" or not isinstance(raw, str) or "ocr" not in ctx.doc.metadata or "impossible" not in str(exc):
@@ -75,6 +76,13 @@ def norm_value(ctx: Ctx, spec: FieldSpec, raw: Any, type_name: str | None = None
         if fixed is None:
             raise
         return fixed
+    if t == "date" and isinstance(value, date) and isinstance(raw, str) and "ocr" in ctx.doc.metadata \
+            and value.year > date.today().year + FAR_FUTURE_YEARS:
+        # decades ahead on a page read by OCR: a misread digit of the year (misread.py)
+        fixed = misread_date(raw, lambda text: normalize(text, t, locale=locale),
+                             accept=lambda d: isinstance(d, date) and d.year <= date.today().year + 1)
+        return value if fixed is None else fixed
+    return value
 
 
 def fold_text(text: str) -> str:
