@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,26 @@ def test_values_the_codec_does_not_know_are_not_written():
     doc.metadata["path"] = Path("/etc")
     with pytest.raises(CodecError, match="PosixPath"):
         DOCUMENT_CODEC.encode(doc, Document)
+
+
+def test_json_bytes_round_trip_and_keep_non_finite_numbers():
+    doc = tree()
+    doc.metadata["limits"] = [float("inf"), float("-inf")]
+    data = DOCUMENT_CODEC.to_json(doc, Document, under="document", format="f", key={"a": 1})
+    entry = DOCUMENT_CODEC.load_json(data)
+    assert (entry["format"], entry["key"]) == ("f", {"a": 1})
+    assert DOCUMENT_CODEC.decode(entry["document"], Document) == doc
+    nan = DOCUMENT_CODEC.decode(DOCUMENT_CODEC.load_json(DOCUMENT_CODEC.to_json({"x": float("nan")})), Any)["value"]["x"]
+    assert nan != nan
+
+
+@pytest.mark.parametrize("value", [2 ** 70, "lone \ud800 surrogate"])
+def test_json_bytes_refuse_what_json_cannot_hold(value):
+    doc = tree()
+    doc.metadata["odd value"] = value
+    assert DOCUMENT_CODEC.to_json(doc, Document) is None
+
+
+def test_json_bytes_that_are_not_json_are_a_codec_error():
+    with pytest.raises(CodecError):
+        DOCUMENT_CODEC.load_json(b'{"value": NaN}')

@@ -72,7 +72,7 @@ def read(path: Path, key: dict[str, Any] | None = None) -> Document | None:
     """The cached tree if the entry is well formed, holds the document its key names (and
     that key equals `key` when given); None otherwise (the caller parses the original again)."""
     try:
-        entry = json.loads(path.read_bytes())
+        entry = DOCUMENT_CODEC.load_json(path.read_bytes())
         stored = entry.get("key") if isinstance(entry, dict) else None
         if not isinstance(stored, dict) or entry.get("format") != FORMAT or (key is not None and stored != key):
             return None
@@ -92,15 +92,16 @@ def write(kb_root: str | Path, doc: Document, limits: Limits = DEFAULT_LIMITS) -
         return
     key = cache_key(doc.id, doc.source_path, limits)
     target = cache_path(kb_root, key)
-    payload = json.dumps({"format": FORMAT, "key": key, "document": DOCUMENT_CODEC.encode(doc, Document)},
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = DOCUMENT_CODEC.to_json(doc, Document, under="document", format=FORMAT, key=key)
+    if payload is None:
+        return  # not representable in JSON: parsed again next time
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.replace(tmp, target)
     except BaseException:

@@ -127,7 +127,7 @@ class ExtractCache:
             row = db.execute("SELECT v FROM mapped WHERE k = ?", (digest,)).fetchone()
             if row is None:
                 return None
-            entry = json.loads(row[0])
+            entry = CODEC.load_json(row[0])
             if not isinstance(entry, dict) or entry.get("key") != key:
                 return None
             result = CODEC.decode(entry.get("result"), MapResult)
@@ -144,9 +144,10 @@ class ExtractCache:
         if db is None:
             return
         key, digest = self._key(doc, parent)
-        payload = json.dumps({"key": key, "result": CODEC.encode(result, MapResult)},
-                             ensure_ascii=False, separators=(",", ":"))
+        payload = CODEC.to_json(result, MapResult, under="result", key=key)
+        if payload is None:
+            return  # not representable in JSON: mapped again next time
         try:
-            db.execute("INSERT OR REPLACE INTO mapped (k, v) VALUES (?, ?)", (digest, payload))
+            db.execute("INSERT OR REPLACE INTO mapped (k, v) VALUES (?, ?)", (digest, payload.decode("utf-8")))
         except sqlite3.Error:
             pass  # a full disk or a locked file: the next run maps this document again
