@@ -254,6 +254,23 @@ def _folded_labels(ctx: Ctx) -> set[str]:
 
 
 _REG_TAIL = re.compile(r"\s*\(\s*[\w\-./ ]*\d[\w\-./ ]*\)$")
+# an unbracketed company number printed after the legal form ("ACME SDN BHD 862725-U", "Acme Ltd 01234567")
+_ID_TAIL = re.compile(r"\s+[A-Z]{0,3}\d{4,}[\w\-./]*$")
+
+
+def _legal_end(core: str) -> str:
+    """A name read from a line, ending as the legal-form finder ends it: the legal form's own dot
+    kept ("SDN. BHD.", "Inc."), a company number after it left out; other trailing dots dropped.
+    Two readings of one name then agree instead of contesting each other."""
+    cut = _ID_TAIL.search(core)
+    if cut is not None and _ends_legal(core[:cut.start()]):
+        core = core[:cut.start()]
+    stripped = core.rstrip(".")
+    return core if stripped != core and _ends_legal(core) else stripped
+
+
+def _ends_legal(text: str) -> bool:
+    return any(m.end() == len(text) for m in LEGAL_FORM.finditer(text))
 
 
 def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
@@ -276,10 +293,10 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
         if not words or len(words) > 6:
             continue
         s, e = words[0][0], words[-1][1]
-        core = text[s:e].rstrip(",.;")
+        core = _legal_end(text[s:e].rstrip(",;"))
         if titled and len(words) <= 2 and not LEGAL_FORM.search(core):
             continue  # the kind of document in a title ("SALES INVOICE", "RENTAL RECEIPT"), not a name
-        core = _REG_TAIL.sub("", core)  # "ACME SDN BHD (123456-A)": the registration number is not the name
+        core = _legal_end(_REG_TAIL.sub("", core))  # "ACME SDN BHD (123456-A)": the registration number is not the name
         e = s + len(core)
         letters = sum(c.isalpha() for c in core)
         digits = sum(c.isdigit() for c in core)

@@ -196,6 +196,40 @@ def header_names(ctx: Ctx, owner: str) -> None:
         if after is not None and LEGAL_FORM.fullmatch(text[after.start:after.end].strip(" .,()")):
             continue
         c.source += "+top"
+    _below_title(ctx, owner)
+
+
+def _below_title(ctx: Ctx, owner: str) -> None:
+    """A name printed under the document's title ("TAX INVOICE") while a whole letterhead (the name
+    opening the document, its address block under it) is printed above it is the addressee's (a
+    bill-to block without its label), not the letterhead's: it keeps half its score, so it does
+    not contest the letterhead's name."""
+    text = ctx.doc.text
+    cands = ctx.cands.get(owner, [])
+    tops = [c for c in cands if "+top" in c.source and "+address" in c.source]
+    if not tops:
+        return
+    top_end = max(c.end for c in tops)
+    title = next((ln for ln in ctx.idx.lines if ln.start >= top_end and (ln.page or 1) == 1 and _title(text[ln.start:ln.end])), None)
+    if title is None:
+        return
+    names = {fold_text(str(c.value)) for c in tops}
+    for c in cands:
+        if c.start >= title.end and fold_text(str(c.value)) not in names and c.source.startswith("company:"):
+            c.score *= 0.5
+
+
+def _title(line: str) -> bool:
+    """A line naming the kind of document and little else: "TAX INVOICE", "Invoice", "RECEIPT / COPY"."""
+    words = re.findall(r"[^\W\d_]+", fold_text(line))
+    if not 0 < len(words) <= 4 or any(c.isdigit() for c in line):
+        return False
+    grams = set(words) | {" ".join(words[i:i + 2]) for i in range(len(words) - 1)}
+    return bool(grams & (DOC_TYPE_WORDS - _NOT_TITLES))
+
+
+# words of DOC_TYPE_WORDS that mark a copy or a step, not the kind of document ("PAYMENT", "ORIGINAL")
+_NOT_TITLES = frozenset({"copy", "kopie", "copie", "duplicate", "original", "payment", "order"})
 
 
 def address_under(ctx: Ctx, name_fv: FieldValue | None) -> tuple[Cand | None, Cand | None]:

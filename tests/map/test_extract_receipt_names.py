@@ -1,0 +1,77 @@
+"""The shop's name on invented receipts: readings of one name that agree, and a name printed under
+the document's title (the addressee's) that does not contest the letterhead's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.map.extract import extract_generic
+from pipelines.model.records import Record
+from pipelines.model.schema import Schema, load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+TAIL = """NO. 14, JALAN KEMUNING 3,
+47100 PUCHONG, SELANGOR
+TEL: 03-8061 2244
+TAX INVOICE
+INVOICE NO: TK-55012
+DATE: 02/05/2018
+BROWN BREAD 2 X 3.20 6.40
+TOTAL 6.40
+CASH 10.00
+CHANGE 3.60
+"""
+
+
+@pytest.fixture(scope="module")
+def invoice_schema() -> Schema:
+    return load_schema(SCHEMAS / "invoice.yaml")
+
+
+def _extract(text: str, schema: Schema) -> Record:
+    doc = parse_bytes(text.encode(), name="receipt.txt")
+    assert doc.status == "parsed"
+    return extract_generic(doc, schema)
+
+
+def _conflicts(rec: Record) -> list[str]:
+    return [i.message for i in rec.issues if i.code == "conflict" and i.field == "issuer_name"]
+
+
+@pytest.mark.parametrize("first, name", [
+    # the legal form's own dot: the legal-form reading keeps it, the header-line reading did not
+    ("TIMBER OWL BAKERS SDN. BHD.", "TIMBER OWL BAKERS SDN. BHD."),
+    # a company number after the legal form is no part of the name
+    ("TIMBER OWL BAKERS SDN BHD 775321-K", "TIMBER OWL BAKERS SDN BHD"),
+    ("Timber Owl Bakers Ltd 04417723", "Timber Owl Bakers Ltd"),
+])
+def test_two_readings_of_one_name_agree(invoice_schema: Schema, first: str, name: str) -> None:
+    rec = _extract(f"{first}\n{TAIL}", invoice_schema)
+    assert rec.values()["issuer_name"] == name
+    assert not _conflicts(rec)
+
+
+def test_a_name_under_the_title_is_the_addressee_not_a_rival(invoice_schema: Schema) -> None:
+    """A delivery invoice: the bakery's letterhead, the title, then the shop it delivers to (its
+    legal name and address, no 'Bill to' label). The shop's name does not contest the bakery's."""
+    text = ("MORNING STAR BAKERIES SDN BHD (412233-W)\nLOT 7, JALAN PERINDUSTRIAN 2,\n40300 SHAH ALAM, SELANGOR.\n"
+            "TEL: 03-5542 1100\nTAX INVOICE\nCASH INV NO.: 88A1207\nDATE: 12/03/2018\n"
+            "RIVERSIDE FRESH MART SDN BHD\nNO. 3, JALAN SS 2/4,\n47300 PETALING JAYA, SELANGOR\n"
+            "WHITE LOAF 2 X 2.50 5.00\nTOTAL 5.00\n")
+    rec = _extract(text, invoice_schema)
+    assert rec.values()["issuer_name"] == "MORNING STAR BAKERIES SDN BHD"
+    assert not _conflicts(rec)
+
+
+def test_a_name_above_the_title_still_contests(invoice_schema: Schema) -> None:
+    """Only a name under the title is the addressee's: two legal names in the letterhead above it
+    (which one issued the receipt?) still leave the choice to a person when they are as likely."""
+    text = ("MORNING STAR BAKERIES SDN BHD\nRIVERSIDE FRESH MART SDN BHD\nLOT 7, JALAN PERINDUSTRIAN 2,\n"
+            "40300 SHAH ALAM, SELANGOR.\nTAX INVOICE\nDATE: 12/03/2018\nTOTAL 5.00\n")
+    rec = _extract(text, invoice_schema)
+    name = rec.fields["issuer_name"]
+    assert _conflicts(rec) or name.confidence < 0.9
