@@ -3,6 +3,7 @@ shared by the finders: normalising a raw value with a field's type, id and amoun
 """
 
 from __future__ import annotations
+from functools import lru_cache
 import re
 import unicodedata
 from collections import defaultdict
@@ -156,8 +157,15 @@ def id_span(text: str) -> tuple[int, int] | None:
 
 
 def amount_tokens(text: str, base: int) -> list[tuple[int, int, str, bool, str | None]]:
-    """Amount-like tokens: (start, end, text, strong, currency text). Dates, times and
-    percentages are masked first; a bare integer without a currency is weak."""
+    """Amount-like tokens: (start, end, text, strong, currency text), spans offset by `base`.
+    Dates, times and percentages are masked first; a bare integer without a currency is weak."""
+    toks = _amount_tokens(text)
+    return [(base + a, base + b, raw, strong, cur) for a, b, raw, strong, cur in toks] if base else list(toks)
+
+
+@lru_cache(maxsize=8192)
+def _amount_tokens(text: str) -> tuple[tuple[int, int, str, bool, str | None], ...]:
+    # The finders read the same lines again (sums, arithmetic, currencies, labels): read once.
     masked = list(text)
     for rx in (DATE_RE, TIME_RE, PERCENT_RE):
         for m in rx.finditer(text):
@@ -176,14 +184,14 @@ def amount_tokens(text: str, base: int) -> list[tuple[int, int, str, bool, str |
             except NormalizeError:
                 # not a currency code ("VAT 12"): keep the number alone
                 a, b = m.span("num")
-                out.append((base + a, base + b, text[a:b], bool(re.search(r"[.,]\d{2}\)?$", num)), None))
+                out.append((a, b, text[a:b], bool(re.search(r"[.,]\d{2}\)?$", num)), None))
                 continue
         strong = bool(cur) or bool(re.search(r"[.,]\d{1,2}\)?$", num.strip()))
         a, b = m.span()
         if not re.search(r"\d", text[a:b]):
             continue
-        out.append((base + a, base + b, text[a:b], strong, cur))
-    return out
+        out.append((a, b, text[a:b], strong, cur))
+    return tuple(out)
 
 
 def date_in(text: str) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from pipelines.model.document import Document
@@ -123,22 +123,29 @@ def specificity(label: str) -> float:
 
 
 @lru_cache(maxsize=8192)
-def _prepared(label: str) -> tuple[re.Pattern[str], tuple[str, ...], float] | None:
-    """A label's pattern, the lower-case words the text must contain for it to match, its specificity."""
+def _prepared(label: str) -> tuple[re.Pattern[str], tuple[str, ...], float, int] | None:
+    """A label's pattern, the lower-case words the text must contain for it to match, its
+    specificity, and how far before its first word's probe a match can start (-1: a match does
+    not start with a probe word, see `_starts`)."""
     pat = label_pattern(label)
     if pat is None:
         return None
     probes = []
-    for i, tok in enumerate(_TOKEN.findall(label)):
+    tokens = _TOKEN.findall(label)
+    for i, tok in enumerate(tokens):
         if tok[0].isalnum():
             low = tok.lower()
             probes.append(low[1:] if i == 0 and len(low) >= 5 else low)  # see label_pattern: "F actuur"
-    return pat, tuple(p for p in probes if p), specificity(label)
+    if not tokens[0][0].isalnum() or not probes or len(tokens[0].lower()) != len(tokens[0]):
+        lead = -1
+    else:
+        lead = 2 if len(tokens[0]) >= 5 and tokens[0][0].isalpha() else 0
+    return pat, tuple(p for p in probes if p), specificity(label), lead
 
 
 @dataclass(frozen=True, slots=True)
 class _LabelSet:
-    items: tuple[tuple[str, re.Pattern[str], frozenset[str], float], ...]  # label, pattern, probes, specificity
+    items: tuple[tuple[str, re.Pattern[str], tuple[str, ...], float, int], ...]  # label, pattern, probes, specificity, lead
     words: frozenset[str]  # every probe of every label
 
 
@@ -148,9 +155,32 @@ def _prepared_set(labels: tuple[str, ...]) -> _LabelSet:
     for label in dict.fromkeys(labels):
         prepared = _prepared(label)
         if prepared is not None:
-            pat, probes, spec = prepared
-            items.append((label, pat, frozenset(probes), spec))
+            pat, probes, spec, lead = prepared
+            items.append((label, pat, probes, spec, lead))
     return _LabelSet(tuple(items), frozenset(w for it in items for w in it[2]))
+
+
+def _where(word: str, lower: str) -> list[int]:
+    """Every position of `word` in the lower-cased text."""
+    out, i = [], lower.find(word)
+    while i >= 0:
+        out.append(i)
+        i = lower.find(word, i + 1)
+    return out
+
+
+def _starts(pat: re.Pattern[str], text: str, at: list[int], lead: int) -> Iterator[re.Match[str]]:
+    """What `pat.finditer(text)` finds, tried only where a match can start: at the label's first
+    word (`at`), or up to `lead` characters before it ("F actuurnummer"). Non-overlapping, left
+    to right, as finditer."""
+    end = 0
+    for s in sorted({a - k for a in at for k in range(lead + 1) if a - k >= 0}) if lead else at:
+        if s < end:
+            continue
+        m = pat.match(text, s)
+        if m is not None and m.end() > m.start():
+            yield m
+            end = m.end()
 
 
 def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True) -> list[LabelMatch]:
@@ -168,10 +198,21 @@ def match_labels(doc: Document, labels: Iterable[str], *, suppress: bool = True)
     wanted = labels if isinstance(labels, tuple) else tuple(labels)
     label_set = _prepared_set(wanted)
     present = {w for w in label_set.words if w in lower}
-    for label, pat, probes, spec in label_set.items:
+    # One regex scan of the whole text per label cost most of the extraction: a match starts at
+    # its first word, so it is tried only there (the text's lower case must keep its length).
+    anchored = len(lower) == len(text)
+    positions: dict[str, list[int]] = {}
+    for label, pat, probes, spec, lead in label_set.items:
         if not present.issuperset(probes):
             continue
-        for m in pat.finditer(text):
+        if anchored and lead >= 0:
+            first = probes[0]
+            if first not in positions:
+                positions[first] = _where(first, lower)
+            hits: Iterable[re.Match[str]] = _starts(pat, text, positions[first], lead)
+        else:
+            hits = pat.finditer(text)
+        for m in hits:
             key = (m.start(), m.end(), label)
             if key in seen:
                 continue
