@@ -66,6 +66,8 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
     on_tender = _tender_lines(ctx)
     for c in cands:
         line = ctx.idx.line_at(c.start)
+        if c.source.startswith("tender"):
+            continue  # tendered - change itself: it backs no reading, not even its own
         if c.value in paid and (line is None or line.index not in on_tender):
             c.score = 1 - (1 - c.score) * (1 - 0.4)
             if "+pay" not in c.source:
@@ -81,8 +83,17 @@ def payment_check(ctx: Ctx, total_field: str) -> None:
 
 def role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
     """Amounts on, right after, or paired in a column run with lines that name a role."""
+    out = [v for v, _, _ in role_spans(ctx, words)]
+    for label, value in getattr(ctx, "column_pairs", []):
+        if set(label.split()) & set(words):
+            out.append(value)
+    return out
+
+
+def role_spans(ctx: Ctx, words: tuple[str, ...]) -> list[tuple[Decimal, int, int]]:
+    """Amounts (with their spans) on or right after lines that name a role."""
     text = ctx.doc.text
-    out: list[Decimal] = []
+    out: list[tuple[Decimal, int, int]] = []
     for m in match_labels(ctx.doc, words):
         line = ctx.idx.line_at(m.start)
         if line is None:
@@ -93,19 +104,39 @@ def role_amounts(ctx: Ctx, words: tuple[str, ...]) -> list[Decimal]:
             after.append(text[nxt.start:nxt.end])
             if not _BETWEEN.match(after[-1]):
                 break  # 'CASH :' / 'RM' / '39.80': the amount may sit two lines down
-        for raw in (tail, *after):
+        at = m.end
+        for k, raw in enumerate((tail, *after)):
+            at = at if k == 0 else ctx.idx.lines[line.index + k].start
             mm = re.search(r"-?(?:\d+(?:[.,]\d{3})*)?[.,]\d{2}(?!\d)", raw)  # ".00": a till prints no change so
             if mm:
                 try:
-                    out.append(Decimal(mm.group().replace(",", ".")) if mm.group().count(",") == 1 and "." not in mm.group()
-                               else Decimal(mm.group().replace(",", "")))
+                    out.append((Decimal(mm.group().replace(",", ".")) if mm.group().count(",") == 1 and "." not in mm.group()
+                                else Decimal(mm.group().replace(",", "")), at + mm.start(), at + mm.end()))
                 except ArithmeticError:
                     pass
                 break
-    for label, value in getattr(ctx, "column_pairs", []):
-        if set(label.split()) & set(words):
-            out.append(value)
     return out
+
+
+def tender_candidate(ctx: Ctx, total_field: str) -> None:
+    """The amount tendered minus the change printed under it, as a candidate of the total when no
+    reading of the total is that amount (its label's amount misread or lost on a photo: 'Total
+    Amount: Bi ee,' above 'Cash 101.00 / Change 70.00'). Only when tendered and change give one
+    amount; it scores below a label's reading, and payment_check weighs the other readings against it
+but does not raise it (it is tendered - change itself)."""
+    tendered = [(abs(v), a, b) for v, a, b in role_spans(ctx, TENDERED_WORDS)]
+    change = [(v, a, b) for v, a, b in role_spans(ctx, CHANGE_WORDS) if v >= 0]
+    pairs = [(t - g, ta, gb) for t, ta, tb in tendered for g, ga, gb in change
+             if t - g > 0 and ta < ga and (ta, tb) != (ga, gb)]
+    if len({v for v, _, _ in pairs}) != 1:
+        return
+    value, a, b = pairs[0]
+    if any(isinstance(c.value, Decimal) and c.value == value for c in ctx.cands.get(total_field, [])):
+        return  # read already: payment_check backs that reading
+    ctx.cands[total_field].append(Cand(value, a, b, ctx.idx.page_at(a), _TENDER_SCORE, "tender", ctx.doc.text[a:b]))
+
+
+_TENDER_SCORE = 0.4
 
 
 def _tender_lines(ctx: Ctx) -> set[int]:

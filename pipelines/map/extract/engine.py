@@ -53,7 +53,7 @@ from pipelines.model.records import Issue, Record
 from pipelines.map.normalize import Locale
 from pipelines.model.schema import Schema
 from pipelines.map.extract.calibration import calibrated, landing_threshold, measured
-from pipelines.map.extract.amounts import payment_check, role_penalties, total_fields
+from pipelines.map.extract.amounts import payment_check, role_penalties, tender_candidate, total_fields
 from pipelines.map.extract.columns import column_runs
 from pipelines.map.extract.choice import apply_claims, arithmetic, choose
 from pipelines.map.extract.corroborate import corroborate_total
@@ -144,6 +144,9 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     role_penalties(ctx)
     apply_claims(ctx)
     complete_sums(ctx)
+    for total in total_fields(ctx):
+        if ctx.wants(total):
+            tender_candidate(ctx, total)
     arithmetic(ctx)
     for total in total_fields(ctx):
         if ctx.wants(total):

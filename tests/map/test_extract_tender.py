@@ -1,0 +1,48 @@
+"""A total whose label's amount was lost or misread (a receipt photo's 'Total Amount: Bi ee,') is
+proposed as the amount tendered minus the change, below a label's reading and never landed by
+itself; no such proposal when tendered and change give more than one amount. Real text files
+of invented shops, parsed like any inbox file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pipelines.map.extract import extract_generic
+from pipelines.model.schema import load_schema
+from pipelines.parse.dispatch import parse_bytes
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def receipt(total_line: str, tender: list[str]) -> bytes:
+    return "\n".join(["HOLLY TREE KITCHEN", "8 CANAL ROW, BRIGHTWELL", "RECEIPT", "Date: 03/04/2024",
+                      "Soup of the day 2 7.50 15.00", "Bread basket 1 4.20 4.20", total_line, *tender,
+                      "THANK YOU"]).encode()
+
+
+def test_total_lost_is_tendered_minus_change() -> None:
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    rec = extract_generic(parse_bytes(receipt("Total Amount: Bi ee,", ["Cash 50.00", "Change 30.80"]), name="r.txt"), schema)
+    fv = rec.fields["total_amount"]
+    assert fv.value == Decimal("19.20")
+    assert "50.00" in fv.evidence.text and "Change 30.80" in fv.evidence.text
+    # a finder never measured for the total: a person confirms it
+    assert any(i.field == "total_amount" and i.code == "low_confidence" for i in rec.issues)
+
+
+def test_total_misread_loses_to_tendered_minus_change() -> None:
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    rec = extract_generic(parse_bytes(receipt("Total Amount: 0", ["Cash 50.00", "Change 30.80"]), name="r.txt"), schema)
+    assert rec.fields["total_amount"].value == Decimal("19.20")
+
+
+def test_total_read_is_kept_and_two_tenders_propose_nothing() -> None:
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    read = extract_generic(parse_bytes(receipt("Total Amount: 19.20", ["Cash 50.00", "Change 30.80"]), name="r.txt"), schema)
+    assert read.fields["total_amount"].value == Decimal("19.20")
+    assert "Cash" not in read.fields["total_amount"].evidence.text
+    two = extract_generic(parse_bytes(receipt("Total Amount: Bi ee,", ["Cash 50.00", "Change 30.80", "Card 20.00",
+                                                                       "Change 1.00"]), name="r.txt"), schema)
+    assert two.fields.get("total_amount") is None or two.fields["total_amount"].value not in (
+        Decimal("19.20"), Decimal("49.00"), Decimal("19.00"))
