@@ -15,9 +15,10 @@ from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, 
 from pipelines.map.extract.zones import customer_regions, in_regions, role_fields
 
 
-def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
+def name_back(text: str, a: int, b: int, form_start: int, ocr: bool = False) -> int | None:
     """Start of the company name that ends with the legal form at form_start (walk back over
-    capitalised words and connectors; stop at lower-case words, labels and sentence ends)."""
+    capitalised words and connectors; stop at lower-case words, labels and sentence ends).
+    `ocr`: the text was read by OCR, where an initial may come out as a look-alike digit ("O.1.Y.")."""
     toks = [(m.start() + a, m.end() + a, m.group()) for m in re.finditer(r"\S+", text[a:form_start])]
     start = None
     n = 0
@@ -25,7 +26,7 @@ def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
         core = t.rstrip(",")
         if core.endswith(":") or core in ("-", "–", "|", "•", "/"):
             break
-        if re.fullmatch(r"\(?(?:[^\W\d_]\.){2,}\)?", core):
+        if _INITIALS.fullmatch(core) or ocr and _OCR_INITIALS.fullmatch(core):
             start = s  # initials ("A.B.C.", "K.L.M."): part of the name, not a sentence end
             n += 1
             continue
@@ -57,6 +58,19 @@ def name_back(text: str, a: int, b: int, form_start: int) -> int | None:
     if not words:
         return None
     return start + words[0].start()
+
+
+_INITIALS = re.compile(r"\(?(?:[^\W\d_]\.){2,}\)?")
+# one initial read as a look-alike digit (I as 1, D or O as 0, S as 5, B as 8), among letters
+_OCR_INITIALS = re.compile(r"\(?(?=(?:[^\W\d_]\.)*[0158]\.(?:[^\W\d_]\.)*\)?$)(?:[^\W\d_]\.|[0158]\.){2,}\)?")
+
+
+def _read_initials(name: str) -> str:
+    """Initials OCR read as look-alike digits, read back as the letters they are ("O.1.Y." -> "O.I.Y.")."""
+    return re.sub(r"\S+", lambda m: m.group().translate(_DIGIT_LETTERS) if _OCR_INITIALS.fullmatch(m.group()) else m.group(), name)
+
+
+_DIGIT_LETTERS = str.maketrans("0158", "OISB")
 
 
 def _domains(ctx: Ctx) -> set[str]:
@@ -120,6 +134,7 @@ def company_candidates(ctx: Ctx) -> None:
         return (line.top - lo) / (hi - lo) if hi > lo else 0.0  # type: ignore[operator]
 
     found: list[tuple[int, int, float, str]] = []  # start, end, score, kind
+    ocr = "ocr" in ctx.doc.metadata
     first_page = min((ln.page for ln in ctx.idx.lines if ln.page is not None), default=None)
     n_lines = len(ctx.idx.lines)
 
@@ -135,7 +150,7 @@ def company_candidates(ctx: Ctx) -> None:
             continue
         for a, b in segments(text, line.start, line.end):
             for m in LEGAL_FORM.finditer(text, a, b):
-                s = name_back(text, a, b, m.start())
+                s = name_back(text, a, b, m.start(), ocr)
                 rest = text[m.end():b].strip()
                 if s is None and (text[a:m.start()].strip() or line.index <= 0 or rest and not _BRACKETED_ID.fullmatch(rest)):
                     continue  # ("SARL au capital de ...": the legal status of the name above, not its end)
@@ -184,7 +199,7 @@ def company_candidates(ctx: Ctx) -> None:
         for s, e, score, kind in found:
             raw = text[s:e]
             try:
-                value = norm_value(ctx, spec, raw)
+                value = norm_value(ctx, spec, _read_initials(raw) if ocr else raw)
             except NormalizeError:
                 continue
             if _domain_match(raw, domains):

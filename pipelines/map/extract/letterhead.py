@@ -31,8 +31,9 @@ MAX_LINES = 5
 _TOWN = re.compile(r"(?<![\d\-/.])\d{4,6}[ ,]+[^\W\d_]{2,}|[^\W\d_]{2,}[ ,]+\d{4,6}[ .,]*$")
 # "NO: 5, JALAN ...", "LOT NO. : B2", "HQ: 3, ...": a short number word before the colon, then the address
 _NUMBERED = re.compile(r"^\W*(?:[^\W\d_]{1,3}\b\.?\s*){1,2}:\s*[\w(]*\d")
-# a company or registration number on a line of its own ("BR NO.: 0123456-A", "CO-REG:654321-B")
-_ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:\-]\s*|\s*(?=\())"
+# a company or registration number on a line of its own ("BR NO.: 0123456-A", "CO-REG:654321-B"; OCR
+# reads the colon as ';' or a quote)
+_ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:;’'\-]\s*|\s*(?=\())"
                       r"\(?[A-Z]{0,3}\d[\w\-]*\)?\W*$", re.IGNORECASE)
 _REGION = re.compile(r"[^\W\d_][^\W\d_ .,]*(?:[ .,]+[^\W\d_]+)*[ .,]*")  # "NEGERI SEMBILAN, MALAYSIA"
 
@@ -41,6 +42,8 @@ Block = list[tuple[int, int, Line]]  # the name's column of each line: start, en
 
 def _stop(ctx: Ctx, text: str) -> bool:
     text = text.strip()
+    if "ocr" in ctx.doc.metadata:
+        text = text.rstrip(":;|").rstrip()  # specks OCR reads at a line's end ("45600 BATANG BERJUNTAI:")
     if not text:
         return True
     if _CONTACT.match(text) or EMAIL_RE.search(text) or _WEB.search(text):
@@ -58,7 +61,7 @@ def _stop(ctx: Ctx, text: str) -> bool:
 
 
 def _registration(text: str) -> bool:
-    t = text.strip()
+    t = text.strip().rstrip(":;|")  # OCR reads a closing bracket or specks as ':' ("122703:")
     letters = sum(c.isalpha() for c in t)
     if _ID_LINE.match(t):
         return True
@@ -67,6 +70,8 @@ def _registration(text: str) -> bool:
     # "COMPANY REG. NO. : 000123456A": a key naming a number, then one identifier
     key, colon, value = t.partition(":")
     words = fold_text(key).replace(".", " ").split()
+    if colon and len(words) == 1 and re.fullmatch(r"\d{1,6}", value.strip()) and not _CONTACT.match(t):
+        return True  # the shop's number in its chain ("Site: 2395", "Store: 118")
     return bool(colon and words and (words[-1] in ID_WORDS or "reg" in words) and len(value.split()) <= 2
                 and any(c.isdigit() for c in value))
 
@@ -159,8 +164,12 @@ def _address_block(ctx: Ctx, cand: Cand) -> Block:
     text = ctx.doc.text
     block = _block(ctx, cand.start, cand.end)
     ok = bool(block) and any(c.isdigit() for c in text[block[0][0]:block[0][1]]) and \
-        any(_POSTCODE_LIKE.search(text[a:b]) for a, b, _ in block)
+        any(_POSTCODE_LIKE.search(text[a:b]) for a, b, _ in block) and \
+        sum(c.isalpha() for a, b, _ in block for c in text[a:b]) >= _MIN_ADDRESS_LETTERS
     return block if ok else []
+
+
+_MIN_ADDRESS_LETTERS = 4  # a street or a town: a lone number ("58244 |") under a line is no address
 
 
 def letterhead_names(ctx: Ctx, owner: str) -> None:
