@@ -269,10 +269,21 @@ def cached_page(
 # --- into the document model ------------------------------------------------------------------
 
 
+# Tesseract's English model reads a receipt font's 5 (or S) as '§', a sign no receipt or invoice
+# prints: before a digit it is a 5 ("§4200 KUALA LUMPUR", "Net Amt : §3.55"), before a letter an S.
+_SECTION_DIGIT = re.compile(r"§(?=\d)")
+_SECTION_LETTER = re.compile(r"§(?=[^\W\d_])")
+
+
+def read_glyphs(text: str) -> str:
+    """`text` with OCR's stand-in glyphs read as what was printed (one character for one)."""
+    return _SECTION_LETTER.sub("S", _SECTION_DIGIT.sub("5", text)) if "§" in text else text
+
+
 def emit_page(builder: TextBuilder, number: int, page: OcrPage) -> None:
     for line in page.lines:
-        words = [(w, off, BBox(*box)) for w, off, box in line.words]
-        builder.add(Kind.LINE, line.text, page=number, bbox=line.bbox,
+        words = [(read_glyphs(w), off, BBox(*box)) for w, off, box in line.words]
+        builder.add(Kind.LINE, read_glyphs(line.text), page=number, bbox=line.bbox,
                     attrs={"source": "ocr", "ocr_confidence": line.conf}, words=words)
 
 
