@@ -64,3 +64,32 @@ def test_year_decades_ahead_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch
     # the near future is no misreading
     assert extract_generic(parse_bytes(photo(receipt("12/05/2031")), name="r.png"), schema).fields["issue_date"].value \
         == dt.date(2031, 5, 12)
+
+
+def test_the_same_date_read_twice_takes_the_surer_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A receipt prints its date twice; OCR read one of them with a look-alike digit ('12/05/16'
+    on a speckled line for 12/05/18). The two readings are one date: the surer line's is taken
+    (before, the first date was taken, at a lower score as 'the page prints other dates')."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.support.drawn import FONT
+
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    lines = ["WILLOW LANE BAKERY", "4 MILL STREET, ASHTON", "RECEIPT", "Ref 4471 12/05/16", "Rye loaf 1 3.20 3.20",
+             "TOTAL 3.20", "CASH 5.00", "CHANGE 1.80", "12/05/18 10:41"]
+    if not FONT.exists():
+        pytest.skip(f"{FONT.name} needed to draw the text")
+    img = Image.new("L", (760, 80 + 46 * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    face = ImageFont.truetype(str(FONT), 28)
+    for i, line in enumerate(lines):
+        draw.text((50, 40 + 46 * i), line, fill=0, font=face)
+    rnd = random.Random(1)  # specks over the first date's line: a less sure reading of it
+    for _ in range(2500):
+        img.putpixel((rnd.randint(40, 720), rnd.randint(178, 224)), 255 if rnd.random() < 0.7 else 0)
+    doc = parse_bytes(png(img), name="receipt.png")
+    assert "12/05/16" in doc.text and "12/05/18" in doc.text
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2018, 5, 12)

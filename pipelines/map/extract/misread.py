@@ -34,3 +34,9 @@ def misread_date(raw: str, parse: Callable[[str], Any], accept: Callable[[Any], 
             if len(found) > 1:
                 return None
     return found.pop() if found else None
+
+
+def one_digit_apart(a: str, b: str) -> bool:
+    """`a` and `b` are one reading apart: the same text but for one look-alike digit."""
+    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    return len(a) == len(b) and len(diff) == 1 and diff[0][1] in LOOK_ALIKE_DIGITS.get(diff[0][0], "")

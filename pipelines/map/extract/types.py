@@ -10,6 +10,7 @@ from pipelines.model.document import Kind
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, in_quoted, norm_value, scalar_fields, scalar_type
+from pipelines.map.extract.misread import one_digit_apart
 from pipelines.map.extract.vocab import DATE_RE, EMAIL_RE, IBAN_RE, PHONE_RE, POSTCODE_RES
 
 
@@ -143,6 +144,7 @@ def _first_date(ctx: Ctx, name: str, spec: FieldSpec) -> None:
     weaker still when the document prints other dates (a due or delivery date, a period)."""
     first: Cand | None = None
     others = False
+    ocr = "ocr" in ctx.doc.metadata
     for m in DATE_RE.finditer(ctx.doc.text):
         if in_quoted(ctx, m.start()):
             continue
@@ -152,6 +154,10 @@ def _first_date(ctx: Ctx, name: str, spec: FieldSpec) -> None:
             continue
         if first is None:
             first = Cand(v, m.start(), m.end(), ctx.idx.page_at(m.start()), 0.5, "type:first_date", m.group())
+        elif ocr and one_digit_apart(first.raw, m.group()):
+            # the same date read twice by OCR, once with a misread digit: the surer line's reading
+            if _ocr_confidence(ctx, m.start()) > _ocr_confidence(ctx, first.start):
+                first = Cand(v, m.start(), m.end(), ctx.idx.page_at(m.start()), 0.5, "type:first_date", m.group())
         elif v != first.value:
             others = True
             break
@@ -159,3 +165,9 @@ def _first_date(ctx: Ctx, name: str, spec: FieldSpec) -> None:
         if others:
             first.score = 0.25
         ctx.cands[name].append(first)
+
+
+def _ocr_confidence(ctx: Ctx, pos: int) -> float:
+    line = ctx.idx.line_at(pos)
+    conf = line.element.attrs.get("ocr_confidence") if line is not None else None
+    return float(conf) if isinstance(conf, (int, float)) else 0.0
