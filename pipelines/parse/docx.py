@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.docx_hidden import HiddenRuns
-from pipelines.parse.docx_styles import style_table
+from pipelines.parse.docx_styles import LeanParts, style_table
 from pipelines.parse.docx_xml import P, VAL, block_items, int_attr, paragraph_text, table_rows, textboxes
 from pipelines.parse.errors import BadInput
 from pipelines.parse.text import KEY_VALUE
@@ -47,7 +47,8 @@ def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-un
 
 
 def _open(data: bytes) -> Any:
-    from docx.opc.package import OpcPackage
+    from docx.opc.package import OpcPackage, Unmarshaller
+    from docx.opc.pkgreader import PackageReader
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -60,7 +61,9 @@ def _open(data: bytes) -> Any:
     except zipfile.BadZipFile as exc:
         raise BadInput(Reason.CORRUPT, f"broken zip container: {exc}") from exc
     try:
-        part = OpcPackage.open(io.BytesIO(data)).main_document_part
+        package = OpcPackage()  # as OpcPackage.open, with the styles part left as bytes
+        Unmarshaller.unmarshal(PackageReader.from_file(io.BytesIO(data)), package, LeanParts)
+        part = package.main_document_part
         if part.content_type not in _MAIN_TYPES:
             raise BadInput(Reason.CORRUPT, f"main part is not a Word document (content type {part.content_type})")
         return part.document
@@ -79,7 +82,12 @@ class _Reader:
         self.document = document
         self.builder = builder
         self.ctx = ctx
-        self.styles = style_table(document, data)
+        try:
+            self.styles = style_table(document)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # a styles part that is not XML: as python-docx refused it on opening
+            raise BadInput(Reason.CORRUPT, f"Word file could not be read ({type(exc).__name__}): {exc}"[:500]) from exc
         self._count = 0
 
     # -- styles -----------------------------------------------------------------------------

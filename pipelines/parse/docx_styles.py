@@ -1,21 +1,23 @@
 """A Word document's style table (styles.xml), read once per distinct styles part.
 
 Documents made from one template share a styles part that is often hundreds of kilobytes;
-walking it for every document was a quarter of a .docx's parse time. The table is keyed by a
-digest of the part's bytes, so a cached table is only reused for byte-identical styles.
+parsing and walking it for every document was most of a .docx's parse time. The package is
+opened with the styles part kept as bytes (`LeanParts`), and the table is keyed by a digest of
+those bytes, so it is parsed once per distinct styles part and only reused for identical ones.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.part import PartFactory
 from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from docx.styles import BabelFish
 
 from pipelines.parse.docx_xml import VAL, int_attr
@@ -104,36 +106,32 @@ class StyleTable:
         return got
 
 
-def style_table(document: Any, data: bytes) -> StyleTable:
-    """The style table of `document` (opened from `data`); empty when it has no styles part."""
+class LeanParts(PartFactory):
+    """python-docx's part types, except that the styles part stays bytes (python-docx would parse
+    all of it on opening the package; `style_table` parses it, once per distinct part)."""
+
+    part_type_for = {ct: cls for ct, cls in PartFactory.part_type_for.items() if ct != CT.WML_STYLES}
+
+
+def style_table(document: Any) -> StyleTable:
+    """The style table of `document` (opened with `LeanParts`); empty when it has no styles part."""
     try:
         part = document.part.part_related_by(STYLES_REL)
     except Exception:  # no styles part: Word's defaults apply
         return StyleTable()
-    key = _digest(data, part.partname)
-    if key is not None:
-        with _lock:
-            table = _cache.get(key)
-            if table is not None:
-                _cache.move_to_end(key)
-                return table
-    table = _read(part.element)
-    if key is not None:
-        with _lock:
-            _cache[key] = table
-            if len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
+    blob = part.blob
+    key = hashlib.blake2b(blob, digest_size=20).digest()
+    with _lock:
+        table = _cache.get(key)
+        if table is not None:
+            _cache.move_to_end(key)
+            return table
+    table = _read(parse_xml(blob))
+    with _lock:
+        _cache[key] = table
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return table
-
-
-def _digest(data: bytes, partname: str) -> bytes | None:
-    """A digest of the styles part's bytes in the package (None: not readable as a member)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            raw = zf.read(partname.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return hashlib.blake2b(raw, digest_size=20).digest()
 
 
 def _read(root: Any) -> StyleTable:
