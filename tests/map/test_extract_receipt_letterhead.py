@@ -51,3 +51,11 @@ def test_initials_misread_on_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "K.1.T." in doc.text
     rec = extract_generic(doc, load_schema(SCHEMAS / "invoice.yaml"))
     assert rec.fields["issuer_name"].value == "MR K.I.T. (NORTH) SDN BHD"
+
+
+def test_a_line_with_the_shops_web_address_is_no_name() -> None:
+    """'THANK YOU FOR SHOPPING WITH quickmart.com' over the shop's name: a sentence with a web
+    address is no name, and its own web address does not back it."""
+    got = extract(["THANK YOU FOR SHOPPING WITH quickmart.com", "LEAFY CORNER REST AREA", "LOT R1, JALAN KERIS 3",
+                   "57100 KUALA LUMPUR", *TAIL])
+    assert got["issuer_name"] == "LEAFY CORNER REST AREA"

@@ -202,7 +202,7 @@ def company_candidates(ctx: Ctx) -> None:
                 value = norm_value(ctx, spec, _read_initials(raw) if ocr else raw)
             except NormalizeError:
                 continue
-            if _domain_match(raw, domains):
+            if _domain_match(raw, domains) and not DOMAIN_RE.search(raw):  # its own web address backs nothing
                 score = 1 - (1 - score) * (1 - 0.45)
             ctx.cands[name].append(Cand(value, s, e, ctx.idx.page_at(s), score, f"company:{kind}", raw))
 
@@ -307,6 +307,8 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             titled = True
         if not words or len(words) > 6:
             continue
+        if len(words) >= 4 and any(DOMAIN_RE.fullmatch(w.strip(".,;:!")) and "." in w.strip(".") for _, _, w in words):
+            continue  # a line of words with a web address ("THANK YOU FOR SHOPPING WITH shop.com"): no name
         s, e = words[0][0], words[-1][1]
         core = _legal_end(text[s:e].rstrip(",;"))
         if titled and len(words) <= 2 and not LEGAL_FORM.search(core):
