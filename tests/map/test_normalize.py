@@ -555,3 +555,18 @@ def test_locale_is_frozen_and_validated():
     with pytest.raises(NormalizeError):
         Locale(decimal=";")
     assert Locale.from_mapping({"dayfirst": False, "date_formats": ["%d.%m.%Y"]}).date_formats == ("%d.%m.%Y",)
+
+
+def test_a_text_read_again_gives_the_same_value_and_a_fresh_error() -> None:
+    """Readings of texts are remembered (the finders read the same amounts many times): the value
+    is the same, the locale still counts, and each failure is its own exception."""
+    assert normalize("1.234,50", "amount", locale=Locale(decimal=",")) == Decimal("1234.50")
+    assert normalize("1.234,50", "amount", locale=Locale(decimal=",")) == Decimal("1234.50")
+    assert normalize("03/04/2024", "date", locale=Locale(dayfirst=True)) == dt.date(2024, 4, 3)
+    assert normalize("03/04/2024", "date", locale=Locale(dayfirst=False)) == dt.date(2024, 3, 4)
+    errors = []
+    for _ in range(2):
+        with pytest.raises(NormalizeError) as info:
+            normalize("31/02/2024", "date", locale=Locale(dayfirst=True))
+        errors.append(info.value)
+    assert errors[0] is not errors[1] and str(errors[0]) == str(errors[1])

@@ -20,6 +20,8 @@ python-dateutil is deliberately not used: it invents missing parts ("12" -> this
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import datetime as dt
 import math
 import unicodedata
@@ -132,6 +134,37 @@ def normalize(
 ) -> object:
     """Normalise `value` as schema type `type_name`; values already of the right type pass through
     (floats become `Decimal(str(x))`); strings are stripped, and "string" collapses whitespace."""
+    if type(value) is str and type_name in _MEMO_TYPES:
+        ok, out = _normalize_text(value, type_name, locale)
+        if not ok:
+            raise NormalizeError(out)
+        return out
+    return _normalize(value, type_name, locale=locale, enum_values=enum_values, synonyms=synonyms)
+
+
+# Types whose reading of a text depends on the text and the locale alone, and is immutable.
+_MEMO_TYPES = frozenset({"string", "text", "integer", "decimal", "amount", "date", "datetime", "months", "boolean",
+                         "currency", "phone", "email", "postcode", "iban"})
+
+
+@lru_cache(maxsize=16384)
+def _normalize_text(value: str, type_name: str, locale: Locale) -> tuple[bool, object]:
+    """(True, value) or (False, the error's message). The extractor's finders read the same texts
+    again and again (an amount is a label's value, a row's, a column's and a sum's)."""
+    try:
+        return True, _normalize(value, type_name, locale=locale)
+    except NormalizeError as exc:
+        return False, str(exc)
+
+
+def _normalize(
+    value: object,
+    type_name: str,
+    *,
+    locale: Locale = Locale(),
+    enum_values: Sequence[str] = (),
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> object:
     if value is None:
         raise NormalizeError(f"no value for {type_name}")
     if type_name == "string":
