@@ -32,3 +32,15 @@ def test_a_total_label_naming_the_tax_it_includes(invoice_schema: Schema, totals
     rec = extract_generic(doc, invoice_schema)
     assert rec.values().get("total_amount") == Decimal(total)
     assert rec.values().get("tax_amount") != Decimal(total)
+
+
+
+def test_the_final_total_is_read_by_its_label(invoice_schema: Schema) -> None:
+    """'FINAL TOTAL' names the total ('Total' after another word was read as a word in running
+    text): the amount under it is the total by its label, backed by cash - change."""
+    from pipelines.map.extract.engine import extract_explained
+
+    text = HEAD + "ITEM A 362.50\nROUNDING ADJUSTMENT:\n0.00\nFINAL TOTAL\n:\n362.50\nCASH\n:\n400.00\nCHANGE\n:\n37.50\n"
+    rec, families = extract_explained(parse_bytes(text.encode(), name="receipt.txt"), invoice_schema)
+    assert rec.values().get("total_amount") == Decimal("362.50")
+    assert families["total_amount"].split("+")[0] == "label"
