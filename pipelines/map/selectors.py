@@ -9,6 +9,7 @@ from functools import cached_property
 
 from pipelines.model.document import Document, Kind
 from pipelines.map import fingerprint as fp
+from pipelines.map.extract.misread import LOOK_ALIKE as _LOOK_ALIKE
 from pipelines.map.rules import Selector
 
 
@@ -90,10 +91,6 @@ class DocView:
 
 
 MIN_MISREAD_LETTERS = 5
-# Glyphs Tesseract confuses on receipt print (lower-cased, as the text is compared): each maps to
-# the first of its group.
-_LOOK_ALIKE = str.maketrans({ch: g[0] for g in ("il1|!tj", "o0dq", "s5$", "b8", "z2", "g69", "mnh", "uv", "ec")
-                             for ch in g[1:]})
 
 
 def matches(sel: Selector, view: DocView) -> bool:

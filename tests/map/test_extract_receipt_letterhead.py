@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.map.extract import extract_generic
+from pipelines.map.extract.companies import read_legal_forms
 from pipelines.map.extract.vocab import DATE_RE
 from pipelines.model.schema import load_schema
 from pipelines.parse.dispatch import parse_bytes
@@ -59,3 +60,17 @@ def test_a_line_with_the_shops_web_address_is_no_name() -> None:
     got = extract(["THANK YOU FOR SHOPPING WITH quickmart.com", "LEAFY CORNER REST AREA", "LOT R1, JALAN KERIS 3",
                    "57100 KUALA LUMPUR", *TAIL])
     assert got["issuer_name"] == "LEAFY CORNER REST AREA"
+
+
+def test_legal_form_misread_on_a_photo_is_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'SON BHD' (an O for the D of SDN) completes a legal form once read back through the
+    look-alike table; a plain word of a name ('& SON') is left as it is."""
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    lines = ["LEAFY CORNER TRADING SON BHD", "(CO.REG : 556677-W)", "12 JALAN KERIS 3", "57100 KUALA LUMPUR", "INVOICE",
+             "Date: 03/04/2018", "Rice 1 4.50 4.50", "TOTAL 4.50"]
+    doc = parse_bytes(png(draw_lines(lines, (760, 80 + 46 * len(lines)), (50, 40), 46, 28)), name="receipt.png")
+    assert "TRADING SON BHD" in doc.text
+    rec = extract_generic(doc, load_schema(SCHEMAS / "invoice.yaml"))
+    assert rec.fields["issuer_name"].value == "LEAFY CORNER TRADING SDN BHD"
+    assert rec.fields["issuer_name"].evidence.text == "LEAFY CORNER TRADING SON BHD"  # the evidence is what was read
+    assert read_legal_forms("HARROW & SON\nHARROW & SON LTD\n") == "HARROW & SON\nHARROW & SON LTD\n"

@@ -10,6 +10,7 @@ from pipelines.map.normalize import NormalizeError
 from pipelines.map.extract.context import Cand, Ctx, fold_text, norm_value
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.misread import legal_word
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, TITLE_CUES
 from pipelines.map.extract.zones import customer_regions, in_regions, role_fields
@@ -65,6 +66,28 @@ _INITIALS = re.compile(r"\(?(?:[^\W\d_]\.){2,}\)?")
 _OCR_INITIALS = re.compile(r"\(?(?=(?:[^\W\d_]\.)*[0158]\.(?:[^\W\d_]\.)*\)?$)(?:[^\W\d_]\.|[0158]\.){2,}\)?")
 
 
+_TOKEN = re.compile(r"(?<![^\W_])[^\W_]{3,7}(?![^\W_])")
+
+
+def read_legal_forms(text: str) -> str:
+    """`text` (read by OCR) with legal-form words misread by one look-alike letter read back, where
+    the word then completes a legal form with its neighbour ("SON BHD" -> "SDN BHD") or ends its
+    line ("TRADING LT0" -> "TRADING LTD"; not SDN, which never stands alone). Same length."""
+    out = text
+    for m in _TOKEN.finditer(text):
+        word = legal_word(m.group())
+        if word is None:
+            continue
+        fixed = out[:m.start()] + word + out[m.end():]
+        for lm in LEGAL_FORM.finditer(fixed, max(0, m.start() - 12), min(len(fixed), m.end() + 12)):
+            if lm.start() <= m.start() and lm.end() >= m.end() and (
+                    lm.end() - lm.start() > len(word) + 1
+                    or word != "SDN" and re.match(r"[ .,)]*(?:\n|$)", fixed[m.end():])):
+                out = fixed
+                break
+    return out
+
+
 def _read_initials(name: str) -> str:
     """Initials OCR read as look-alike digits, read back as the letters they are ("O.1.Y." -> "O.I.Y.")."""
     return re.sub(r"\S+", lambda m: m.group().translate(_DIGIT_LETTERS) if _OCR_INITIALS.fullmatch(m.group()) else m.group(), name)
@@ -117,7 +140,8 @@ def company_candidates(ctx: Ctx) -> None:
     targets = [n for n in role_fields(ctx.schema, ISSUER_CUES) if ctx.wants(n)]
     if not targets:
         return
-    text = ctx.doc.text
+    ocr = "ocr" in ctx.doc.metadata
+    text = read_legal_forms(ctx.doc.text) if ocr else ctx.doc.text  # same length: offsets hold
     regions = customer_regions(ctx)
     domains = _domains(ctx)
     page_h = {p.number: p.height for p in ctx.doc.pages if p.height}
@@ -134,7 +158,6 @@ def company_candidates(ctx: Ctx) -> None:
         return (line.top - lo) / (hi - lo) if hi > lo else 0.0  # type: ignore[operator]
 
     found: list[tuple[int, int, float, str]] = []  # start, end, score, kind
-    ocr = "ocr" in ctx.doc.metadata
     first_page = min((ln.page for ln in ctx.idx.lines if ln.page is not None), default=None)
     n_lines = len(ctx.idx.lines)
 

@@ -14,6 +14,13 @@ from pipelines.map.normalize import NormalizeError
 
 # Years past today + this are no business paper's date (a contract's end date may be decades ahead).
 FAR_FUTURE_YEARS = 20
+# Glyphs Tesseract confuses on receipt print (lower-cased, as text is compared): each maps to the
+# first of its group.
+LOOK_ALIKE = str.maketrans({ch: g[0] for g in ("il1|!tj", "o0dq", "s5$", "b8", "z2", "g69", "mnh", "uv", "ec")
+                            for ch in g[1:]})
+# Legal-form words read back when OCR misread one letter: alone at a line's end, or as the word
+# that completes a legal form with its neighbour ("SON BHD" -> "SDN BHD"); no plain word of a name.
+OCR_LEGAL_WORDS = ("SDN", "BHD", "LTD", "INC", "LLC", "PLC", "GMBH", "CORP", "BERHAD", "LIMITED")
 # Digits Tesseract confuses on receipt print, each with what it may have been printed as.
 LOOK_ALIKE_DIGITS = {"0": "689", "6": "085", "8": "0369", "9": "08", "3": "8", "5": "6", "1": "7", "7": "1"}
 
@@ -40,3 +47,13 @@ def one_digit_apart(a: str, b: str) -> bool:
     """`a` and `b` are one reading apart: the same text but for one look-alike digit."""
     diff = [(x, y) for x, y in zip(a, b) if x != y]
     return len(a) == len(b) and len(diff) == 1 and diff[0][1] in LOOK_ALIKE_DIGITS.get(diff[0][0], "")
+
+
+def legal_word(token: str) -> str | None:
+    """The legal-form word `token` is with one look-alike letter misread ("SON" -> "SDN"); else None."""
+    up = token.upper()
+    for word in OCR_LEGAL_WORDS:
+        if len(up) == len(word) and up != word and up.lower().translate(LOOK_ALIKE) == word.lower().translate(LOOK_ALIKE) \
+                and sum(a != b for a, b in zip(up, word)) == 1:
+            return word if token.isupper() or not token.isalpha() else word.capitalize()
+    return None
