@@ -8,9 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from pipelines.map.extract import extract_generic
 from pipelines.model.schema import load_schema
 from pipelines.parse.dispatch import parse_bytes
+from tests.support.drawn import draw_lines, png
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -46,3 +49,24 @@ def test_total_read_is_kept_and_two_tenders_propose_nothing() -> None:
                                                                        "Change 1.00"]), name="r.txt"), schema)
     assert two.fields.get("total_amount") is None or two.fields["total_amount"].value not in (
         Decimal("19.20"), Decimal("49.00"), Decimal("19.00"))
+
+
+def test_total_read_above_the_cash_paid_by_one_look_alike_digit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a photo, 'TOTAL 11.46' over 'CASH 11.40' and no change: no one pays less than the total,
+    so the total's 6 was a misread 0 and the amount paid is proposed. Typed text is left alone, and
+    so is a cash amount above the total (the change may be lost)."""
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+
+    def photo(total: str, cash: str) -> bytes:
+        lines = ["HOLLY TREE KITCHEN", "8 CANAL ROW, BRIGHTWELL", "RECEIPT", "Date: 03/04/2024", "Soup 1 11.40",
+                 f"TOTAL {total}", f"CASH {cash}", "THANK YOU"]
+        return png(draw_lines(lines, (760, 80 + 46 * len(lines)), (50, 40), 46, 28))
+
+    doc = parse_bytes(photo("11.46", "11.40"), name="r.png")
+    assert "TOTAL 11.46" in doc.text and "CASH 11.40" in doc.text
+    assert extract_generic(doc, schema).fields["total_amount"].value == Decimal("11.40")
+    typed = "\n".join(["HOLLY TREE KITCHEN", "RECEIPT", "Date: 03/04/2024", "TOTAL 11.46", "CASH 11.40"]).encode()
+    assert extract_generic(parse_bytes(typed, name="r.txt"), schema).fields["total_amount"].value == Decimal("11.46")
+    above = parse_bytes(photo("11.40", "11.46"), name="r2.png")
+    assert extract_generic(above, schema).fields["total_amount"].value == Decimal("11.40")

@@ -18,6 +18,7 @@ from pipelines.map.extract.choice import sum_checks
 from pipelines.map.extract.context import Cand, Ctx, scalar_fields, scalar_type
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label, match_labels
+from pipelines.map.extract.misread import one_digit_apart
 from pipelines.map.extract.vocab import PAYMENT_CUES
 from pipelines.model.schema import FieldSpec
 
@@ -123,9 +124,12 @@ def tender_candidate(ctx: Ctx, total_field: str) -> None:
     reading of the total is that amount (its label's amount misread or lost on a photo: 'Total
     Amount: Bi ee,' above 'Cash 101.00 / Change 70.00'). Only when tendered and change give one
     amount; it scores below a label's reading, and payment_check weighs the other readings against it
-but does not raise it (it is tendered - change itself)."""
+    but does not raise it (it is tendered - change itself)."""
     tendered = [(abs(v), a, b) for v, a, b in role_spans(ctx, TENDERED_WORDS)]
     change = [(v, a, b) for v, a, b in role_spans(ctx, CHANGE_WORDS) if v >= 0]
+    if not change and "ocr" in ctx.doc.metadata:
+        _underpaid(ctx, total_field, tendered)
+        return
     pairs = [(t - g, ta, gb) for t, ta, tb in tendered for g, ga, gb in change
              if t - g > 0 and ta < ga and (ta, tb) != (ga, gb)]
     if len({v for v, _, _ in pairs}) != 1:
@@ -137,6 +141,20 @@ but does not raise it (it is tendered - change itself)."""
 
 
 _TENDER_SCORE = 0.4
+
+
+def _underpaid(ctx: Ctx, total_field: str, tendered: list[tuple[Decimal, int, int]]) -> None:
+    """No change read: a total read one look-alike digit above the amount paid ('11.46' over
+    'CASH 11.40', a dotted 0 read as 6) was misread, as no one pays less than the total; the amount
+    paid becomes the total's candidate, at the reading's score, and the reading loses half of it."""
+    for c in ctx.cands.get(total_field, []):
+        if not (c.source.startswith("label:") and isinstance(c.value, Decimal)):
+            continue
+        for t, a, b in tendered:
+            if t < c.value and one_digit_apart(f"{c.value:.2f}", f"{t:.2f}"):
+                ctx.cands[total_field].append(Cand(t, a, b, ctx.idx.page_at(a), c.score, "tender", ctx.doc.text[a:b]))
+                c.score *= 0.5
+                return
 
 
 def _tender_lines(ctx: Ctx) -> set[int]:
