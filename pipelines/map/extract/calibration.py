@@ -89,9 +89,10 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
 
 
 # tags of a check that failed against the value (amounts.payment_check: tendered - change is no
-# total reading): such a family is judged only by its own fitted curve, never by a curve of the
+# total reading), or of a reading that doubts itself (companies: a name joined to the line above
+# by the "&" or bracket it opens with, "joined"): such a family is judged only by its own fitted curve, never by a curve of the
 # agreements it also has ("label+check+unpaid" is not "label+check")
-CONFLICTS = frozenset({"unpaid"})
+CONFLICTS = frozenset({"unpaid", "joined"})
 
 
 def _curve(curves: dict[str, list[tuple[float, float]]], prefix: str, source: str) -> list[tuple[float, float]] | None:

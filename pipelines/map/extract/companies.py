@@ -180,8 +180,13 @@ def company_candidates(ctx: Ctx) -> None:
                 alone = s is None  # "MAPLE BOOKSTORES / SDN BHD": the legal form alone on its line
                 s = a if s is None else s
                 e = m.end()
-                if s == a and line.index > 0:
-                    s = _continued(ctx, line, s, e)
+                joined = False
+                if (s == a or text[a:s].strip() == "&") and line.index > 0:
+                    s0, s = s, _continued(ctx, line, s, e)
+                    # joined to the line above only by the "&" or bracket it opens with: that line may be a
+                    # greeting or a person's name ("GOOD DAY / & SONS HARDWARE SDN BHD"), so the reading is
+                    # judged apart (calibration.CONFLICTS) and a person confirms it until it is measured
+                    joined = s != s0 and (text[s0:e].startswith("(") or text[a:s0].strip() == "&")
                 if alone and s == a:
                     continue  # no name above it: a legal form alone is no name
                 if in_regions(ctx, regions, s, e):
@@ -192,7 +197,7 @@ def company_candidates(ctx: Ctx) -> None:
                 seg = text[a:b]
                 if len(m.group().strip(".")) <= 2 and seg.upper() == seg:
                     weight = 0.2  # "AS", "SA", "AG" in an all-capitals line are as often plain words
-                found.append((s, e, weight * position(line), "legal"))
+                found.append((s, e, weight * position(line), "legal+joined" if joined else "legal"))
     # prominent and name-like lines near the top of the first page
     top_lines = [_placed(ln) for ln in ctx.idx.lines if ln.page == first_page]
     geo = [ln for ln in top_lines if ln.words and ln.top is not None and ln.page in page_h]
@@ -253,7 +258,10 @@ def _continued(ctx: Ctx, line: Line, s: int, e: int) -> int:
     for _ in range(2):
         part = text[s:e]
         words = re.findall(r"[^\W\d_]{4,}|(?:[^\W\d_]\.){2,}", LEGAL_FORM.sub(" ", part))  # initials name too: "A.B.C."
-        if part.count(")") <= part.count("(") and words:
+        # a part opening with "&" or a bracket continues the line above ("THE COFFEE BEAN / & TEA LEAF
+        # (M) SDN. BHD.", "PASAR RAYA MEGA MAJU / (SEMENYIH) SDN BHD")
+        opens = part.startswith("(") or text[line.start:s].strip() == "&"
+        if part.count(")") <= part.count("(") and words and not opens:
             break
         if line.index <= 0:
             break
