@@ -44,6 +44,14 @@ def test_shop_number_and_misread_registration_keep_the_address() -> None:
     assert got["issuer_address"] == "12 JLN KERIS 3, 57100 KUALA LUMPUR"
 
 
+def test_tax_number_without_colon_and_braced_registration_keep_the_address() -> None:
+    """'GST Reg no 0000 1111 2222' (digit groups, no colon) and '(556677-W}' (OCR's brace for the
+    bracket) are registration lines, not the start of the address."""
+    got = extract(["ORCHID LANE TRADING SDN BHD", "(556677-W}", "GST Reg no 0000 1111 2222", "Lot 5, Jalan Keris 3",
+                   "57100 Kuala Lumpur", *TAIL])
+    assert got["issuer_address"] == "Lot 5, Jalan Keris 3, 57100 Kuala Lumpur"
+
+
 def test_initials_misread_on_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
     lines = ["PRINTED FOR LEE", "MR K.1.T. (NORTH) SDN BHD", "(CO.REG : 556677-W)", "12 JALAN KERIS 3",

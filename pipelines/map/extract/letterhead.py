@@ -33,8 +33,8 @@ _TOWN = re.compile(r"(?<![\d\-/.])\d{4,6}[ ,]+[^\W\d_]{2,}|[^\W\d_]{2,}[ ,]+\d{4
 _NUMBERED = re.compile(r"^\W*(?:[^\W\d_]{1,3}\b\.?\s*){1,2}:\s*[\w(]*\d")
 # a company or registration number on a line of its own ("BR NO.: 0123456-A", "CO-REG:654321-B"; OCR
 # reads the colon as ';' or a quote)
-_ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:;’'\-]\s*|\s*(?=\())"
-                      r"\(?[A-Z]{0,3}\d[\w\-]*\)?\W*$", re.IGNORECASE)
+_ID_LINE = re.compile(r"^\W*(?:[^\W\d_][\w.]*[\s\-]*){0,3}\b(?:no|nr|reg|id)\b\.?(?:\s*[:;’'\-]\s*|\s*(?=\()|\s+(?=\d))"
+                      r"\(?[A-Z]{0,3}\d[\w\-]*(?: \d[\w\-]*){0,3}\)?\W*$", re.IGNORECASE)
 _REGION = re.compile(r"[^\W\d_][^\W\d_ .,]*(?:[ .,]+[^\W\d_]+)*[ .,]*")  # "NEGERI SEMBILAN, MALAYSIA"
 
 Block = list[tuple[int, int, Line]]  # the name's column of each line: start, end, line
@@ -60,8 +60,12 @@ def _stop(ctx: Ctx, text: str) -> bool:
     return fold_label(text) in {fold_label(a) for a in ctx.field_of}
 
 
+_BRACKETS = str.maketrans("{}[]", "()()")
+
+
 def _registration(text: str) -> bool:
-    t = text.strip().rstrip(":;|")  # OCR reads a closing bracket or specks as ':' ("122703:")
+    # OCR reads a closing bracket or specks as ':' ("122703:"), and brackets as braces ("(867388-L}")
+    t = text.strip().rstrip(":;|").translate(_BRACKETS)
     letters = sum(c.isalpha() for c in t)
     if _ID_LINE.match(t):
         return True
