@@ -152,3 +152,25 @@ def test_a_name_joined_to_the_line_above_is_confirmed_by_a_person(tmp_path: Path
     assert out.outcome == REVIEW
     issues = [i for iss in out.issues.values() for i in iss if i.field == "issuer_name"]
     assert issues and issues[0].code == "low_confidence"
+
+
+def test_a_legal_name_over_its_branch_line_heads_the_letterhead(invoice_schema: Schema, tmp_path: Path) -> None:
+    """'ORCHID RETAIL SDN BHD / (612345-A) / ORCHID MART KAJANG / NO 3, JALAN ...': the branch line
+    between the legal name and the address no longer takes the address block from the legal name
+    (it was chosen as the issuer). Which of the two issued the receipt stays a person's call (a
+    'POWERED BY ... SDN BHD' line reads the same way): the family is 'branch', never landed alone."""
+    from pipelines.map.mapper import map_document
+    from pipelines.map.rules import load_rules
+    from pipelines.model.schema import load_schemas
+    from pipelines.run.mapper import Mapper
+    from pipelines.run.outcome import REVIEW
+
+    text = f"ORCHID RETAIL SDN BHD\n(612345-A)\nORCHID MART KAJANG\n{BODY}"
+    rec = _extract(text, invoice_schema)
+    assert rec.values()["issuer_name"] == "ORCHID RETAIL SDN BHD"
+    assert rec.values()["issuer_address"].startswith("NO 5, JALAN MAWAR 3")
+    schemas = load_schemas(SCHEMAS)
+    mapper = Mapper(schemas, load_rules(tmp_path, schemas))
+    doc = parse_bytes(f"POWERED BY TILLSOFT SDN BHD\nKOPI HOUSE\n{BODY}".encode(), name="receipt.txt")
+    result = map_document(doc, schemas, mapper.book)
+    assert mapper.outcome_of(doc, result).outcome == REVIEW

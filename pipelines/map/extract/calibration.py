@@ -90,9 +90,10 @@ def calibrate(raw: float, type_name: str, schema: str = "", path: Path = FILE, s
 
 # tags of a check that failed against the value (amounts.payment_check: tendered - change is no
 # total reading), or of a reading that doubts itself (companies: a name joined to the line above
-# by the "&" or bracket it opens with, "joined"): such a family is judged only by its own fitted curve, never by a curve of the
+# by the "&" or bracket it opens with, "joined"; a legal name over a trading name or branch line and
+# then the address, "branch", letterhead.letterhead_names): such a family is judged only by its own fitted curve, never by a curve of the
 # agreements it also has ("label+check+unpaid" is not "label+check")
-CONFLICTS = frozenset({"unpaid", "joined"})
+CONFLICTS = frozenset({"unpaid", "joined", "branch"})
 
 
 def _curve(curves: dict[str, list[tuple[float, float]]], prefix: str, source: str) -> list[tuple[float, float]] | None:

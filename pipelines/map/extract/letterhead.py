@@ -164,10 +164,16 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
 
 
 def _address_block(ctx: Ctx, cand: Cand) -> Block:
-    """The address block the name heads: a house number and a postcode under it ([]: none)."""
+    """The address block the name heads: a house number and a postcode under it ([]: none). Under
+    a legal name, one or two lines of words may come first: its trading name or branch ("IKANO
+    ... SDN BHD / IKEA CHERAS / NO. 2A, JALAN ..."), part of the letterhead the legal name heads."""
     text = ctx.doc.text
     block = _block(ctx, cand.start, cand.end)
-    ok = bool(block) and any(c.isdigit() for c in text[block[0][0]:block[0][1]]) and \
+    lead = 0
+    if cand.source.startswith("company:legal"):
+        while lead < min(2, len(block) - 1) and not any(c.isdigit() for c in text[block[lead][0]:block[lead][1]]):
+            lead += 1
+    ok = len(block) > lead and any(c.isdigit() for c in text[block[lead][0]:block[lead][1]]) and \
         any(_POSTCODE_LIKE.search(text[a:b]) for a, b, _ in block) and \
         sum(c.isalpha() for a, b, _ in block for c in text[a:b]) >= _MIN_ADDRESS_LETTERS
     return block if ok else []
@@ -190,6 +196,12 @@ def letterhead_names(ctx: Ctx, owner: str) -> None:
         elif blocks[id(c)]:
             c.score = 1 - (1 - c.score) * (1 - 0.4)
             c.source += "+address"
+            a, b, _ = blocks[id(c)][0]
+            if not any(ch.isdigit() for ch in ctx.doc.text[a:b]):
+                # a trading name or branch line between the legal name and its address: which of the two
+                # issued it (the legal entity, or a shop under a 'POWERED BY ... SDN BHD' line) is a
+                # person's call until measured (calibration.CONFLICTS)
+                c.source += "+branch"
 
 
 def header_names(ctx: Ctx, owner: str) -> None:
