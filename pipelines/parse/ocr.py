@@ -270,7 +270,7 @@ def cached_page(
 
 
 # Tesseract's English model reads a receipt font's 5 (or S) as '§', a sign no receipt or invoice
-# prints: before a digit it is a 5 ("§4200 KUALA LUMPUR", "Net Amt : §3.55"), before a letter an S.
+# prints: before a digit it is a 5 ("§2100 KEPONG BARU", "Total : §8.20"), before a letter an S.
 _SECTION_DIGIT = re.compile(r"§(?=\d)")
 _SECTION_LETTER = re.compile(r"§(?=[^\W\d_])")
 

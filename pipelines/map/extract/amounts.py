@@ -122,7 +122,7 @@ def role_spans(ctx: Ctx, words: tuple[str, ...]) -> list[tuple[Decimal, int, int
 def tender_candidate(ctx: Ctx, total_field: str) -> None:
     """The amount tendered minus the change printed under it, as a candidate of the total when no
     reading of the total is that amount (its label's amount misread or lost on a photo: 'Total
-    Amount: Bi ee,' above 'Cash 101.00 / Change 70.00'). Only when tendered and change give one
+    Amount: Bl e,' above 'Cash 50.00 / Change 30.80'). Only when tendered and change give one
     amount; it scores below a label's reading, and payment_check weighs the other readings against it
     but does not raise it (it is tendered - change itself)."""
     tendered = [(abs(v), a, b) for v, a, b in role_spans(ctx, TENDERED_WORDS)]
@@ -144,8 +144,8 @@ _TENDER_SCORE = 0.4
 
 
 def _underpaid(ctx: Ctx, total_field: str, tendered: list[tuple[Decimal, int, int]]) -> None:
-    """No change read: a total read one look-alike digit above the amount paid ('11.46' over
-    'CASH 11.40', a dotted 0 read as 6) was misread, as no one pays less than the total; the amount
+    """No change read: a total read one look-alike digit above the amount paid ('23.86' over
+    'CASH 23.80', a dotted 0 read as 6) was misread, as no one pays less than the total; the amount
     paid becomes the total's candidate, at the reading's score, and the reading loses half of it."""
     for c in ctx.cands.get(total_field, []):
         if not (c.source.startswith("label:") and isinstance(c.value, Decimal)):

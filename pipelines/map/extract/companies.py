@@ -19,7 +19,7 @@ from pipelines.map.extract.zones import customer_regions, in_regions, role_field
 def name_back(text: str, a: int, b: int, form_start: int, ocr: bool = False) -> int | None:
     """Start of the company name that ends with the legal form at form_start (walk back over
     capitalised words and connectors; stop at lower-case words, labels and sentence ends).
-    `ocr`: the text was read by OCR, where an initial may come out as a look-alike digit ("O.1.Y.")."""
+    `ocr`: the text was read by OCR, where an initial may come out as a look-alike digit ("K.1.T.")."""
     toks = [(m.start() + a, m.end() + a, m.group()) for m in re.finditer(r"\S+", text[a:form_start])]
     start = None
     n = 0
@@ -89,7 +89,7 @@ def read_legal_forms(text: str) -> str:
 
 
 def _read_initials(name: str) -> str:
-    """Initials OCR read as look-alike digits, read back as the letters they are ("O.1.Y." -> "O.I.Y.")."""
+    """Initials OCR read as look-alike digits, read back as the letters they are ("K.1.T." -> "K.I.T.")."""
     return re.sub(r"\S+", lambda m: m.group().translate(_DIGIT_LETTERS) if _OCR_INITIALS.fullmatch(m.group()) else m.group(), name)
 
 

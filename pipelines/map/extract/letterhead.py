@@ -43,7 +43,7 @@ Block = list[tuple[int, int, Line]]  # the name's column of each line: start, en
 def _stop(ctx: Ctx, text: str) -> bool:
     text = text.strip()
     if "ocr" in ctx.doc.metadata:
-        text = text.rstrip(":;|").rstrip()  # specks OCR reads at a line's end ("45600 BATANG BERJUNTAI:")
+        text = text.rstrip(":;|").rstrip()  # specks OCR reads at a line's end ("12000 TAMAN MELATI:")
     if not text:
         return True
     if _CONTACT.match(text) or EMAIL_RE.search(text) or _WEB.search(text):
@@ -64,7 +64,7 @@ _BRACKETS = str.maketrans("{}[]", "()()")
 
 
 def _registration(text: str) -> bool:
-    # OCR reads a closing bracket or specks as ':' ("122703:"), and brackets as braces ("(867388-L}")
+    # OCR reads a closing bracket or specks as ':' ("554433:"), and brackets as braces ("(554433-K}")
     t = text.strip().rstrip(":;|").translate(_BRACKETS)
     letters = sum(c.isalpha() for c in t)
     if _ID_LINE.match(t):
@@ -75,7 +75,7 @@ def _registration(text: str) -> bool:
     key, colon, value = t.partition(":")
     words = fold_text(key).replace(".", " ").split()
     if colon and len(words) == 1 and re.fullmatch(r"\d{1,6}", value.strip()) and not _CONTACT.match(t):
-        return True  # the shop's number in its chain ("Site: 2395", "Store: 118")
+        return True  # the shop's number in its chain ("Site: 1180", "Store: 37")
     return bool(colon and words and (words[-1] in ID_WORDS or "reg" in words) and len(value.split()) <= 2
                 and any(c.isdigit() for c in value))
 
@@ -179,7 +179,7 @@ def _address_block(ctx: Ctx, cand: Cand) -> Block:
     return block if ok else []
 
 
-_MIN_ADDRESS_LETTERS = 4  # a street or a town: a lone number ("58244 |") under a line is no address
+_MIN_ADDRESS_LETTERS = 4  # a street or a town: a lone number ("40172 |") under a line is no address
 
 
 def letterhead_names(ctx: Ctx, owner: str) -> None:

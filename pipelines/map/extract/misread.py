@@ -2,7 +2,7 @@
 30/03/2018, "19/62/2018" for 19/02/2018): the date it was, when exactly one look-alike digit
 makes it a valid one. Receipt printers' dotted or broken zeros come out as 6, 8 or 9. More than one
 valid reading (or none) is no correction: the value is left out, as before. The same for a date
-decades in the future ("29 Mar 2078", a 1 read as 7): no business paper is dated so far ahead, so
+decades in the future ("14 Jun 2074", a 1 read as 7): no business paper is dated so far ahead, so
 the one look-alike digit that gives a year not past next year is taken; none or two: kept as read.
 """
 

@@ -141,7 +141,7 @@ DATE_RE = re.compile(
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
     r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s?(?:de\s+)?" + _MONTH_WORD + r",?\s+(?:de\s+)?\d{4}"
     r"|\d{1,2}[-/ ][^\W\d_]{3,9}[-/ ](?:\d{4}|\d{2})"
-    # the day and the year apart: "JAYA 81750" (a town and its postcode) is no "month 8 1750"
+    # the day and the year apart: "JAYA 43650" (a town and its postcode) is no "month 4 3650"
     r"|" + _MONTH_WORD + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:\s*,\s*|\s+)\d{4}"
     r")(?![\w/\-])"
 )
