@@ -84,7 +84,7 @@ def parse_files(
             yield parse_file(path, limits, store)
         return
     store_root = str(store.root) if store else None
-    window = max(4, workers * 8)  # bounded in-flight work keeps memory flat on huge batches
+    window = max(4, workers * 64)  # bounded in-flight work keeps memory flat on huge batches
     work = task or _worker
     with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(limits.memory_mb, setup),
                      context=_context(work)) as pool:
