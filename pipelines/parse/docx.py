@@ -35,7 +35,7 @@ _TIME_CHECK_EVERY = 200
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
     document = _open(data)
-    reader = _Reader(document, builder, ctx, data)
+    reader = _Reader(document, builder, ctx)
     reader.strip_hidden()
     reader.core_properties()
     headers, footers = reader.headers_footers()
@@ -78,7 +78,7 @@ def _open(data: bytes) -> Any:
 
 
 class _Reader:
-    def __init__(self, document: Any, builder: TextBuilder, ctx: Any, data: bytes) -> None:
+    def __init__(self, document: Any, builder: TextBuilder, ctx: Any) -> None:
         self.document = document
         self.builder = builder
         self.ctx = ctx
