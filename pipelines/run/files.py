@@ -90,7 +90,9 @@ def dump_stream(path: StatePath, items: Iterable[Any]) -> int:
     fd, tmp = tempfile.mkstemp(dir=path.parent if _local(path) else None, prefix=".tmp-")
     n = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        # surrogatepass: a lone surrogate a JSON or Python escape decoded to must reach the judge,
+        # which quarantines its document, instead of failing the stage for the whole batch
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
             for item in items:
                 fh.write(handoff.dumps(item))
                 fh.write("\n")
@@ -113,7 +115,7 @@ def load_stream(path: StatePath) -> Iterator[Any]:
     with fh:
         for n, line in enumerate(fh, 1):
             try:
-                yield handoff.loads(line.decode("utf-8"))
+                yield handoff.loads(line.decode("utf-8", "surrogatepass"))
             except (ValueError, TypeError) as exc:
                 raise handoff.HandoffError(f"{path}, item {n}: {exc}") from exc
 

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipelines.model.document import Document, Status
+from pipelines.model.document import Document, Reason, Status
 from pipelines.land.catalog import review_id_for
 from pipelines.llm.extractor import LLMExtractor, from_policy, off_gaps
 from pipelines.llm.policy import Policy, PolicyError, check_against_schemas, load_policy
@@ -109,6 +111,13 @@ class Mapper:
         """Validate a document's mapped records and decide where it ends (None: quarantined)."""
         if result is None:
             return DocOutcome(doc, QUARANTINED)
+        bad = next((f"{r.schema}.{n}" for r in result.records for n, fv in r.fields.items() if _unpaired(fv.value)), None)
+        if bad is not None:
+            # an escape such as "\udc80" in JSON or Python source decodes to half a character, which
+            # no table (nor the review queue) can store: one such value would fail the whole batch's landing
+            return DocOutcome(dataclasses.replace(doc).quarantine(
+                Reason.UNDECODABLE, f"{bad} holds an unpaired UTF-16 surrogate (not a character): it cannot be stored"),
+                QUARANTINED)
         if result.classification is None:
             rec = Record("unclassified", doc.id, doc.source_path)
             issue = Issue("unsupported_document", None, "no rule set, classifier or schema matches this document")
@@ -154,3 +163,17 @@ class Mapper:
         if self.llm is None and outcome == REVIEW:
             gaps = off_gaps([r for r in result.records if issues[r.record_id]], self.schemas, doc, self.policy)
         return DocOutcome(doc, outcome, result.records, issues, result.classification.schema, gaps, kept)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired(value: Any) -> bool:
+    """Whether a value (or a line item's part) holds a lone surrogate code point."""
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, (list, tuple)):
+        return any(_unpaired(v) for v in value)
+    if isinstance(value, dict):
+        return any(_unpaired(k) or _unpaired(v) for k, v in value.items())
+    return False

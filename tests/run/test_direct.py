@@ -76,3 +76,26 @@ def test_the_kb_inside_an_input_folder_is_never_an_input(tmp_path):
     assert second.reconciles and second.inputs == 1 and second.outcomes["landed"] == 1
     assert len(_tables(tmp_path / "kb")["documents"]) == 1
     assert len(_tables(tmp_path / "kb")["invoice"]) == 1
+
+
+def test_a_value_with_a_lone_surrogate_quarantines_its_document_not_the_batch(tmp_path):
+    """A JSON or Python escape such as "\\udc80" decodes to half a character, which no table can
+    store: its document is quarantined, the others land, in process and over the stage hand-offs."""
+    from pipelines.parse.run import parse_file
+    from pipelines.run import files
+
+    d = tmp_path / "in"
+    d.mkdir()
+    crm = (ROOT / "data_samples" / "misc" / "crm_export_2026-03-01.json").read_text(encoding="utf-8")
+    name = crm.split('"displayName": "', 1)[1].split('"', 1)[0]
+    (d / "crm.json").write_text(crm.replace(name, name[:3] + "\\udc80" + name[3:], 1), encoding="utf-8")
+    shutil.copy(ROOT / "data_samples" / "code" / "customers.sql", d)
+    summary = run([d], _settings(tmp_path / "kb", 0), batch_id="b")
+    assert summary.reconciles and summary.outcomes["quarantined"] == 1 and summary.landed_records["customer"] >= 1
+    docs = {r["name"]: r for r in DeltaTable(str(tmp_path / "kb" / "documents")).to_pyarrow_table().to_pylist()}
+    assert docs["crm.json"]["outcome"] == "quarantined" and docs["crm.json"]["reason_code"] == "undecodable_text"
+    assert docs["customers.sql"]["outcome"] == "landed"
+    doc = parse_file(d / "crm.json")
+    wd = files.work_dir(tmp_path / "kb", "b2")
+    assert files.dump_stream(wd / files.PARSED, [doc]) == 1
+    assert [x.text for x in files.load_stream(wd / files.PARSED)] == [doc.text]
