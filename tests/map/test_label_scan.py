@@ -8,7 +8,7 @@ from pipelines.map.extract.labels import label_pattern, match_labels, suppress_c
 from pipelines.parse.dispatch import parse_bytes
 
 LABELS = ["Factuurnummer", "Invoice No.", "Total", "Total incl. GST", "Date", "Due Date", "N° facture",
-          "Rechnungsdatum", "Sub Total", "# of items"]
+          "Rechnungsdatum", "Sub Total", "# of items", "2ndParty Ref"]
 
 TEXTS = [
     "F actuurnummer: 2024-17\nFactuurnummer 18\nINVOICE NO 7 / Invoice no. 8",
@@ -16,6 +16,7 @@ TEXTS = [
     "Date 01.02.2024 Due Date 03.02.2024 DUE  DATE 4 Datum",
     "N° facture : 12 — Nº facture 13 — No facture 14 — # of items 3",
     "İstanbul Rechnungsdatum 02.03.2024 TOTAL 9,00",  # 'İ'.lower() is two characters: whole-text scan
+    "2ndParty Ref: 17 / 2NDPARTY REF 18 / x2ndParty Ref 19",  # a first word opening with a digit is never split
 ]
 
 

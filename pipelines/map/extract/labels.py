@@ -135,7 +135,8 @@ def _prepared(label: str) -> tuple[re.Pattern[str], tuple[str, ...], float, int]
     for i, tok in enumerate(tokens):
         if tok[0].isalnum():
             low = tok.lower()
-            probes.append(low[1:] if i == 0 and len(low) >= 5 else low)  # see label_pattern: "F actuur"
+            # see label_pattern: "F actuur" (a first word opening with a digit is never split)
+            probes.append(low[1:] if i == 0 and len(low) >= 5 and tok[0].isalpha() else low)
     if not tokens[0][0].isalnum() or not probes or len(tokens[0].lower()) != len(tokens[0]):
         lead = -1
     else:
