@@ -5,6 +5,7 @@ tendered - change == total check; and the confidence calibration map."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -465,3 +466,17 @@ def test_paid_subtotal_is_the_total(invoice_schema: Schema) -> None:
     _, rec2 = _extract(PAID_SUBTOTAL.replace("CHANGE\n", "").replace("RM4.20\n", ""), invoice_schema)
     assert rec2.values().get("total_amount") != Decimal("15.80") or \
         rec2.fields["total_amount"].confidence < rec.fields["total_amount"].confidence
+
+
+def test_a_value_below_the_landing_threshold_says_by_how_much() -> None:
+    """The review reason shows the confidence and the threshold with enough decimals to differ."""
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    text = "\n".join(["WILLOW LANE DELI SDN BHD", "22 JALAN PASIR, 42000 PORT KLANG", "Date: 09/07/2024",
+                      "Cashier: NOOR", "Soup 1 7.90", "Sub Total 7.90", "Total Amount: ---", "CASH 20.00",
+                      "CHANGE 12.10"])
+    rec = extract_generic(parse_bytes(text.encode(), name="r.txt"), schema)
+    below = [i.message for i in rec.issues if "calibrated landing threshold" in i.message]
+    assert below
+    for message in below:
+        got, need = re.findall(r"\d\.\d+", message)[:2]
+        assert float(got) < float(need) and got != need, message

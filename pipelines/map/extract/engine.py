@@ -246,9 +246,20 @@ def _below_landing(record: Record, schema: Schema, finders: dict[str, str],
         # a measured value below the threshold: required -> a person; optional -> left out when the
         # record lands (validate.unsure_optional), so no landed value is less sure than the threshold
         if curve or (schema.fields[n].required and n in parties and alone):
-            out.append(Issue("low_confidence", n, f"confidence {fv.confidence:.2f} is below the calibrated landing "
-                             f"threshold {t:.2f} ({finders.get(n)}{'' if curve else ', never measured'})"))
+            got, need = _apart(fv.confidence, t)
+            out.append(Issue("low_confidence", n, f"confidence {got} is below the calibrated landing "
+                             f"threshold {need} ({finders.get(n)}{'' if curve else ', never measured'})"))
     return out
+
+
+def _apart(value: float, threshold: float) -> tuple[str, str]:
+    """Both numbers with as many decimals as it takes to tell them apart: a reviewer read
+    "confidence 0.97 is below the calibrated landing threshold 0.97"."""
+    for digits in range(2, 6):
+        a, b = f"{value:.{digits}f}", f"{threshold:.{digits}f}"
+        if a != b:
+            break
+    return a, b
 
 
 def _by_place_only(family: str) -> bool:
