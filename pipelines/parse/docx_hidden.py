@@ -40,7 +40,8 @@ class HiddenRuns:
             p = p.getparent()
         ppr = p.find(_PPR) if p is not None else None
         pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
-        props.update(self.styles.visibility(pstyle.get(VAL) if pstyle is not None else None))
+        # a paragraph naming no style has the default paragraph style, as Word shows it
+        props.update(self.styles.visibility(pstyle.get(VAL) if pstyle is not None else self.styles.default_paragraph))
         rpr = run.find(_RPR)
         rstyle = rpr.find(qn("w:rStyle")) if rpr is not None else None
         props.update(self.styles.visibility(rstyle.get(VAL) if rstyle is not None else None))

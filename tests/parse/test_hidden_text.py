@@ -84,6 +84,20 @@ def test_docx_hidden_character_style_is_hidden() -> None:
     assert "999.00" not in doc.text and _reasons(doc) == {"999.00": "docx:vanish"}
 
 
+def test_docx_paragraph_without_a_style_takes_the_hidden_default_style() -> None:
+    """Word gives a paragraph naming no style the default paragraph style ('Normal'): when that
+    style is vanished, so is the paragraph, while one of a style not based on it shows."""
+    def build(d):  # type: ignore[no-untyped-def]
+        d.styles["Normal"].font.hidden = True
+        shown = d.styles.add_style("Shown", 1)  # WD_STYLE_TYPE.PARAGRAPH, based on no style
+        d.add_paragraph("Invoice total: 120.00", style=shown)
+        d.add_paragraph("Invoice total: 9.00")
+
+    doc = parse_bytes(_docx(build), name="x.docx")
+    assert "120.00" in doc.text and "9.00" not in doc.text.replace("120.00", "")
+    assert _reasons(doc) == {"Invoice total: 9.00": "docx:vanish"}
+
+
 def _pdf(draw) -> bytes:  # type: ignore[no-untyped-def]
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(600, 800))
