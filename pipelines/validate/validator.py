@@ -4,6 +4,7 @@ cross-field checks and confidence. What fails becomes machine-readable review re
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
@@ -32,8 +33,36 @@ def _model(schema: Schema) -> type[BaseModel]:
     return hit[1]
 
 
+# The KB's columns (land/tables.py): decimal128(18, scale), int64, int32 for months.
+_PRECISION = 18
+_INT_BITS = {"integer": 63, "months": 31}
+
+
+def _unstorable(spec: FieldSpec, value: object) -> str | None:
+    """Why a value cannot be stored in its column (one such value failed the whole batch's
+    landing); None when it fits."""
+    if spec.type == "list" and isinstance(spec.items, dict) and isinstance(value, list):
+        for item in value:
+            for key, sub in spec.items.items() if isinstance(item, dict) else ():
+                why = _unstorable(sub, item.get(key)) if item.get(key) is not None else None
+                if why:
+                    return f"{key}: {why}"
+        return None
+    if spec.type in ("decimal", "amount") and isinstance(value, Decimal) and value.is_finite():
+        digits = _PRECISION - spec.scale
+        if abs(value) >= Decimal(10) ** digits:
+            return f"{value} has more than {digits} digits before the decimal point"
+    bits = _INT_BITS.get(spec.type)
+    if bits is not None and isinstance(value, int) and not -(2 ** bits) <= value < 2 ** bits:
+        return f"{value} is beyond a {bits + 1}-bit whole number"
+    return None
+
+
 def _constraint_issues(name: str, spec: FieldSpec, value: object) -> list[Issue]:
     issues: list[Issue] = []
+    why = _unstorable(spec, value)
+    if why:
+        issues.append(Issue("invalid_value", name, f"cannot be stored: {why}"))
     if isinstance(value, str):
         if spec.pattern and not re.search(spec.pattern, value):
             issues.append(Issue("invalid_value", name, f"{value!r} does not match the expected pattern"))
