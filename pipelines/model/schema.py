@@ -34,6 +34,13 @@ class SchemaError(ValueError):
     """A schema file is wrong; the message names the file, the field and the problem."""
 
 
+# A field's normalisation hints (map/normalize Locale) and the type each must have.
+_LOCALE_HINTS: dict[str, type | tuple[type, ...]] = {"dayfirst": bool, "decimal": str, "date_formats": (str, list),
+                                                   "default_currency": str, "default_region": str}
+_LOCALE_HINT_TEXT = {"dayfirst": "true or false", "decimal": "'.' or ','", "date_formats": "a format or a list",
+                     "default_currency": "a currency code", "default_region": "a country code"}
+
+
 class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +65,25 @@ class FieldSpec(BaseModel):
     # a value in a data row (SQL, CSV, JSON) that cannot be read as this type: "review" sends the
     # record to a person; "drop" leaves the field empty so a contact detail cannot hold up the row
     on_invalid: Literal["review", "drop"] = "review"
+
+    @field_validator("locale")
+    @classmethod
+    def _locale_hints(cls, hints: dict[str, Any]) -> dict[str, Any]:
+        """Known hints of the right types, checked on loading: a wrong one used to fail every document
+        in the workers (an unhashable list of formats) while `mapper rules check` said OK."""
+        unknown = set(hints) - set(_LOCALE_HINTS)
+        if unknown:
+            raise ValueError(f"unknown locale hint(s) {sorted(unknown)}; known: {sorted(_LOCALE_HINTS)}")
+        out = dict(hints)
+        for key, value in hints.items():
+            if key == "date_formats":
+                formats = [value] if isinstance(value, str) else value
+                if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
+                    raise ValueError("locale date_formats must be a strptime format or a list of them")
+                out[key] = formats
+            elif not (value is None or isinstance(value, _LOCALE_HINTS[key])) or (key == "decimal" and value not in (None, ".", ",")):
+                raise ValueError(f"locale {key} must be {_LOCALE_HINT_TEXT[key]}, not {value!r}")
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> FieldSpec:

@@ -42,6 +42,10 @@ def test_pydantic_model_validates_types_and_required():
         ("name: bad\nversion: 1\nfields:\n  x: {type: string, colour: red}\n", "fields.x.colour"),
         ("name: other\nversion: 1\nfields:\n  x: {type: string}\n", "must match the file name"),
         ("name: bad\nfields: [\n", "not valid YAML"),
+        ('name: bad\nversion: 1\nfields:\n  d: {type: date, locale: {date_formats: [["%d/%m/%Y"]]}}\n', "date_formats must be"),
+        ("name: bad\nversion: 1\nfields:\n  d: {type: date, locale: {dayfirst: maybe}}\n", "dayfirst must be true or false"),
+        ("name: bad\nversion: 1\nfields:\n  a: {type: amount, locale: {decimal: ';'}}\n", "decimal must be"),
+        ("name: bad\nversion: 1\nfields:\n  d: {type: date, locale: {day_first: true}}\n", "unknown locale hint"),
     ],
 )
 def test_bad_schema_files_report_file_field_and_problem(tmp_path, body, message):
@@ -60,3 +64,12 @@ def test_user_schema_dropped_in_directory_is_loaded(tmp_path):
     schemas = load_schemas(tmp_path)
     assert schemas["asset"].version == 3
     assert record_schema(schemas["asset"]).field("installed").type == pa.date32()
+
+
+def test_locale_hints_of_the_right_types_load(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text("name: ok\nversion: 1\nfields:\n  d: {type: date, locale: {dayfirst: true, date_formats: '%d.%m.%Y'}}\n"
+                    "  a: {type: amount, locale: {decimal: ',', default_currency: eur}}\n")
+    schema = load_schema(path)
+    assert schema.fields["d"].locale == {"dayfirst": True, "date_formats": ["%d.%m.%Y"]}
+    assert schema.fields["a"].locale == {"decimal": ",", "default_currency": "eur"}
