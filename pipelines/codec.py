@@ -59,12 +59,12 @@ class Codec:
 
     def to_json(self, value: Any, hint: Any = Any, *, under: str = "value", **wrap: Any) -> bytes | None:
         """`value` encoded, under the key `under` beside the plain JSON values of `wrap`, as JSON
-        bytes; None when JSON cannot hold it (an integer beyond 64 bits, a lone surrogate): a
-        cache then simply does not keep it. A non-finite number in a field typed float is written
-        as null, which decoding rejects (the cache entry is ignored)."""
+        bytes; None when JSON cannot hold it (an integer beyond 64 bits, a lone surrogate, nesting
+        hundreds deep): a cache then simply does not keep it. A non-finite number in a field typed
+        float is written as null, which decoding rejects (the cache entry is ignored)."""
         try:
             return orjson.dumps({**wrap, under: self.encode(value, hint)})
-        except TypeError:  # orjson.JSONEncodeError
+        except (TypeError, RecursionError):  # orjson.JSONEncodeError; nested deeper than the codec recurses
             return None
 
     @staticmethod

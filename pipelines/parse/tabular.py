@@ -337,11 +337,27 @@ def _json_error(text: str) -> BadInput:
     return BadInput(Reason.CORRUPT, "invalid JSON")
 
 
+# Records are never this deep; a value nested deeper breaks every later step that walks it
+# (encoding the parse for the cache, handing the document back from a worker).
+MAX_JSON_NESTING = 100
+
+
+def _check_nesting(value: Any) -> None:
+    """BadInput(NESTING) if `value` holds lists or objects nested deeper than MAX_JSON_NESTING."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, (dict, list)):
+            if depth > MAX_JSON_NESTING:
+                raise BadInput(Reason.NESTING, f"JSON nested more than {MAX_JSON_NESTING} levels deep")
+            stack.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
+
+
 def add_json(text: str, builder: TextBuilder, ctx: Any = None) -> None:
     doc = builder.doc
     start = _WS.match(text).end()  # type: ignore[union-attr]
     try:
-        json.loads(text)
+        _check_nesting(json.loads(text))
     except json.JSONDecodeError as exc:
         lines_result = _json_lines(text, builder, ctx)
         if lines_result is True:
@@ -368,6 +384,7 @@ def _json_lines(text: str, builder: TextBuilder, ctx: Any) -> bool | str:
             continue
         try:
             parsed.append((n, line.rstrip("\r"), json.loads(s)))
+            _check_nesting(parsed[-1][2])
         except ValueError as exc:
             if len(parsed) >= 2 and all(isinstance(v, dict) for _, _, v in parsed):
                 col = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""

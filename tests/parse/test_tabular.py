@@ -166,3 +166,27 @@ def test_json_lines_with_a_broken_line_says_which() -> None:
     doc = parse_bytes(b'{"id": 1}\n{"id": 2}\n{"id": 3,,}\n{"id": 4}\n', name="events.jsonl")
     assert doc.reason is Reason.CORRUPT
     assert doc.reason_text.startswith("invalid JSON Lines at line 3, column")
+
+
+def _nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth - 1):
+        value = {"k": value}
+    return value
+
+
+def test_json_nested_deeper_than_records_ever_are_is_quarantined_as_such(tmp_path):
+    """700 levels used to parse and then fail the worker handing the document back ('internal_error')."""
+    from pipelines.config import Settings
+    from pipelines.run.direct import run
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deep.json").write_text(json.dumps([{"name": "A", "nested": _nested(700)}]))
+    (tmp_path / "in" / "deep.jsonl").write_text(json.dumps({"a": 1}) + "\n" + json.dumps({"b": _nested(150)}) + "\n")
+    (tmp_path / "in" / "fine.json").write_text(json.dumps([{"name": "A", "nested": _nested(99)}]))  # 100 levels in all
+    for name in ("deep.json", "deep.jsonl"):
+        doc = parse_bytes((tmp_path / "in" / name).read_bytes(), name=name)
+        assert doc.reason is Reason.NESTING and "100 levels" in doc.reason_text
+    assert parse_bytes((tmp_path / "in" / "fine.json").read_bytes(), name="fine.json").status.value == "parsed"
+    summary = run([str(tmp_path / "in")], Settings(kb_root=tmp_path / "kb", workers=1))
+    assert summary.reconciles and summary.quarantine_reasons == {"nesting_too_deep": 2}
