@@ -43,7 +43,7 @@ def test_progress_is_plain_log_lines_when_stderr_is_not_a_terminal(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("parsed ")]
     assert lines and "\r" not in proc.stderr and "\x1b" not in proc.stderr
-    assert re.match(r"parsed 2/2  mapped 2/2  landed 2/2  .*elapsed$", lines[-1]), lines
+    assert re.match(r"parsed 2/2  mapped 2/2  written 2/2  .*elapsed$", lines[-1]), lines
     assert "counts reconcile: yes" in proc.stdout
 
 
@@ -70,7 +70,7 @@ def test_progress_redraws_one_line_on_a_terminal(tmp_path):
             os.close(slave)
     assert proc.returncode == 0
     text = err.decode()
-    assert "\r\x1b[2K" in text and re.search(r"parsed 2/2  mapped 2/2  landed 2/2 .*elapsed\r?\n", text), text
+    assert "\r\x1b[2K" in text and re.search(r"parsed 2/2  mapped 2/2  written 2/2 .*elapsed\r?\n", text), text
 
 
 def test_quiet_prints_nothing_on_success(tmp_path):

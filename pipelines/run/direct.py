@@ -51,12 +51,12 @@ def run(
     try:
         if settings.workers > 0 and llm is None:  # parse, map and judge in the workers
             judged = judge_in_workers(files, settings, store, mapper, summary)
-            land_files(progress.counting(judged, "parsed", "mapped", "landed"), writer)
+            land_files(progress.counting(judged, "parsed", "mapped", "written"), writer)
         else:
             entries, unread = store_inputs(files, store, settings.limits.max_bytes)
             docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
             extracted = progress.counting(map_documents(docs, mapper), "mapped")
-            land_files(progress.counting(judge_files(extracted, mapper, summary), "landed"), writer)
+            land_files(progress.counting(judge_files(extracted, mapper, summary), "written"), writer)
     finally:
         if llm is not None:
             llm.flush()

@@ -1,4 +1,5 @@
-"""What a run is doing, while it does it: documents parsed, mapped and landed, the rate, an ETA.
+"""What a run is doing, while it does it: documents parsed, mapped and written (to the KB, the
+review queue or quarantine), the rate, an ETA.
 
 On a terminal one line is redrawn in place; otherwise (a log file, CI, a pipe) a plain line is
 written every `log_every` seconds. Nothing is shown for runs shorter than `delay` seconds, and
@@ -20,7 +21,8 @@ from typing import IO, Any, TypeVar
 from pipelines.run.files import read_json, remove, write_json
 
 T = TypeVar("T")
-STAGES = ("parsed", "mapped", "landed")
+# "written": through the landing step, whatever the outcome (landed, review or quarantine)
+STAGES = ("parsed", "mapped", "written")
 
 
 class Progress:

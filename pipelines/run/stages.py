@@ -262,7 +262,7 @@ def land(settings: Settings, batch_id: str, mapper: Mapper) -> dict[str, Any]:
                     bucket[rec.schema] = bucket.get(rec.schema, 0) + 1
             yield outcomes
 
-    land_files(ProgressFile(wd, "landed").counting(counted()), writer)
+    land_files(ProgressFile(wd, "written").counting(counted()), writer)
     out = {"batch_id": batch_id, "inputs": inputs, "documents": documents, "landed_records": landed,
            "review_records": review, "landed_at": datetime.now(UTC).isoformat()}
     write_json(wd / LANDED_FILE[scope(settings.kb_root, batch_id)], out)
