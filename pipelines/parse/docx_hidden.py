@@ -40,8 +40,10 @@ class HiddenRuns:
             p = p.getparent()
         ppr = p.find(_PPR) if p is not None else None
         pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
-        # a paragraph naming no style has the default paragraph style, as Word shows it
-        props.update(self.styles.visibility(pstyle.get(VAL) if pstyle is not None else self.styles.default_paragraph))
+        # a paragraph naming no style, or one that is not a paragraph style of the document, has the
+        # default paragraph style, as Word shows it
+        sid = pstyle.get(VAL) if pstyle is not None else None
+        props.update(self.styles.visibility(sid if sid in self.styles.paragraph else self.styles.default_paragraph))
         rpr = run.find(_RPR)
         rstyle = rpr.find(qn("w:rStyle")) if rpr is not None else None
         props.update(self.styles.visibility(rstyle.get(VAL) if rstyle is not None else None))

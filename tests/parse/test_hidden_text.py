@@ -10,7 +10,7 @@ import io
 import docx
 from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 from PIL import Image
 from reportlab.lib.utils import ImageReader
@@ -92,6 +92,21 @@ def test_docx_paragraph_without_a_style_takes_the_hidden_default_style() -> None
         shown = d.styles.add_style("Shown", 1)  # WD_STYLE_TYPE.PARAGRAPH, based on no style
         d.add_paragraph("Invoice total: 120.00", style=shown)
         d.add_paragraph("Invoice total: 9.00")
+
+    doc = parse_bytes(_docx(build), name="x.docx")
+    assert "120.00" in doc.text and "9.00" not in doc.text.replace("120.00", "")
+    assert _reasons(doc) == {"Invoice total: 9.00": "docx:vanish"}
+
+
+def test_docx_paragraph_naming_a_missing_style_takes_the_hidden_default_style() -> None:
+    """A paragraph whose style id names no paragraph style of the document is shown by Word in the
+    default paragraph style: vanished with it."""
+    def build(d):  # type: ignore[no-untyped-def]
+        d.styles["Normal"].font.hidden = True
+        shown = d.styles.add_style("Shown", 1)
+        d.add_paragraph("Invoice total: 120.00", style=shown)
+        p = d.add_paragraph("Invoice total: 9.00", style=shown)
+        p._p.pPr.find(qn("w:pStyle")).set(qn("w:val"), "NoSuchStyle")
 
     doc = parse_bytes(_docx(build), name="x.docx")
     assert "120.00" in doc.text and "9.00" not in doc.text.replace("120.00", "")
