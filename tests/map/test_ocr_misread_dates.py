@@ -41,29 +41,32 @@ def test_one_look_alike_digit_makes_the_date() -> None:
         _date("19/62/2024")
 
 
+def _read_as_photo_and_as_text(date_text: str) -> tuple[dict, dict]:
+    """The invoice fields of one receipt printed with `date_text`, read from its photo by OCR and
+    from its typed text (the OCR reading must hold the date as printed)."""
+    schema = load_schema(SCHEMAS / "invoice.yaml")
+    doc = parse_bytes(photo(receipt(date_text)), name="receipt.png")
+    assert date_text in doc.text
+    typed = parse_bytes("\n".join(receipt(date_text)).encode(), name="receipt.txt")
+    return extract_generic(doc, schema).fields, extract_generic(typed, schema).fields
+
+
 def test_impossible_date_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
-    schema = load_schema(SCHEMAS / "invoice.yaml")
-    doc = parse_bytes(photo(receipt("19/62/2024")), name="receipt.png")
-    assert "19/62/2024" in doc.text
-    assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2024, 2, 19)
-    typed = parse_bytes("\n".join(receipt("19/62/2024")).encode(), name="receipt.txt")
-    assert "issue_date" not in extract_generic(typed, schema).fields
+    ocr, typed = _read_as_photo_and_as_text("19/62/2024")
+    assert ocr["issue_date"].value == dt.date(2024, 2, 19)
+    assert "issue_date" not in typed
 
 
 def test_year_decades_ahead_read_by_ocr_is_corrected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """'2074' for 2014 (a 1 read as 7) is a valid date, but no receipt is dated decades ahead: the
     one look-alike digit that gives a year not in the future is taken; typed text keeps its year."""
     monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
-    schema = load_schema(SCHEMAS / "invoice.yaml")
-    doc = parse_bytes(photo(receipt("12/05/2074")), name="receipt.png")
-    assert "12/05/2074" in doc.text
-    assert extract_generic(doc, schema).fields["issue_date"].value == dt.date(2014, 5, 12)
-    typed = parse_bytes("\n".join(receipt("12/05/2074")).encode(), name="receipt.txt")
-    assert extract_generic(typed, schema).fields["issue_date"].value == dt.date(2074, 5, 12)
+    ocr, typed = _read_as_photo_and_as_text("12/05/2074")
+    assert ocr["issue_date"].value == dt.date(2014, 5, 12)
+    assert typed["issue_date"].value == dt.date(2074, 5, 12)
     # the near future is no misreading
-    assert extract_generic(parse_bytes(photo(receipt("12/05/2031")), name="r.png"), schema).fields["issue_date"].value \
-        == dt.date(2031, 5, 12)
+    assert _read_as_photo_and_as_text("12/05/2031")[0]["issue_date"].value == dt.date(2031, 5, 12)
 
 
 def test_the_same_date_read_twice_takes_the_surer_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -157,14 +157,8 @@ def _normalize_text(value: str, type_name: str, locale: Locale) -> tuple[bool, o
         return False, str(exc)
 
 
-def _normalize(
-    value: object,
-    type_name: str,
-    *,
-    locale: Locale = Locale(),
-    enum_values: Sequence[str] = (),
-    synonyms: Mapping[str, Sequence[str]] | None = None,
-) -> object:
+def _normalize(value: object, type_name: str, *, locale: Locale, enum_values: Sequence[str] = (),
+               synonyms: Mapping[str, Sequence[str]] | None = None) -> object:
     if value is None:
         raise NormalizeError(f"no value for {type_name}")
     if type_name == "string":
