@@ -205,3 +205,47 @@ def test_addressee_with_a_legal_form_is_not_the_issuer(invoice_schema: Schema) -
     got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
     assert got["issuer_name"] == "Marston & Reid Joinery"
     assert got["customer_name"] == "Westgate Lettings Ltd"
+
+
+# A letterhead address on one line (street, number, four-digit postcode and town: the shape of
+# "March 22, 2025"), a blank band, then the addressee's block in an envelope's window (no label).
+ONE_LINE = {
+    "nl": ("Kuipers Montage B.V.", "Havenweg 31, 4782 PK Moerdijk",
+           ["Tuincentrum Het Groene Erf", "Dorpsstraat 5", "1234 AB Lopik"]),
+    "de": ("Ostermann & Vogt GmbH", "Lindenallee 12 · 50667 Köln",
+           ["Gartenbau Steiner KG", "Am Feldrain 4", "80331 München"]),
+    "at": ("Holzbau Leitner GmbH", "Mariahilfer Straße 45, 1060 Wien",
+           ["Tischlerei Gruber OG", "Hauptplatz 3", "8010 Graz"]),
+}
+
+
+def _one_line_letterhead(name: str, address: str, window: list[str]) -> Callable[[canvas.Canvas], None]:
+    def draw(c: canvas.Canvas) -> None:
+        top = H - 50
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, top, name)
+        c.setFont("Helvetica", 8)
+        c.drawString(50, top - 16, address)
+        c.setFont("Helvetica", 10)
+        for i, line in enumerate(window):
+            c.drawString(50, top - 70 - 13 * i, line)
+        for i, (a, b) in enumerate([("Invoice No.", "2025-118"), ("Invoice Date", "17-02-2025")]):
+            c.drawString(350, top - 70 - 13 * i, a)
+            c.drawString(460, top - 70 - 13 * i, b)
+        for i, (a, b) in enumerate([("Subtotal", "234,50"), ("VAT 21%", "49,25"), ("Total", "283,75")]):
+            c.drawString(330, top - 200 - 14 * i, a)
+            c.drawRightString(540, top - 200 - 14 * i, b)
+    return draw
+
+
+@pytest.mark.parametrize("lang", sorted(ONE_LINE))
+def test_one_line_letterhead_address_ends_at_the_blank_band(invoice_schema: Schema, lang: str) -> None:
+    name, address, window = ONE_LINE[lang]
+    doc = parse_ok(make_pdf(_one_line_letterhead(name, address, window)), "invoice.pdf")
+    record = extract_generic(doc, invoice_schema)
+    got = record.values()
+    assert got["issuer_name"] == name
+    # the street line is no date, and the window's block (with its legal form) is not the letterhead's
+    assert got["issuer_address"] == address
+    # a Dutch postcode's letters ("1234 AB") are no legal form: no name is read from it
+    assert all(c.value != "1234 AB" for c in record.fields.values())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from pipelines.map.extract.context import Cand, Ctx, fold_text
+from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.model.layout import Line
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
@@ -50,7 +51,7 @@ def _stop(ctx: Ctx, text: str) -> bool:
         return True
     if ":" in text and not _NUMBERED.match(text):
         return True
-    if DATE_RE.search(text) or re.fullmatch(r"[\d\s\-+()/.]{7,}", text):
+    if _dated(text) or re.fullmatch(r"[\d\s\-+()/.]{7,}", text):
         return True  # a date, or a bare phone number
     if any(len(m.group().strip(". ")) >= 3 for m in LEGAL_FORM.finditer(text)):
         return True  # another name (the legal name under a shop's trading name)
@@ -86,7 +87,19 @@ def _preamble(text: str) -> bool:
     t = text.strip()
     if LEGAL_FORM.match(t):
         return True  # "SAS au capital de 20 000 €": the legal form and capital of the name above
-    return _registration(t) or bool(_WEB.search(t)) and " " not in t or bool(DATE_RE.search(t)) and len(t) <= 30
+    return _registration(t) or bool(_WEB.search(t)) and " " not in t or _dated(t) and len(t) <= 30
+
+
+def _dated(text: str) -> bool:
+    """A date in the line: a date's shape that reads as one. A street, its number and a four-digit
+    postcode ("Industrieweg 22, 3542 AD Utrecht") have the shape of "March 22, 2025"."""
+    for m in DATE_RE.finditer(text):
+        try:
+            normalize(m.group(), "date")
+        except NormalizeError:
+            continue
+        return True
+    return False
 
 
 def _column(ctx: Ctx, line: Line, x_ref: float | None, col_ref: int) -> tuple[int, int] | None:
@@ -112,6 +125,25 @@ def _x_of(line: Line, pos: int) -> float | None:
     cells = line.cells or (line.element.cells if line.in_table else None) or []
     c = next((c for c in cells if c.start <= pos < c.end + 1 and c.bbox is not None), None)
     return c.bbox.x0 if c is not None and c.bbox is not None else None
+
+
+def _gap(above: Line, line: Line) -> bool:
+    """A blank space of more than a line and a half between two lines of a block: the letterhead
+    ended there, and what follows is another block (the addressee in an envelope's window)."""
+    a, b = _bounds(above), _bounds(line)
+    if a is None or b is None:
+        return False
+    height = max(a[1] - a[0], b[1] - b[0])
+    return height > 0 and b[0] - a[1] > 1.5 * height
+
+
+def _bounds(line: Line) -> tuple[float, float] | None:
+    """Top and bottom of a line on its page; a table row's from its cells."""
+    if line.top is not None and line.bottom is not None:
+        return line.top, line.bottom
+    cells = line.cells or (line.element.cells if line.in_table else None) or []
+    boxes = [c.bbox for c in cells if c.bbox is not None and c.text.strip() and line.start <= c.start <= line.end]
+    return (min(b.y0 for b in boxes), max(b.y1 for b in boxes)) if boxes else None
 
 
 def _block(ctx: Ctx, start: int, end: int) -> Block:
@@ -143,7 +175,7 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
         if not block and preamble < 3 and _preamble(raw):
             preamble += 1
             continue
-        if ln.page != line.page or _stop(ctx, raw):
+        if ln.page != line.page or _stop(ctx, raw) or block and _gap(block[-1][2], ln):
             break
         block.append((col[0], col[1], ln))  # type: ignore[index]
     # the block ends at its postcode and town ("40000 SHAH ALAM"), the last one where a house
@@ -154,7 +186,7 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
     towns = [k for k in coded if _TOWN.search(text[block[k][0]:block[k][1]])]
     out = block[:(towns[-1] if towns else coded[0]) + 1]
     k = out[-1][2].index + 1
-    if k < len(lines) and lines[k].page == line.page:
+    if k < len(lines) and lines[k].page == line.page and not _gap(out[-1][2], lines[k]):
         # a short line of words after the postcode is the region or country ("NEGERI SEMBILAN, MALAYSIA")
         ncol = _column(ctx, lines[k], x_ref, col_ref)
         tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
