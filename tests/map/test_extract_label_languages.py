@@ -1,0 +1,68 @@
+"""Labels of the languages a European company receives, on crafted invoices (reportlab; invented
+parties and numbers): the key beside its value on the same line, the totals box at the bottom.
+
+* "Facture numéro", "N. documento", "Documentnummer" name the invoice's number.
+* "Fälligkeit", "À payer avant le", "Te betalen voor", "Fecha vencimiento", "Data di scadenza"
+  name the due date (not the total's "À payer" / "Te betalen": the longer key wins).
+* "Total hors TVA", "Bedrag excl. btw", "Importe neto", "Amount before tax" name the net amount;
+  "Rechnungssumme", "Total TVAC", "Importo totale" the total.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from reportlab.pdfgen import canvas
+
+from pipelines.map.extract import extract_generic
+from pipelines.model.schema import Schema, load_schema
+
+from .pdf_fixtures import H, make_pdf, parse_ok
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+# language -> issuer, (number key, due key), (net key, tax key, total key)
+INVOICES = {
+    "de": ("Feldmann Werkzeuge GmbH", ("Rechnung-Nr.", "Fälligkeit"), ("Nettobetrag", "MwSt. 19 %", "Rechnungssumme")),
+    "fr": ("Ateliers Rouvière SARL", ("Facture numéro", "À payer avant le"), ("Total hors TVA", "TVA 20 %", "Total TVAC")),
+    "nl": ("Brouwer Techniek B.V.", ("Documentnummer", "Te betalen voor"), ("Bedrag excl. btw", "BTW 21%", "Te betalen")),
+    "es": ("Montajes Ibarra S.L.", ("Nº de documento", "Fecha vencimiento"), ("Importe neto", "IVA 21%", "Total factura")),
+    "it": ("Carpenteria Sala S.r.l.", ("N. documento", "Data di scadenza"), ("Imponibile", "IVA 22%", "Importo totale")),
+    "en": ("Tallis Joinery Ltd", ("Invoice no.", "Due date"), ("Amount before tax", "VAT 20%", "Total")),
+}
+
+
+def _invoice(issuer: str, keys: tuple[str, str], totals: tuple[str, str, str]):
+    def draw(c: canvas.Canvas) -> None:
+        top = H - 50
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, top, issuer)
+        c.setFont("Helvetica", 9)
+        c.drawString(50, top - 14, "12 Example Road")
+        for i, (a, b) in enumerate([(keys[0], "DX-2025-0311"), ("Date", "14/03/2025"), (keys[1], "13/04/2025")]):
+            c.drawString(330, top - 60 - 13 * i, a)
+            c.drawString(470, top - 60 - 13 * i, b)
+        for i, (a, b) in enumerate(zip(totals, ("1.037,45", "197,11", "1.234,56"))):
+            c.drawString(330, top - 200 - 14 * i, a)
+            c.drawRightString(540, top - 200 - 14 * i, b)
+    return draw
+
+
+@pytest.fixture(scope="module")
+def invoice_schema() -> Schema:
+    return load_schema(SCHEMAS / "invoice.yaml")
+
+
+@pytest.mark.parametrize("lang", sorted(INVOICES))
+def test_labels_of_six_languages(invoice_schema: Schema, lang: str) -> None:
+    issuer, keys, totals = INVOICES[lang]
+    got = extract_generic(parse_ok(make_pdf(_invoice(issuer, keys, totals)), "invoice.pdf"), invoice_schema).values()
+    assert got["invoice_number"] == "DX-2025-0311"
+    assert got["issue_date"] == date(2025, 3, 14)
+    assert got["due_date"] == date(2025, 4, 13)
+    assert got["subtotal_amount"] == Decimal("1037.45")
+    assert got["tax_amount"] == Decimal("197.11")
+    assert got["total_amount"] == Decimal("1234.56")
