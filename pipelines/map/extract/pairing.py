@@ -165,7 +165,7 @@ def _label_alone(ctx: PairCtx, m: LabelMatch, line: Line) -> bool:
     j = rest_start
     while j < line.end and text[j] in " \u00a0\t":
         j += 1
-    if j >= line.end or GAP.search(text, m.end, j):
+    if j >= line.end or GAP.search(text, m.end, j) or _column_ends(text, m, line):
         return True
     # only a qualifier: "TOTAL INCL. GST @6%", also after a colon ("TOTAL: RM" over its amount); the
     # code stays a value right of the label too (value_right: "Currency: EUR"), the line below only
@@ -175,6 +175,19 @@ def _label_alone(ctx: PairCtx, m: LabelMatch, line: Line) -> bool:
     rest_start = j
     # another label follows directly ("Invoice Date: Due Date:"): this one still heads a column
     return any(st.start == rest_start for st in ctx.stops_by_line.get(line.index, ()))
+
+
+def _column_ends(text: str, m: LabelMatch, line: Line) -> bool:
+    """On a laid-out line whose text joins columns with one space (OCR), the label ends its column
+    where the word boxes leave a wide gap after it ("Booking ID      Payment Mode" over the values)."""
+    if not line.words or line.top is None or line.bottom is None:
+        return False
+    words = sorted(line.words, key=lambda w: w.bbox.x0)
+    for group in group_words(text, words, max(line.bottom - line.top, 4.0)):
+        if any(w.start < m.end and w.end > m.start for w in group):
+            end = max(w.end for w in group)
+            return end >= m.end and not text[m.end:end].strip(" :：.#-\t")
+    return False
 
 
 def _header_like(ctx: PairCtx, line: Line) -> bool:
