@@ -248,3 +248,34 @@ def test_bank_account_is_not_the_customer_account(invoice_schema: Schema, with_a
 
     got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
     assert got.get("customer_account") == ("WEST07" if with_account else None)
+
+
+def _customer_block_over_a_vat_line(c: canvas.Canvas) -> None:
+    """The customer's block, read by the parser as a table beside the invoice's keys, with its VAT
+    number on a line of its own under the table; the issuer's VAT number in the footer; a VAT line
+    of the totals box whose value is an amount."""
+    top = H - 50
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(50, top, "Sundqvist Form AB")
+    c.setFont("Helvetica", 8)
+    c.drawString(50, top - 16, "Storgatan 14, 114 51 Stockholm")
+    c.setFont("Helvetica", 10)
+    for i, (a, k, v) in enumerate([("Customer:", "Invoice No:", "2025-0093"), ("Reinholt Möbel GmbH", "Date:", "2025-03-20"),
+                                   ("Schillerstraße 8, 10625 Berlin", "Due:", "2025-04-19")]):
+        c.drawString(50, top - 70 - 13 * i, a)
+        c.drawString(350, top - 70 - 13 * i, k)
+        c.drawString(450, top - 70 - 13 * i, v)
+    c.drawString(50, top - 109, "VAT No: DE 811 234 567")
+    for i, (a, b) in enumerate([("Subtotal", "EUR 4,000.00"), ("VAT 0% (reverse charge)", "EUR 0.00"), ("Total", "EUR 4,000.00")]):
+        c.drawString(330, top - 250 - 14 * i, a)
+        c.drawRightString(540, top - 250 - 14 * i, b)
+    c.setFont("Helvetica", 7)
+    c.drawString(50, 60, "Sundqvist Form AB · Org.nr 556677-8899 · VAT Reg. No SE556677889901")
+
+
+def test_customer_vat_line_under_a_table_block(invoice_schema: Schema) -> None:
+    got = extract_generic(parse_ok(make_pdf(_customer_block_over_a_vat_line), "invoice.pdf"), invoice_schema).values()
+    assert got["customer_tax_id"] == "DE811234567"
+    # never the customer's, nor "EUR 0.00" (an amount right of "VAT")
+    assert got["issuer_tax_id"] == "SE556677889901"
+    assert got["total_amount"] == Decimal("4000.00")

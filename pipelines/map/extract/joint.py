@@ -94,7 +94,9 @@ def issuer_zone(ctx: Ctx, issuer_field: str) -> None:
             if r is None:
                 continue
             if r.customer and sibling in ctx.schema.fields and ctx.wants(sibling) and c.source.startswith("label"):
-                # "VAT No: ..." inside the "Bill to" block: the customer's own id
+                # "VAT No: ..." inside the "Bill to" block: the customer's own id, so not the issuer's
                 ctx.cands[sibling].append(replace(c, score=c.score * 0.8))
+                c.score *= 0.1
+                continue
             c.score *= 0.3
 

@@ -80,8 +80,8 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
         span = id_span(text)
         if span:
             raw = text[span[0]:span[1]]
-            if AMOUNT_LIKE.fullmatch(raw):
-                return out  # "770.96" is an amount, not an identifier
+            if AMOUNT_LIKE.fullmatch(raw) or _money(raw):
+                return out  # "770.96", "EUR 0.00" are amounts, not identifiers
             if GROUPED_ID.fullmatch(raw):
                 raw = raw.replace(" ", "")  # "GB 284 5512 46": digit groups are presentation
             add(raw, span[0], span[1], 1.0 if span == (0, len(text)) else 0.9)
@@ -127,6 +127,12 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
     return out
 
 
+def _money(raw: str) -> bool:
+    """One amount with its currency and decimals, nothing else ("EUR 0.00" right of "VAT 0%")."""
+    toks = amount_tokens(raw, 0)
+    return len(toks) == 1 and toks[0][0] == 0 and toks[0][1] == len(raw) and toks[0][3] and bool(toks[0][4])
+
+
 # A label word followed by a number word names an identifier ("Company No.", "Company Reg. No").
 _ID_AFTER = re.compile(r"[ .]{0,2}(?:reg(?:istration)?\.?[ ]?)?(?:no\b|nr\b|number\b|num\b|id\b|#|n°|nº|№)", re.IGNORECASE)
 
@@ -158,6 +164,7 @@ def label_candidates(ctx: Ctx) -> None:
     ctx.matches = matches
     own = [m for m in matches if m.label in field_of]
     sides = _sides(ctx)
+    issuers = set(role_fields(ctx.schema, ISSUER_CUES))
     for m, hit in values_for_matches(ctx.doc, own, "any", stops=matches, qualified_by=own):
         weight = 0.5 if in_quoted(ctx, m.start) else 1.0
         tail = _tail_words(ctx, m, hit)
@@ -166,7 +173,8 @@ def label_candidates(ctx: Ctx) -> None:
         before = _word_before(ctx, m)
         if OTHER_DOCUMENT_WORDS & set(tail) or before in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
-        banked = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split())) and _after_bank_words(ctx, m)
+        account = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split()))
+        banked = account and _after_bank_words(ctx, m)
         yours = before in CUSTOMER_POSSESSIVES  # "Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer"
         numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None
         for own_name in field_of[m.label]:
@@ -180,6 +188,10 @@ def label_candidates(ctx: Ctx) -> None:
                 continue  # "Bank: ..., Sort code 30-94-57, Account 12785544": the bank account, no customer's
             r = rank.get((m.label, own_name), 0)
             rank_f = max(0.85, 1.0 - 0.01 * r)
+            if account and name in issuers and not _near_bank(ctx, m):
+                # "Account holder: Mr P Smith" on a utility's bill is its customer; the holder of the account
+                # paid into (bank details beside it) is the issuer
+                rank_f *= 0.3
             # the label says what the value looks like, the possessive whose it is
             for value, a, b, fit in _values_from_hit(ctx, name, fields[own_name] if yours else spec, hit):
                 score = hit.score * fit * rank_f * weight
@@ -241,6 +253,15 @@ def _after_bank_words(ctx: Ctx, m: LabelMatch) -> bool:
         return False
     part = re.split(r"[·|;•]|\t|[ \u00a0]{3,}", ctx.doc.text[line.start:m.start])[-1]
     return bool(BANK_CUES.search(part))
+
+
+def _near_bank(ctx: Ctx, m: LabelMatch) -> bool:
+    """Bank details on the label's line or the lines next to it (a bank block of a few lines)."""
+    line = ctx.idx.line_at(m.start)
+    if line is None:
+        return False
+    lines = ctx.idx.lines[max(0, line.index - 2):line.index + 3]
+    return any(BANK_CUES.search(ctx.doc.text[ln.start:ln.end]) for ln in lines)
 
 
 def _word_before(ctx: Ctx, m: LabelMatch) -> str:

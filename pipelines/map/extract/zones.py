@@ -80,6 +80,12 @@ def _customer_regions(ctx: Ctx) -> list[_Region]:
                     col_cells = [c for c in el.cells if c.col == cell.col and cell.row <= c.row <= cell.row + 6]
                     for c in col_cells:
                         regions.append(_Region(None, None, None, None, None, c.start, c.end, customer))
+                    if cell.bbox is not None and line.page is not None:
+                        # the block may go on under the table's last row, on laid-out lines (a "VAT No:"
+                        # line the parser did not read into the table): the label's place on the page
+                        h = max(cell.bbox.y1 - cell.bbox.y0, 6.0)
+                        regions.append(_Region(line.page, cell.bbox.x0 - 4, cell.bbox.x0 + 230, cell.bbox.y0 - 1,
+                                               cell.bbox.y1 + 7 * h, start, start, customer))
                     if any(c.text.strip() for c in col_cells if c.row > cell.row):
                         continue  # else the block goes on below the table (the lines after it)
             end_line = min(line.index + 6, len(ctx.idx.lines) - 1)
