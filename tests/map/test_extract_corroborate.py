@@ -1,6 +1,7 @@
 """Evidence from the totals box that a total is the total (pipelines/map/extract/corroborate.py),
 on invented receipts parsed like any inbox file: the printed rounding between the unrounded and
-the payable total, and parts printed above the total that add up to it."""
+the payable total, parts printed above the total that add up to it, and the tax a total includes
+at a printed rate."""
 
 from __future__ import annotations
 
@@ -154,3 +155,40 @@ def test_line_items_completed_as_subtotal_and_tax_back_nothing(invoice_schema: S
     for name in ("subtotal_amount", "tax_amount"):
         fv = rec.fields.get(name)
         assert fv is None or (fv.confidence < invoice_schema.min_confidence and "check" not in sources.get(name, "")), name
+
+
+# a lone total label: no tender, no subtotal; the tax the total holds is printed with its rate
+INCLUDED = HEAD + """KETTLE 1.7L
+42.40
+TOTAL:
+42.40
+*PRICES INCLUDE GST @ 6%
+GST INCLUDED:
+2.40
+THANK YOU
+"""
+
+
+def test_the_tax_a_total_includes_at_the_printed_rate_backs_it(invoice_schema: Schema) -> None:
+    """42.40 x 6/106 == 2.40 printed: the total agrees with the tax and its rate. The same receipt
+    whose tax is not that share (or with no rate printed) reads the same total less surely."""
+    value, conf, family = _total(INCLUDED, invoice_schema)
+    assert value == Decimal("42.40")
+    assert "check" in family.split("+")
+    for other in (INCLUDED.replace("\n2.40\n", "\n2.50\n"), INCLUDED.replace("*PRICES INCLUDE GST @ 6%\n", "")):
+        value2, conf2, family2 = _total(other, invoice_schema)
+        assert value2 == Decimal("42.40")
+        assert "check" not in family2.split("+")
+        assert conf > conf2
+
+
+def test_the_included_tax_is_read_with_decimal_commas(invoice_schema: Schema) -> None:
+    """A bakery's receipt with decimal commas and no net amount: 11,90 x 19/119 == 1,90."""
+    text = ("Bäckerei Lindenhof GmbH\nMühlweg 4\n79098 Freiburg\nDatum: 14.05.2025\n"
+            "Roggenbrot 1 x 4,50\nKuchen 2 x 3,70\nGesamtsumme:\n11,90\nenthaltene MwSt 19 %:\n1,90\n")
+    value, _, family = _total(text, invoice_schema)
+    assert value == Decimal("11.90")
+    assert "check" in family.split("+")
+    value, _, family = _total(text.replace("19 %", "7 %"), invoice_schema)
+    assert value == Decimal("11.90")
+    assert "check" not in family.split("+")

@@ -162,11 +162,11 @@ def _family(group: list[Cand], best: Cand) -> str:
 
 # tags finders add for a cross-field agreement, or a position that backs the reading (a name
 # opening the document: letterhead.header_names)
-_AGREEMENT = frozenset({"check", "pay", "address", "top", "round", "sum"})
+_AGREEMENT = frozenset({"check", "pay", "address", "top", "round", "sum", "incl"})
 # the totals box's own arithmetic (corroborate.py: unrounded + rounding, parts that add up) is
 # judged with the schema's sum check: each kind alone is too rare on the fit half for a curve
 # whose pseudo-counts let it reach the landing threshold (a new family needs ~35 values right)
-_FAMILY_TAG = {"round": "check", "sum": "check"}
+_FAMILY_TAG = {"round": "check", "sum": "check", "incl": "check"}
 
 
 def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:

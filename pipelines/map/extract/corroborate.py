@@ -12,20 +12,26 @@
   already backs the total: choice.arithmetic, "+check"), and neither part is itself read as a
   total (a total plus a previous balance is the amount due).
 
+* Included tax ("+incl"): a tax printed on the document is exactly the share of the total that a
+  rate printed on it makes ("TOTAL 21.20 ... GST 6% ... 1.20": 21.20 x 6/106 = 1.20). It holds for
+  the total whether the prices included the tax or not (net + net x r = total), not for the net
+  amount; the tax amount need not be labelled (a tax summary's column). A reading the rounding or
+  a deduction below sets aside is not backed by it.
+
 Each tags the candidate's source and raises its score as the payment check does. The
-calibration judges both tags with the schema's sum check ("+check", choice._FAMILY_TAG): they
+calibration judges these tags with the schema's sum check ("+check", choice._FAMILY_TAG): they
 are the totals box's own arithmetic, and each alone is too rare on the fit half for a curve.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pipelines.map.extract.amounts import role_amounts
 from pipelines.map.extract.choice import amount_value, sum_checks
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens
 from pipelines.map.extract.sums import line_end_amounts
-from pipelines.map.extract.vocab import ROUNDING_WORDS
+from pipelines.map.extract.vocab import PERCENT_RE, ROUNDING_WORDS
 
 _WINDOW = 12  # lines above the total: one totals box, also printed as a block of labels then amounts
 _BOOST = 0.5
@@ -83,6 +89,38 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
                  and e.start not in totals]
         if any(a.line < b.line and a.value + b.value == c.value for a in parts for b in parts):
             _tag(c, "sum")
+    # the included tax: for readings nothing above backs, never one the rounding or a deduction sets aside
+    tagged = checked | unrounded | adjusted | {c.value for c in cands if "+sum" in c.source}
+    rest = [c for c in cands if c.value > 0 and c.value not in tagged]
+    rates = _rates(ctx.doc.text) if rest else set()
+    if rates:
+        printed = {v for _a, _b, raw, strong, _cur in amount_tokens(ctx.doc.text, 0) if strong
+                   for v in [amount_value(ctx, raw)] if v is not None and v > 0}
+        for c in rest:
+            if any(_share(c.value, r) in printed for r in rates):
+                _tag(c, "incl")
+
+
+_MAX_RATE = Decimal(30)  # VAT, GST and sales-tax rates; a larger percentage is a discount or a tip
+_CENT = Decimal("0.01")
+
+
+def _rates(text: str) -> set[Decimal]:
+    """The percentages printed on the document that may be a tax rate."""
+    out: set[Decimal] = set()
+    for m in PERCENT_RE.finditer(text):
+        try:
+            r = Decimal(m.group().rstrip("% ").replace(",", "."))
+        except InvalidOperation:
+            continue
+        if 0 < r <= _MAX_RATE:
+            out.add(r)
+    return out
+
+
+def _share(total: Decimal, rate: Decimal) -> Decimal:
+    """The tax a total holds at this rate, to the cent."""
+    return (total * rate / (100 + rate)).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def _net_of(ctx: Ctx, c: Cand, cands: list[Cand], taxes: set[Decimal], steps: set[Decimal]) -> bool:
