@@ -192,3 +192,12 @@ def test_the_included_tax_is_read_with_decimal_commas(invoice_schema: Schema) ->
     value, _, family = _total(text.replace("19 %", "7 %"), invoice_schema)
     assert value == Decimal("11.90")
     assert "check" not in family.split("+")
+
+
+def test_a_tax_two_total_readings_both_hold_backs_neither(invoice_schema: Schema) -> None:
+    """42.41 and the 42.40 paid (cash - change) both hold 2.40 at 6%: the tax says nothing about
+    which one is the total, so neither gains the agreement."""
+    text = INCLUDED.replace("TOTAL:\n42.40\n", "TOTAL:\n42.41\nCASH\n50.00\nCHANGE\n7.60\n")
+    doc = parse_bytes(text.encode(), name="receipt.txt")
+    _rec, finders = extract_explained(doc, invoice_schema)
+    assert "check" not in finders["total_amount"].split("+")

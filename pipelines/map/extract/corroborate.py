@@ -96,8 +96,10 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
     if rates:
         printed = {v for _a, _b, raw, strong, _cur in amount_tokens(ctx.doc.text, 0) if strong
                    for v in [amount_value(ctx, raw)] if v is not None and v > 0}
-        for c in rest:
-            if any(_share(c.value, r) in printed for r in rates):
+        held = [c for c in rest if any(_share(c.value, r) in printed for r in rates)]
+        # the rounded and the unrounded total often hold the same tax: then it says neither is the total
+        if len({c.value for c in held}) == 1:
+            for c in held:
                 _tag(c, "incl")
 
 
