@@ -279,3 +279,14 @@ def test_customer_vat_line_under_a_table_block(invoice_schema: Schema) -> None:
     # never the customer's, nor "EUR 0.00" (an amount right of "VAT")
     assert got["issuer_tax_id"] == "SE556677889901"
     assert got["total_amount"] == Decimal("4000.00")
+
+
+@pytest.mark.parametrize("number", ["R250318", "S40917", "K2210-B"])
+def test_a_number_opening_with_a_currency_letter_is_an_identifier(invoice_schema: Schema, number: str) -> None:
+    """"R250318" reads like 250318 rand but has no decimals: it is the invoice's number."""
+    draw = _keyed(["Kessler Drehteile GmbH", "Industriestraße 8", "73033 Göppingen"],
+                  [("Rechnungsnummer / Invoice No.:", number), ("Rechnungsdatum / Invoice date:", "18.03.2025")],
+                  ["Northgate Engineering Ltd", "5 Dock Road", "Hull HU1 2AB"],
+                  [("Nettobetrag / Net amount", "2.350,00 EUR"), ("USt. 0% / VAT 0%", "0,00 EUR"), ("Gesamtbetrag / Total", "2.350,00 EUR")])
+    got = extract_generic(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema).values()
+    assert got["invoice_number"] == number

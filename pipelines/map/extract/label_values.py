@@ -130,7 +130,9 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
 def _money(raw: str) -> bool:
     """One amount with its currency and decimals, nothing else ("EUR 0.00" right of "VAT 0%")."""
     toks = amount_tokens(raw, 0)
-    return len(toks) == 1 and toks[0][0] == 0 and toks[0][1] == len(raw) and toks[0][3] and bool(toks[0][4])
+    # the decimals too: "R250318" is an identifier, not 250318 rand
+    return (len(toks) == 1 and toks[0][0] == 0 and toks[0][1] == len(raw) and bool(toks[0][4])
+            and re.search(r"\d[.,]\d{2}(?!\d)", raw) is not None)
 
 
 # A label word followed by a number word names an identifier ("Company No.", "Company Reg. No").
