@@ -6,12 +6,14 @@ a worker that dies takes only its own document with it, which is quarantined wit
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
 import signal
 
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -45,6 +47,29 @@ def _init_worker(memory_mb: int, setup: tuple[Callable[..., None], tuple[Any, ..
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard if hard != resource.RLIM_INFINITY else resource.RLIM_INFINITY))
     if setup is not None:
         setup[0](*setup[1])
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """For a process about to handle many documents: what is loaded now (modules, schemas,
+    rules, compiled patterns) stays, so the cyclic collector stops re-scanning it (its full
+    collections cost ~0.5 ms per document), and young objects are collected in larger batches
+    (one document allocates tens of thousands)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5000, 20, 20)
+
+
+@contextmanager
+def settled_heap() -> Iterator[None]:
+    """`settle_heap` for the length of a batch in a process that lives on (tests, servers)."""
+    old = gc.get_threshold()
+    settle_heap()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def _worker(path: str, limits: Limits, store_root: str | None) -> Document:

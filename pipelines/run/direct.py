@@ -23,6 +23,7 @@ from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress
 from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
 from pipelines.run.work import judge_in_workers
+from pipelines.parse.run import settled_heap
 from pipelines.land.writer import BatchWriter
 
 
@@ -48,18 +49,19 @@ def run(
     llm = mapper.with_llm(settings.kb_root, batch_id)
     mapper.remember_decisions(settings.kb_root)
     mapper.use_cache(settings.kb_root)
-    try:
-        if settings.workers > 0 and llm is None:  # parse, map and judge in the workers
-            judged = judge_in_workers(files, settings, store, mapper, summary)
-            land_files(progress.counting(judged, "parsed", "mapped", "written"), writer)
-        else:
-            entries, unread = store_inputs(files, store, settings.limits.max_bytes)
-            docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
-            extracted = progress.counting(map_documents(docs, mapper), "mapped")
-            land_files(progress.counting(judge_files(extracted, mapper, summary), "written"), writer)
-    finally:
-        if llm is not None:
-            llm.flush()
+    with settled_heap():
+        try:
+            if settings.workers > 0 and llm is None:  # parse, map and judge in the workers
+                judged = judge_in_workers(files, settings, store, mapper, summary)
+                land_files(progress.counting(judged, "parsed", "mapped", "written"), writer)
+            else:
+                entries, unread = store_inputs(files, store, settings.limits.max_bytes)
+                docs = progress.counting(parse_documents(entries, settings, store, unread=unread), "parsed")
+                extracted = progress.counting(map_documents(docs, mapper), "mapped")
+                land_files(progress.counting(judge_files(extracted, mapper, summary), "written"), writer)
+        finally:
+            if llm is not None:
+                llm.flush()
     if llm is not None:
         summary.llm = llm.stats.as_dict()
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import mmap
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from pipelines.model.document import Status
 from pipelines.parse.limits import Limits
-from pipelines.parse.run import parse_file, parse_files
+from pipelines.parse.run import parse_file, parse_files, settled_heap
 
 
 def _reads_table(path: str, limits: Limits, store_root: str | None):
@@ -38,3 +39,21 @@ def test_a_caller_near_the_worker_memory_cap_does_not_starve_its_workers(tmp_pat
     finally:
         reserved.close()
     assert doc.status is Status.PARSED, doc.reason_text
+
+
+def _heap_state(path: str, limits: Limits, store_root: str | None):
+    return gc.get_freeze_count(), gc.get_threshold()
+
+
+def test_workers_settle_their_heap_before_the_first_document(tmp_path):
+    # What a worker loaded before its first document is frozen: full collections no longer re-scan it.
+    (tmp_path / "a.txt").write_text("Account: 1\n")
+    [(frozen, threshold)] = list(parse_files([tmp_path / "a.txt"], workers=1, task=_heap_state))
+    assert frozen > 10_000 and threshold[0] > gc.get_threshold()[0]
+
+
+def test_a_settled_heap_is_given_back_after_the_batch():
+    before = gc.get_threshold()
+    with settled_heap():
+        assert gc.get_freeze_count() > 10_000 and gc.get_threshold() != before
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
