@@ -174,3 +174,21 @@ def test_a_legal_name_over_its_branch_line_heads_the_letterhead(invoice_schema: 
     doc = parse_bytes(f"POWERED BY TILLSOFT SDN BHD\nKOPI HOUSE\n{BODY}".encode(), name="receipt.txt")
     result = map_document(doc, schemas, mapper.book)
     assert mapper.outcome_of(doc, result).outcome == REVIEW
+
+
+@pytest.mark.parametrize("kind", ["CASH SALE", "KASSENBON", "Ticket de caisse", "CASH RECEIPT"])
+def test_a_line_naming_the_kind_of_document_is_no_name(invoice_schema: Schema, kind: str) -> None:
+    """A receipt opening with the kind of document in the schema's own classification words
+    ('CASH SALE', 'KASSENBON'): that line is not a candidate for the shop's name, so it does not
+    contest the legal name under it as a brand line does."""
+    from pipelines.map.extract.engine import candidate_context
+
+    name = "TIMBER OWL BAKERS SDN BHD"
+    doc = parse_bytes(f"{kind}\n{name}\n{TAIL}".encode(), name="receipt.txt")
+    ctx = candidate_context(doc, invoice_schema)
+    assert ctx is not None
+    assert kind not in {c.raw for c in ctx.cands["issuer_name"]}
+    rec = _extract(f"{kind}\n{name}\n{TAIL}", invoice_schema)
+    branded = _extract(f"OWL CORNER CAFE\n{name}\n{TAIL}", invoice_schema)
+    assert rec.values()["issuer_name"] == branded.values()["issuer_name"] == name
+    assert rec.fields["issuer_name"].confidence > branded.fields["issuer_name"].confidence

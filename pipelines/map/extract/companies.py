@@ -9,7 +9,9 @@ from pipelines.model.document import Kind, Word
 from pipelines.map.normalize import NormalizeError
 from pipelines.map.extract.context import Cand, Ctx, fold_text, norm_value
 from pipelines.model.layout import Line
+from pipelines.model.schema import Schema
 from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.memo import per_schema
 from pipelines.map.extract.misread import legal_word
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, TITLE_CUES
@@ -340,6 +342,9 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             titled = True
         if not words or len(words) > 6:
             continue
+        if all(fold_text(w.strip(".,:;*-")) in _kind_words(ctx.schema) for _, _, w in words) or \
+                fold_text(" ".join(w for _, _, w in words).strip(".,:;*-")) in _kind_words(ctx.schema):
+            continue  # the kind of document in the schema's own words ("CASH SALE", "KASSENBON"), not a name
         if len(words) >= 4 and any(DOMAIN_RE.fullmatch(w.strip(".,;:!")) and "." in w.strip(".") for _, _, w in words):
             continue  # a line of words with a web address ("THANK YOU FOR SHOPPING WITH shop.com"): no name
         s, e = words[0][0], words[-1][1]
@@ -358,6 +363,12 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             continue  # opens with a label of two or more words ("Booking ID  Paid By"), or column headers
         out.append((s, e))
     return out
+
+
+def _kind_words(schema: Schema) -> frozenset[str]:
+    """The schema's classification keywords, folded: words that name the kind of document."""
+    return per_schema(schema, "kind_words", lambda sch: frozenset(
+        fold_text(k) for hint in sch.classify for k in hint.keywords))
 
 
 def title_candidates(ctx: Ctx) -> None:
