@@ -10,6 +10,9 @@
 * An addressee printing a legal form is not the issuer (whose letterhead has none).
 * A receipt's letterhead: a "COMPANY REG. NO. : ..." line under the name does not end the
   address block below it.
+* An address on one line with a four-digit postcode is no date; a blank band ends the block; a
+  line alone in the right-hand column, starting right of the name's end, is not under it.
+* The addressee's name over its block (no label) under a slogan is no letterhead's name.
 """
 
 from __future__ import annotations
@@ -249,3 +252,54 @@ def test_one_line_letterhead_address_ends_at_the_blank_band(invoice_schema: Sche
     assert got["issuer_address"] == address
     # a Dutch postcode's letters ("1234 AB") are no legal form: no name is read from it
     assert all(c.value != "1234 AB" for c in record.fields.values())
+
+
+def _line_right_of_the_name(c: canvas.Canvas) -> None:
+    """A reference printed alone on its line in the right-hand column, between the letterhead's
+    name and its address."""
+    top = H - 50
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(50, top, "Kestrel Bookbinding")
+    c.setFont("Helvetica", 9)
+    c.drawString(400, top - 14, "Order ref PX-2291")
+    c.drawString(50, top - 28, "3 Tanner Row")
+    c.drawString(50, top - 40, "York YO1 6JP")
+    c.drawString(400, top - 80, "Invoice no: KB-0042")
+    c.drawString(400, top - 93, "Date: 12/05/2025")
+    c.drawString(330, top - 200, "Total")
+    c.drawRightString(540, top - 200, "£84.00")
+
+
+def test_a_line_right_of_the_name_is_not_its_address(invoice_schema: Schema) -> None:
+    got = extract_generic(parse_ok(make_pdf(_line_right_of_the_name), "invoice.pdf"), invoice_schema).values()
+    assert got["issuer_address"] == "3 Tanner Row, York YO1 6JP"
+
+
+def _slogan_over_the_window(c: canvas.Canvas) -> None:
+    """The letterhead in the right-hand column; on the left a slogan in large type, then the
+    addressee's block (no label) under it."""
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(45, H - 45, "FACTUUR.")
+    c.drawString(445, H - 48, "Veldhuis Audio B.V.")
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(45, H - 64, "Goed geluid, eerlijk geprijsd.")
+    c.setFont("Helvetica", 10)
+    for i, line in enumerate(["Kade 112", "3011 AB Rotterdam", "Nederland"]):
+        c.drawString(445, H - 62 - 14 * i, line)
+    for i, line in enumerate(["Pien de Vries", "Lindelaan 32", "1025 RX Amsterdam"]):
+        c.setFont("Helvetica-Bold" if i == 0 else "Helvetica", 14 if i == 0 else 10)
+        c.drawString(45, H - 104 - 14 * i, line)
+    c.setFont("Helvetica", 10)
+    for i, (a, b) in enumerate([("Factuurnummer:", "4471902"), ("Factuurdatum:", "19 april 2025")]):
+        c.drawString(45, H - 170 - 14 * i, a)
+        c.drawString(130, H - 170 - 14 * i, b)
+    c.drawString(330, H - 260, "Totaal")
+    c.drawRightString(540, H - 260, "€ 119,00")
+
+
+def test_the_addressee_under_a_slogan_is_no_letterhead(invoice_schema: Schema) -> None:
+    record = extract_generic(parse_ok(make_pdf(_slogan_over_the_window), "factuur.pdf"), invoice_schema)
+    assert record.fields["issuer_name"].value == "Veldhuis Audio B.V."
+    # the addressee's name over its address block does not contest the letterhead's name
+    assert not any(i.field == "issuer_name" and i.code == "conflict" for i in record.issues)
+    assert record.fields["issuer_name"].confidence >= 0.9

@@ -43,3 +43,18 @@ def test_scanned_key_heading_a_column_takes_the_value_below(tmp_path: Path, monk
     assert "Invoice No Paid By" in doc.text  # one space between the columns: only the boxes tell them apart
     got = extract_generic(doc, load_schema(SCHEMAS / "invoice.yaml")).values()
     assert got["invoice_number"] == "KT50213"
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed")
+def test_scanned_block_labels_side_by_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Bill To:' and 'Ship To:' side by side, joined by OCR into one line: the second label is no
+    value of the first; the customer is the name under 'Bill To:'."""
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    rows = [[(50, "HARTLEY GARDEN SUPPLIES")], [(50, "14 Mill Road, Ashford")], [(700, "Invoice No: KT50213")],
+            [(50, "Bill To:"), (330, "Ship To:"), (700, "Date: 03/04/2024")],
+            [(50, "Nadia Brooks"), (330, "Brooks Bakery")],
+            [(50, "Compost 2 bags"), (820, "23.80")], [(50, "TOTAL"), (820, "23.80")]]
+    doc = parse_bytes(_page(rows), name="scan.png")
+    assert "Bill To: Ship To:" in doc.text
+    got = extract_generic(doc, load_schema(SCHEMAS / "invoice.yaml")).values()
+    assert got["customer_name"] == "Nadia Brooks"

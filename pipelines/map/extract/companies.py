@@ -181,6 +181,8 @@ def company_candidates(ctx: Ctx) -> None:
                     continue  # ("SARL au capital de ...": the legal status of the name above, not its end)
                 alone = s is None  # "MAPLE BOOKSTORES / SDN BHD": the legal form alone on its line
                 s = a if s is None else s
+                if text[s:m.start()].strip() and not re.search(r"[^\W\d_]", text[s:m.start()]):
+                    continue  # a number before a two-letter word: a postcode ("1234 AB"), no name
                 e = m.end()
                 joined = False
                 if (s == a or text[a:s].strip() == "&") and line.index > 0:
@@ -191,8 +193,6 @@ def company_candidates(ctx: Ctx) -> None:
                     joined = s != s0 and (text[s0:e].startswith("(") or text[a:s0].strip() == "&")
                 if alone and s == a:
                     continue  # no name above it: a legal form alone is no name
-                if not re.search(r"[^\W\d_]", text[s:m.start()]):
-                    continue  # a number before a two-letter word: a postcode ("1234 AB"), no name
                 if in_regions(ctx, regions, s, e):
                     continue
                 if _label_words(ctx, text[s:e]) >= 2:

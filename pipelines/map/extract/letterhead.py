@@ -102,11 +102,14 @@ def _dated(text: str) -> bool:
     return False
 
 
-def _column(ctx: Ctx, line: Line, x_ref: float | None, col_ref: int) -> tuple[int, int] | None:
+def _column(ctx: Ctx, line: Line, x_ref: float | None, col_ref: int, x_end: float | None = None) -> tuple[int, int] | None:
     """The segment of `line` in the name's column: starting at the name's x (laid-out lines,
-    table rows by their cells) or character column; the whole line when it has one segment."""
+    table rows by their cells) or character column; the whole line when it has one segment,
+    unless it starts right of where the name ends (`x_end`): another column's line, not under it."""
     segs = segments(ctx.doc.text, line.start, line.end)
     if len(segs) <= 1:
+        if segs and x_end is not None and (x := _x_of(line, segs[0][0])) is not None and x > x_end:
+            return None
         return (line.start, line.end) if segs else None
     for a, b in segs:
         x = _x_of(line, a)
@@ -154,14 +157,17 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
     lines = ctx.idx.lines
     text = ctx.doc.text
     x_ref = _x_of(line, start)
+    ends = [w.bbox.x1 for w in line.words or [] if w.start < end and w.end > start]
+    x_end = max(ends) if ends else None
     col_ref = start - line.start
     block: Block = []
     empty = preamble = 0
+    last = line  # the last line read in the name's column: a blank band after it ends the block
     i = line.index + 1
     while i < len(lines) and len(block) < MAX_LINES:
         ln = lines[i]
         i += 1
-        col = _column(ctx, ln, x_ref, col_ref)
+        col = _column(ctx, ln, x_ref, col_ref, x_end)
         if col is None and text[ln.start:ln.end].strip():
             empty += 1  # a row with nothing in the name's column ("   Date   07/01/2025")
             if empty > 3:
@@ -172,10 +178,13 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
             if block:
                 break
             continue
+        if ln.page != line.page or block and _gap(last, ln):
+            break
+        last = ln
         if not block and preamble < 3 and _preamble(raw):
             preamble += 1
             continue
-        if ln.page != line.page or _stop(ctx, raw) or block and _gap(block[-1][2], ln):
+        if _stop(ctx, raw):
             break
         block.append((col[0], col[1], ln))  # type: ignore[index]
     # the block ends at its postcode and town ("40000 SHAH ALAM"), the last one where a house
@@ -188,7 +197,7 @@ def _block(ctx: Ctx, start: int, end: int) -> Block:
     k = out[-1][2].index + 1
     if k < len(lines) and lines[k].page == line.page and not _gap(out[-1][2], lines[k]):
         # a short line of words after the postcode is the region or country ("NEGERI SEMBILAN, MALAYSIA")
-        ncol = _column(ctx, lines[k], x_ref, col_ref)
+        ncol = _column(ctx, lines[k], x_ref, col_ref, x_end)
         tail = text[ncol[0]:ncol[1]].strip() if ncol else ""
         if tail and len(tail.split()) <= 5 and _REGION.fullmatch(tail) and not _stop(ctx, tail):
             out.append((ncol[0], ncol[1], lines[k]))  # type: ignore[index]
@@ -225,7 +234,8 @@ def letterhead_names(ctx: Ctx, owner: str) -> None:
         line = ctx.idx.line_at(c.start)
         if line is not None and line.index in inside:
             c.score *= 0.5
-        elif blocks[id(c)]:
+        elif blocks[id(c)] and "+window" not in c.source:
+            # (the addressee's name heading the window's block, recipient.py, is no letterhead's)
             c.score = 1 - (1 - c.score) * (1 - 0.4)
             c.source += "+address"
             a, b, _ = blocks[id(c)][0]

@@ -104,6 +104,8 @@ def value_right(ctx: PairCtx, m: LabelMatch, line: Line) -> list[Hit]:
             vstart, colon = ext.end(), True
     if own is not None and vstart < own[1] and not gap and qualifier_only(text, vstart, line.end, colon):
         return hits  # "TOTAL INCL. GST @6%": the value is on the next line (value_below)
+    if own is not None and vstart < own[1] and not gap and _label_next(ctx, line, vstart):
+        return hits  # "Bill To: Ship To:" (OCR joins the columns): the next label, not a value
     if own is not None and vstart < own[1] and not gap:
         vend = _cut_at_labels(ctx, line, vstart, own[1])
         a, b = trim_span(text, vstart, vend)
@@ -145,6 +147,15 @@ def value_right(ctx: PairCtx, m: LabelMatch, line: Line) -> list[Hit]:
     return hits
 
 
+def _label_next(ctx: PairCtx, line: Line, pos: int) -> bool:
+    """A label of the document starts at `pos` (after spaces) and reads as one: a colon after it."""
+    text = ctx.doc.text
+    while pos < line.end and text[pos] in " \u00a0":
+        pos += 1
+    return any(st.start == pos and text[st.end:st.end + 2].lstrip(" ")[:1] in (":", "：")
+               for st in ctx.stops_by_line.get(line.index, ()))
+
+
 def _same_size(line: Line, m: LabelMatch, a: int, b: int) -> bool:
     """On a laid-out line, a value is written about as large as its label: a big heading that
     shares the baseline ("Bill To:   ACME CORP" in 22 pt) is not the label's value."""
@@ -179,7 +190,7 @@ def _label_alone(ctx: PairCtx, m: LabelMatch, line: Line) -> bool:
 
 def _column_ends(text: str, m: LabelMatch, line: Line) -> bool:
     """On a laid-out line whose text joins columns with one space (OCR), the label ends its column
-    where the word boxes leave a wide gap after it ("Booking ID      Payment Mode" over the values)."""
+    where the word boxes leave a wide gap after it ("Invoice No      Paid By" over the values)."""
     if not line.words or line.top is None or line.bottom is None:
         return False
     words = sorted(line.words, key=lambda w: w.bbox.x0)

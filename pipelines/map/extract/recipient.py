@@ -17,7 +17,7 @@ import re
 from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, ISSUER_CUES, SALUTATIONS
+from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, ISSUER_CUES, LEGAL_FORM, SALUTATIONS
 from pipelines.map.extract.zones import role_fields
 from pipelines.model.layout import Line
 
@@ -132,6 +132,11 @@ def recipient_candidates(ctx: Ctx) -> None:
             for c in ctx.cands.get(name, []):
                 if c.start < b and c.end > a and not c.source.startswith("label"):
                     c.score *= 0.3 if returned else 0.5
+                    if "+window" not in c.source and not LEGAL_FORM.search(str(c.value)):
+                        # a name without a legal form heading the block: the address under it is the
+                        # addressee's, no letterhead's (letterhead.letterhead_names); a legal name in a
+                        # block under a page header may still be the letterhead's
+                        c.source += "+window"
         sender = _sender(ctx, block[0]) if returned else None
         if sender is not None:
             for name in issuers:
