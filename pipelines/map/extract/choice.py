@@ -14,6 +14,7 @@ from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.model.schema import FieldSpec, Schema
 from pipelines.map.extract.calibration import CONFLICTS, calibrate, source_of
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, fold_text
+from pipelines.map.extract.vocab import LEGAL_FORM
 
 
 def _key(value: Any) -> Any:
@@ -169,6 +170,13 @@ _AGREEMENT = frozenset({"check", "pay", "address", "top", "round", "sum", "incl"
 _FAMILY_TAG = {"round": "check", "sum": "check", "incl": "check"}
 
 
+def _legal_form_of(group: list[Cand], n: int) -> bool:
+    """Whether the last `n` words of the group's value are a legal form alone ("SDN. BHD.", "GmbH")."""
+    value = next((c.value for c in group if isinstance(c.value, str)), None)
+    words = value.split() if value else []
+    return 0 < n < len(words) and bool(LEGAL_FORM.fullmatch(" ".join(words[-n:]).strip(" ,")))
+
+
 def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Issue | None]:
     cands = [c for c in ctx.cands.get(name, []) if c.score > 0.05]
     if not cands:
@@ -179,10 +187,16 @@ def choose(ctx: Ctx, name: str, spec: FieldSpec) -> tuple[FieldValue | None, Iss
     # names: a value contained in another ("Amazon Web Services" / "... Services, Inc.") agrees
     if spec.type == "string":
         keys = list(groups)
+        same: set[Any] = set()
         for k1 in keys:
             for k2 in keys:
                 if k1 != k2 and isinstance(k1, str) and isinstance(k2, str) and len(k1) >= 4 and k2.startswith(k1 + " "):
                     groups[k2] = groups[k2] + [replace(c, score=c.score * 0.8) for c in groups[k1]]
+                    if _legal_form_of(groups[k2], len(k2.split()) - len(k1.split())):
+                        same.add(k1)
+        for k1 in same:
+            # "ACME TRADING" read at the top, cut from the "SDN BHD" on its next line: the same name, no rival
+            del groups[k1]
     scored = []
     for k, cs in groups.items():
         # one vote per distinct span: the same text read by two finders is one observation
