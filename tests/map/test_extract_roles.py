@@ -16,6 +16,7 @@
   labels near the top is no issuer name.
 * "Bank: ..., Sort code ..., Account 12785544" is the bank account, not the customer's.
 * An issuer name read by a finder the calibration never measured does not land by itself.
+* A heading naming a name ("Seller trade name") is no name; "N° de client", "Nr. klant" key a number.
 (Letterheads and address windows: test_extract_letterheads.py.)
 """
 
@@ -290,3 +291,35 @@ def test_a_number_opening_with_a_currency_letter_is_an_identifier(invoice_schema
                   [("Nettobetrag / Net amount", "2.350,00 EUR"), ("USt. 0% / VAT 0%", "0,00 EUR"), ("Gesamtbetrag / Total", "2.350,00 EUR")])
     got = extract_generic(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema).values()
     assert got["invoice_number"] == number
+
+
+def _name_headings(c: canvas.Canvas) -> None:
+    """Each party's block opens with a heading that names what follows ("Seller trade name",
+    "Nom du client") and no colon; the customer's number is keyed "N° de client"."""
+    top = H - 50
+    c.setFont("Helvetica", 9)
+    for i, (a, b) in enumerate([("SELLER TRADE NAME", "NOM DU CLIENT"), ("Tisserand Frères", "Cave Duroc"),
+                                ("12 rue des Drapiers", "4 quai Sud"), ("69002 Lyon", "33000 Bordeaux")]):
+        c.drawString(50, top - 13 * i, a)
+        c.drawString(300, top - 13 * i, b)
+    for i, (a, b) in enumerate([("Facture n° :", "TF-2025-0091"), ("Date :", "14/03/2025"), ("N° de client :", "CL-4410")]):
+        c.drawString(300, top - 90 - 13 * i, a)
+        c.drawString(400, top - 90 - 13 * i, b)
+    for i, (a, b) in enumerate([("Total HT", "100,00"), ("TVA 20 %", "20,00"), ("Total TTC", "120,00")]):
+        c.drawString(330, top - 200 - 14 * i, a)
+        c.drawRightString(540, top - 200 - 14 * i, b)
+
+
+def test_a_heading_naming_a_name_is_no_name(invoice_schema: Schema) -> None:
+    got = extract_generic(parse_ok(make_pdf(_name_headings), "facture.pdf"), invoice_schema).values()
+    assert got.get("issuer_name") == "Tisserand Frères"  # never "TRADE NAME" (the heading's rest)
+    assert got.get("customer_name") in (None, "Cave Duroc")  # never "CL-4410" (a number keyed "N° de client")
+    assert got.get("customer_account") == "CL-4410"
+
+
+@pytest.mark.parametrize("key", ["Nr. klant", "No. Customer", "N° client"])
+def test_a_number_word_before_a_customer_label_names_an_identifier(invoice_schema: Schema, key: str) -> None:
+    text = (f"Verhoeven Tegels B.V.\nKerkstraat 4, 5211 AB Den Bosch\nFactuur\nFactuurnummer: 2025-301\n"
+            f"Factuurdatum: 03-03-2025\n{key}: KL-4410\nTotaal: 121,00\n").encode()
+    got = extract_generic(parse_bytes(text, name="factuur.txt"), invoice_schema).values()
+    assert got.get("customer_name") != "KL-4410"

@@ -14,7 +14,7 @@ from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.memo import per_schema
 from pipelines.map.extract.misread import legal_word
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, TITLE_CUES
+from pipelines.map.extract.vocab import DOC_TYPE_WORDS, DOMAIN_RE, ISSUER_CUES, LEGAL_FORM, NAME_CONNECTORS, NAME_WORDS, TITLE_CUES
 from pipelines.map.extract.zones import customer_regions, in_regions, role_fields
 
 
@@ -359,6 +359,8 @@ def _name_like_segments(ctx: Ctx, line: Line) -> list[tuple[int, int]]:
             continue
         if fold_label(core) in _folded_labels(ctx) or not LEGAL_FORM.sub("", core).strip(" .,&()"):
             continue  # a label, or a legal form alone ("SDN BHD" on its own line)
+        if NAME_WORDS & set(fold_text(core).split()):
+            continue  # "Seller trade name", "Nom du client": a label naming a name, not one
         if any(m.start == s and len(fold_label(m.label).split()) >= 2 for m in ctx.matches) or _label_words(ctx, core) >= 2:
             continue  # opens with a label of two or more words ("Booking ID  Paid By"), or column headers
         out.append((s, e))

@@ -15,7 +15,7 @@ from pipelines.map.extract.finders import values_for_matches
 from pipelines.map.extract.labels import GAP, Hit, LabelMatch, fold_label, match_labels
 from pipelines.map.extract.types import iban_at
 from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BANK_CUES, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
-                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, OTHER_DOCUMENT_WORDS, PHONE_RE,
+                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, NAME_WORDS, OTHER_DOCUMENT_WORDS, PHONE_RE,
                                          POSTCODE_RES, QUALIFIERS)
 from pipelines.map.extract.zones import role_fields
 
@@ -97,6 +97,8 @@ def _values_from_hit(ctx: Ctx, name: str, spec: FieldSpec, hit: Hit) -> list[tup
             return out  # a party's name starts with a capital ("services 01632 ..." is not one)
         if name in ctx.party_fields and (not any(c.isalpha() for c in value) or re.search(r"\w\s?:\s", value)):
             return out  # "539.38" is no one's name, nor is "MODE DE RÈGLEMENT : CHÈQUE" (a key and its value)
+        if name in ctx.party_fields and NAME_WORDS & set(fold_text(value).split()):
+            return out  # "Seller | Trade Name": the rest of a label ("... name"), not the name
         if name in ctx.address_fields:
             value = strip_postcode(ctx, value)
         add(value, a, a + len(value), 1.0 if b == len(text) else 0.9)
@@ -178,7 +180,8 @@ def label_candidates(ctx: Ctx) -> None:
         account = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split()))
         banked = account and _after_bank_words(ctx, m)
         yours = before in CUSTOMER_POSSESSIVES  # "Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer"
-        numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None
+        # "Customer No.", and "N° de client", "Nr. Kunde": a number word after or before the label
+        numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None or _ID_BEFORE.search(_column_before(ctx, m)) is not None
         for own_name in field_of[m.label]:
             name = sides.get(own_name, own_name) if yours else own_name
             if name not in fields:
@@ -264,6 +267,17 @@ def _near_bank(ctx: Ctx, m: LabelMatch) -> bool:
         return False
     lines = ctx.idx.lines[max(0, line.index - 2):line.index + 3]
     return any(BANK_CUES.search(ctx.doc.text[ln.start:ln.end]) for ln in lines)
+
+
+_ID_BEFORE = re.compile(r"(?:^|\s)(?:n[°º]|no\.?|nr\.?|num(?:ero|éro)?\.?|number|nummer|#)\s*(?:de|du|of|des|del|di)?\s*$",
+                        re.IGNORECASE)
+
+
+def _column_before(ctx: Ctx, m: LabelMatch) -> str:
+    """The text before a label in its own column of the line."""
+    line = ctx.idx.line_at(m.start)
+    start = line.start if line is not None else max(0, m.start - 30)
+    return GAP.split(ctx.doc.text[max(start, m.start - 30):m.start])[-1]
 
 
 def _word_before(ctx: Ctx, m: LabelMatch) -> str:

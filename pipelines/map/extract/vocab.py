@@ -128,6 +128,11 @@ LEGAL_FORM = re.compile(
 )
 
 
+# The word "name" in the languages of the labels: a party's "name" that holds it is a label's text
+# ("Seller trade name", "Nom commercial", "Customer Name"), a placeholder for the name, not one.
+NAME_WORDS = frozenset({"name", "names", "namen", "nom", "noms", "naam", "namen", "nome", "nombre", "nazwa"})
+
+
 NAME_CONNECTORS = frozenset({"&", "and", "und", "et", "en", "y", "e", "of", "de", "du", "des", "van", "der", "den", "von", "la", "le", "di", "da", "-", "+", "i"})
 
 
