@@ -201,3 +201,32 @@ def test_a_tax_two_total_readings_both_hold_backs_neither(invoice_schema: Schema
     doc = parse_bytes(text.encode(), name="receipt.txt")
     _rec, finders = extract_explained(doc, invoice_schema)
     assert "check" not in finders["total_amount"].split("+")
+
+
+# the till rounds the tax per line (2 x 0.42): the tax summary's 0.84 is not the total's share (0.85)
+SUMMARY_ROW = HEAD + """SOAP BAR 2 X 7.50
+15.00
+TOTAL SALES INCL GST:
+15.00
+CASH
+20.00
+ITEM COUNT 2
+GST SUMMARY
+AMOUNT
+TAX
+SR @ 6%
+14.16
+0.84
+"""
+
+
+def test_a_tax_summary_row_that_adds_up_to_the_total_backs_it(invoice_schema: Schema) -> None:
+    """14.16 + 0.84 == 15.00, and 0.84 is 6% of 14.16 to the cent: the row backs the total. A row
+    whose tax is not the rate of its net (0.94) backs nothing."""
+    value, conf, family = _total(SUMMARY_ROW, invoice_schema)
+    assert value == Decimal("15.00")
+    assert "check" in family.split("+")
+    value2, conf2, family2 = _total(SUMMARY_ROW.replace("14.16\n0.84", "14.06\n0.94"), invoice_schema)
+    assert value2 == Decimal("15.00")
+    assert "check" not in family2.split("+")
+    assert conf > conf2

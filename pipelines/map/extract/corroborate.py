@@ -15,8 +15,10 @@
 * Included tax ("+incl"): a tax printed on the document is exactly the share of the total that a
   rate printed on it makes ("TOTAL 21.20 ... GST 6% ... 1.20": 21.20 x 6/106 = 1.20). It holds for
   the total whether the prices included the tax or not (net + net x r = total), not for the net
-  amount; the tax amount need not be labelled (a tax summary's column). A reading the rounding or
-  a deduction below sets aside is not backed by it.
+  amount; the tax amount need not be labelled (a tax summary's column). So do a net amount and
+  its tax at that rate (to a cent: tills round the tax per line), both printed, that add up to
+  the total (a tax summary's row). A reading the rounding or a deduction below sets aside is not
+  backed by it, nor are two total readings that both hold it.
 
 Each tags the candidate's source and raises its score as the payment check does. The
 calibration judges these tags with the schema's sum check ("+check", choice._FAMILY_TAG): they
@@ -96,7 +98,7 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
     if rates:
         printed = {v for _a, _b, raw, strong, _cur in amount_tokens(ctx.doc.text, 0) if strong
                    for v in [amount_value(ctx, raw)] if v is not None and v > 0}
-        held = [c for c in rest if any(_share(c.value, r) in printed for r in rates)]
+        held = [c for c in rest if any(_share(c.value, r) in printed or _net_and_tax(c.value, r, printed) for r in rates)]
         # the rounded and the unrounded total often hold the same tax: then it says neither is the total
         if len({c.value for c in held}) == 1:
             for c in held:
@@ -118,6 +120,13 @@ def _rates(text: str) -> set[Decimal]:
         if 0 < r <= _MAX_RATE:
             out.add(r)
     return out
+
+
+def _net_and_tax(total: Decimal, rate: Decimal, printed: set[Decimal]) -> bool:
+    """A net amount and its tax at the rate (to a cent: a till rounds the tax per line) are printed
+    that add up to the total: a tax summary's row ("SR @ 6%  14.16  0.84" for a total of 15.00)."""
+    return any(tax < total and total - tax in printed and abs((total - tax) * rate / 100 - tax) <= _CENT
+               for tax in printed)
 
 
 def _share(total: Decimal, rate: Decimal) -> Decimal:
