@@ -79,3 +79,17 @@ def test_the_learning_supplier_layout_gets_its_subtotal_and_total(invoice_schema
     doc = parse_bytes(path.read_bytes(), name=path.name)
     v = extract_generic(doc, invoice_schema).values()
     assert (v["subtotal_amount"], v["tax_amount"], v["total_amount"]) == (Decimal("1457.30"), Decimal("291.46"), Decimal("1748.76"))
+
+
+@pytest.mark.parametrize("rows", [
+    [("Net 20%", "250.00"), ("VAT 20%", "50.00"), ("Net 5%", "140.00"), ("VAT 5%", "7.00"), ("Total VAT", "57.00"),
+     ("Total", "447.00")],
+    [("Netto 19 %", "250,00"), ("MwSt. 19 %", "47,50"), ("Netto 7 %", "140,00"), ("MwSt. 7 %", "9,80"),
+     ("Summe MwSt.", "57,30"), ("Gesamtbetrag", "447,30")],
+])
+def test_tax_of_two_rates_is_the_sum_printed_below_them(invoice_schema: Schema, rows: list[tuple[str, str]]) -> None:
+    """Two VAT rates, each labelled, then their sum: the invoice's tax is the sum, not the first rate's."""
+    doc = parse_ok(make_pdf(lambda c: _draw(c, rows, ITEMS)), "rates.pdf")
+    v = extract_generic(doc, invoice_schema).values()
+    assert v["tax_amount"] == Decimal(rows[4][1].replace(",", "."))
+    assert v["total_amount"] == Decimal(rows[5][1].replace(",", "."))

@@ -67,7 +67,7 @@ from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zon
 from pipelines.map.extract.letterhead import address_under, header_names, letterhead_names
 from pipelines.map.extract.recipient import recipient_candidates
 from pipelines.map.extract.structured import enum_field, list_field
-from pipelines.map.extract.sums import complete_sums
+from pipelines.map.extract.sums import complete_sums, part_sums
 from pipelines.map.extract.types import type_candidates
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
 from pipelines.map.extract.scope import address_fields, letterhead_fields, scope
@@ -143,6 +143,7 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
     column_runs(ctx)
     role_penalties(ctx)
     apply_claims(ctx)
+    part_sums(ctx)
     complete_sums(ctx)
     for total in total_fields(ctx):
         if ctx.wants(total):

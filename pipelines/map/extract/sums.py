@@ -96,3 +96,30 @@ def _solutions(ends: dict[int, _End], anchor: _End, role: int, tol: Decimal) -> 
                     and abs(a.value + b.value - c.value) <= tol:
                 out.append((a, b, c))
     return out
+
+
+def part_sums(ctx: Ctx) -> None:
+    """One amount field labelled several times ("VAT 19 %", "VAT 7 %", "Total VAT") where one value
+    is the sum of all the others, printed below them: that value is the field's (the total of the
+    rates), the parts are its pieces. Labels of any language; an exact sum or nothing."""
+    for name, spec in ctx.schema.fields.items():
+        if spec.type != "amount" or not ctx.wants(name):
+            continue
+        by_span: dict[tuple[int, int], Cand] = {}
+        for c in ctx.cands.get(name, []):
+            if c.source.startswith("label:") and isinstance(c.value, Decimal):
+                by_span.setdefault((c.start, c.end), c)
+        if len(by_span) < 3:
+            continue
+        for span, total in by_span.items():
+            parts = [c for s, c in by_span.items() if s != span]
+            if total.value == 0 or any(c.start > total.start or c.value == 0 for c in parts):
+                continue
+            if abs(sum(c.value for c in parts) - total.value) > Decimal("0.01"):
+                continue
+            for c in ctx.cands[name]:
+                if (c.start, c.end) == span:
+                    c.score = 1 - (1 - c.score) * 0.5
+                elif any((c.start, c.end) == (p.start, p.end) for p in parts):
+                    c.score *= 0.5
+            break
