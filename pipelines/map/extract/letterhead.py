@@ -211,13 +211,26 @@ def _address_block(ctx: Ctx, cand: Cand) -> Block:
     text = ctx.doc.text
     block = _block(ctx, cand.start, cand.end)
     lead = 0
-    if cand.source.startswith("company:legal"):
-        while lead < min(2, len(block) - 1) and not any(c.isdigit() for c in text[block[lead][0]:block[lead][1]]):
-            lead += 1
+    # a prominent name may carry one line of words in smaller print under it (what the firm does:
+    # "Avocats associés"); a line as large as the name is another name (a person's, then the company's)
+    most = 2 if cand.source.startswith("company:legal") else 0
+    if cand.source.startswith("company:prominent") and block and _smaller(ctx, block[0], cand.start, cand.end):
+        most = 1
+    while lead < min(most, len(block) - 1) and not any(c.isdigit() for c in text[block[lead][0]:block[lead][1]]):
+        lead += 1
     ok = len(block) > lead and any(c.isdigit() for c in text[block[lead][0]:block[lead][1]]) and \
         any(_POSTCODE_LIKE.search(text[a:b]) for a, b, _ in block) and \
         sum(c.isalpha() for a, b, _ in block for c in text[a:b]) >= _MIN_ADDRESS_LETTERS
     return block if ok else []
+
+
+def _smaller(ctx: Ctx, part: tuple[int, int, Line], start: int, end: int) -> bool:
+    """The words of a block line are printed smaller than the name's (start..end)."""
+    name_line = ctx.idx.line_at(start)
+    a, b, line = part
+    big = [w.bbox.y1 - w.bbox.y0 for w in (name_line.words or []) if w.start < end and w.end > start] if name_line else []
+    small = [w.bbox.y1 - w.bbox.y0 for w in line.words or [] if w.start < b and w.end > a]
+    return bool(big and small) and max(small) < 0.85 * max(big)
 
 
 _MIN_ADDRESS_LETTERS = 4  # a street or a town: a lone number ("40172 |") under a line is no address

@@ -352,6 +352,8 @@ def value_kv(ctx: PairCtx, m: LabelMatch, line: Line) -> Hit | None:
     b = a + len(value)
     if qualifier_only(ctx.doc.text, a, b, False):
         return None  # "AMOUNT DUE ....... RM": only a currency sign, the amount is below
+    if _label_next(ctx, line, a):
+        return None  # "From:   To:": two keys side by side, each over its own value
     gap = GAP.search(ctx.doc.text, a, b)
     if gap is not None:
         b = gap.start()  # "Key: value      Other key: ..." on one line of laid-out text

@@ -128,14 +128,16 @@ def recipient_candidates(ctx: Ctx) -> None:
         for name in targets:
             ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
                                         "zone:recipient", ctx.doc.text[a:b]))
-        for name in issuers:  # the addressee's name is not the sender's ("... Ltd" of the customer)
+        for name in issuers:  # the addressee's name is not the sender's ("... Ltd" of the customer), nor is
+            # a company on another line of its block (a person's name first, then the company's)
             for c in ctx.cands.get(name, []):
-                if c.start < b and c.end > a and not c.source.startswith("label"):
+                if any(c.start < e and c.end > s for s, e in block if e > a) and not c.source.startswith("label"):
                     c.score *= 0.3 if returned else 0.5
-                    if "+window" not in c.source and not LEGAL_FORM.search(str(c.value)):
-                        # a name without a legal form heading the block: the address under it is the
-                        # addressee's, no letterhead's (letterhead.letterhead_names); a legal name in a
-                        # block under a page header may still be the letterhead's
+                    if "+window" not in c.source and (c.start >= b or not LEGAL_FORM.search(str(c.value))):
+                        # a name without a legal form heading the block, or any name under the block's own
+                        # (a company under a person's name): the address under it is the addressee's, no
+                        # letterhead's (letterhead.letterhead_names); a legal name heading a block under a
+                        # page header may still be the letterhead's
                         c.source += "+window"
         sender = _sender(ctx, block[0]) if returned else None
         if sender is not None:
