@@ -18,6 +18,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pipelines.map.extract import extract_generic
+from pipelines.map.extract.engine import extract_explained
 from pipelines.model.schema import Schema, load_schema
 
 from .pdf_fixtures import H, make_pdf, parse_ok
@@ -66,3 +67,14 @@ def test_labels_of_six_languages(invoice_schema: Schema, lang: str) -> None:
     assert got["subtotal_amount"] == Decimal("1037.45")
     assert got["tax_amount"] == Decimal("197.11")
     assert got["total_amount"] == Decimal("1234.56")
+
+
+@pytest.mark.parametrize("tax_key", ["zzgl. 19 % USt.", "+ 19% MwSt.", "plus 19 % VAT"])
+def test_a_rate_and_its_operator_before_the_tax_label(invoice_schema: Schema, tax_key: str) -> None:
+    """"zzgl. 19 % USt.  106,40 €": the tax's key opens with the rate; its amount is the tax, read by
+    its label (not only completed from the sum check)."""
+    doc = parse_ok(make_pdf(_invoice("Feldmann Werkzeuge GmbH", ("Rechnung-Nr.", "Fällig am"),
+                                     ("Nettobetrag", tax_key, "Gesamtbetrag"))), "rechnung.pdf")
+    record, sources = extract_explained(doc, invoice_schema)
+    assert record.values()["tax_amount"] == Decimal("197.11")
+    assert sources["tax_amount"].startswith("label")

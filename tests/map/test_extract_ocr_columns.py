@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.map.extract import extract_generic
+from pipelines.map.extract.engine import extract_explained
 from pipelines.model.schema import load_schema
 from pipelines.parse.dispatch import parse_bytes
 from tests.support.drawn import FONT, png
@@ -58,3 +59,18 @@ def test_scanned_block_labels_side_by_side(tmp_path: Path, monkeypatch: pytest.M
     assert "Bill To: Ship To:" in doc.text
     got = extract_generic(doc, load_schema(SCHEMAS / "invoice.yaml")).values()
     assert got["customer_name"] == "Nadia Brooks"
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed")
+def test_scanned_tax_line_opening_with_its_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'zzgl. 19 % USt. 83,60 €' on a scan: the tax's key opens with the rate, its amount is the tax."""
+    monkeypatch.setenv("MAPPER_OCR_CACHE", str(tmp_path))
+    rows = [[(50, "HARTLEY GARTENBEDARF GMBH")], [(50, "Mühlweg 14, 50667 Köln")],
+            [(560, "Rechnungsnr.: KT50213"), ]] + [[(560, "Datum: 03.04.2024")]] + [
+            [(560, "Nettobetrag"), (860, "440,00 €")], [(560, "zzgl. 19 % USt."), (860, "83,60 €")],
+            [(560, "Gesamtbetrag"), (860, "523,60 €")]]
+    doc = parse_bytes(_page(rows), name="scan.png")
+    record, sources = extract_explained(doc, load_schema(SCHEMAS / "invoice.yaml"))
+    assert str(record.values()["tax_amount"]) == "83.60"
+    # read by its label and backed by the sum check (net + tax = total), not a label in running text
+    assert sources["tax_amount"].startswith("label") and "check" in sources["tax_amount"]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pipelines.model.document import Cell, Document, Element, Kind
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.labels import AFTER, Direction, Hit, LabelMatch, match_labels
+from pipelines.map.extract.vocab import RATE_PREFIX
 from pipelines.map.extract.pairing import PairCtx, cell_grid, cell_hit, dedupe, has_digit, qualifier_only, segments, stops_by_line, trim_span
 
 
@@ -21,6 +22,8 @@ def cell_hits(ctx: PairCtx, m: LabelMatch, direction: Direction = "any") -> list
         return []
     text = ctx.doc.text
     before = text[cell.start:m.start].strip(" :#*")
+    if before and RATE_PREFIX.fullmatch(before):
+        before = ""  # "zzgl. 19 % USt. | 106,40": the rate and its operator open the tax's key
     after_m = AFTER.match(text, m.end, cell.end)
     a0 = after_m.end() if after_m else m.end
     after = text[a0:cell.end].strip(" *")

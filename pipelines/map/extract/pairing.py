@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pipelines.model.document import Cell, Document, Element, Kind, Word
 from pipelines.model.layout import DocIndex, Line, doc_index
 from pipelines.map.extract.labels import AFTER, GAP, Hit, INLINE_LABEL, LABEL_TAIL, LEAD, LabelMatch, TRAIL, fold_label
-from pipelines.map.extract.vocab import AMOUNT_CUR
+from pipelines.map.extract.vocab import AMOUNT_CUR, RATE_PREFIX
 
 # What may follow a label on its line without being its value: a rate ("@6%"), a bracketed
 # note ("(INCL. GST)", "(RM)") or a currency sign ("RM", "EUR"); the value then sits below.
@@ -95,6 +95,8 @@ def value_right(ctx: PairCtx, m: LabelMatch, line: Line) -> list[Hit]:
     segs = segments(text, line.start, line.end)
     own = next((s for s in segs if s[0] <= m.start < s[1]), None)
     label_first = own is not None and own[0] >= m.start  # label starts its column
+    if own is not None and not label_first and text[own[0]:m.start].strip() and RATE_PREFIX.fullmatch(text[own[0]:m.start]):
+        label_first = True  # "zzgl. 19 % USt.  83,60": the rate and its operator before the tax's label
     colon = ":" in text[m.end:vstart] or "：" in text[m.end:vstart]
     hits: list[Hit] = []
     gap = GAP.match(text, vstart) if vstart < line.end else None

@@ -201,6 +201,12 @@ QUALIFIERS = frozenset({"#", "№", "no", "nr", "n°", "n", "°", "", "number", 
                          "id", "ref", "code", "nummer", "numero", "nro"})
 
 
+# What a tax line may print before its label: "zzgl. 19 % MwSt.", "+ 20% VAT", "plus 7 % USt.", "dont
+# TVA": an operator word and the rate, so the label still opens the line's key.
+RATE_PREFIX = re.compile(r"\s*\+?\s*(?:(?:zzgl|zuzgl|inkl|incl|excl|exkl|plus|add|hors|dont|davon|incluido|inclusa|"
+                         r"compris|including|excluding)\.?\s*)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s*)?", re.IGNORECASE)
+
+
 AMOUNT_LIKE = re.compile(r"[-(]?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?")
 
 
