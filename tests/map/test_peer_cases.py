@@ -5,9 +5,8 @@ Scored twice with the evaluator: generic only (the shipped mappings minus
 with one reviewer-written rule set per vendor). Each run is scored on
 
 * the peer folder as it is (`compare/`: 11 PDFs, Orlen.txt and 4 PNG renderings). The PNGs have
-  no text layer and we do no OCR, so their 19 values are always missed; a few peer values are
-  template artefacts (see CHECKED), and a document whose issuer or invoice number disagrees
-  with the peer's is unmatched as a whole (both are the invoice key);
+  no text layer and are read by OCR (a line OCR loses is missed); a few peer values are
+  template artefacts (see CHECKED) or a brand where the document names its legal issuer;
 * the 12 text documents with the peer values checked against what the document says
   (CHECKED): the number the coached rules are held to (>= 0.95).
 
@@ -47,8 +46,8 @@ CHECKED: dict[str, dict[str, object]] = {
 
 # Floors. Generic-only is what the generic extractor reached on 2026-11-25 minus a margin (it
 # is being worked on; raise these as it improves). Coached is the target for reviewer rules.
-GENERIC_CHECKED_FLOOR = 0.45  # measured 30/60 = 0.500 recall, 30/57 = 0.526 precision
-GENERIC_AS_IS_FLOOR = 0.20  # measured 20/78 = 0.256 recall (PNGs and key disagreements)
+GENERIC_CHECKED_FLOOR = 0.85  # measured 2026-12-08: 54/60 = 0.900 recall, 54/59 = 0.915 precision
+GENERIC_AS_IS_FLOOR = 0.75  # measured 2026-12-08: 63/78 = 0.808 recall (PNGs read by OCR, peer values unchanged)
 COACHED_CHECKED_FLOOR = 0.95  # measured 59/59
 COACHED_AS_IS_FLOOR = 0.55  # measured 45/78 = 0.577 recall: 59 text-document values less 14 in
 #                             the three documents whose key the peer gets wrong, of 78 incl. PNGs
