@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 from pipelines.map.extract import extract_generic
 from pipelines.map.extract.engine import extract_explained
 from pipelines.model.schema import Schema, load_schema
+from pipelines.parse.dispatch import parse_bytes
 
 from .pdf_fixtures import H, make_pdf, parse_ok
 
@@ -78,3 +79,17 @@ def test_a_rate_and_its_operator_before_the_tax_label(invoice_schema: Schema, ta
     record, sources = extract_explained(doc, invoice_schema)
     assert record.values()["tax_amount"] == Decimal("197.11")
     assert sources["tax_amount"].startswith("label")
+
+
+@pytest.mark.parametrize("number_key", ["Rechnungs-Nummer", "Rg.-Nr.", "RE-Nr.", "Réf. facture", "Nº Fra.", "Ref. No."])
+def test_short_forms_of_the_number_key(invoice_schema: Schema, number_key: str) -> None:
+    doc = parse_ok(make_pdf(_invoice("Feldmann Werkzeuge GmbH", (number_key, "Fällig am"),
+                                     ("Nettobetrag", "MwSt. 19 %", "Gesamtbetrag"))), "rechnung.pdf")
+    assert extract_generic(doc, invoice_schema).values().get("invoice_number") == "DX-2025-0311"
+
+
+@pytest.mark.parametrize("date_key", ["Invoice dated", "Fecha de expedición", "Data di emissione"])
+def test_issue_date_keys(invoice_schema: Schema, date_key: str) -> None:
+    text = f"Tallis Joinery Ltd\n12 Example Road\nInvoice no: TJ-2291\n{date_key}: 14/03/2025\nTotal: 99.00\n"
+    got = extract_generic(parse_bytes(text.encode(), name="invoice.txt"), invoice_schema).values()
+    assert got.get("issue_date") == date(2025, 3, 14)
