@@ -93,3 +93,16 @@ def test_issue_date_keys(invoice_schema: Schema, date_key: str) -> None:
     text = f"Tallis Joinery Ltd\n12 Example Road\nInvoice no: TJ-2291\n{date_key}: 14/03/2025\nTotal: 99.00\n"
     got = extract_generic(parse_bytes(text.encode(), name="invoice.txt"), invoice_schema).values()
     assert got.get("issue_date") == date(2025, 3, 14)
+
+
+def test_the_vat_id_not_the_national_tax_number(invoice_schema: Schema) -> None:
+    """A German footer prints both the VAT id and the national tax number ("Steuer-Nr."): the
+    issuer's tax id is the VAT id, with no conflict between the two."""
+    def draw(c: canvas.Canvas) -> None:
+        _invoice("Feldmann Werkzeuge GmbH", ("Rechnung-Nr.", "Fällig am"), ("Nettobetrag", "MwSt. 19 %", "Gesamtbetrag"))(c)
+        c.setFont("Helvetica", 7)
+        c.drawString(50, 70, "Registergericht Ulm HRB 7123\tUSt-IdNr. DE 291 004 553")
+        c.drawString(50, 60, "Steuer-Nr. 044 241 601 03")
+    record = extract_generic(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema)
+    assert record.values()["issuer_tax_id"] == "DE291004553"
+    assert not any(i.field == "issuer_tax_id" and i.code == "conflict" for i in record.issues)
