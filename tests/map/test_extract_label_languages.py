@@ -106,3 +106,23 @@ def test_the_vat_id_not_the_national_tax_number(invoice_schema: Schema) -> None:
     record = extract_generic(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema)
     assert record.values()["issuer_tax_id"] == "DE291004553"
     assert not any(i.field == "issuer_tax_id" and i.code == "conflict" for i in record.issues)
+
+
+@pytest.mark.parametrize("total_key", ["Total EUR", "Gesamtbetrag EUR", "Totaal €"])
+def test_a_currency_after_the_total_key(invoice_schema: Schema, total_key: str) -> None:
+    """"Total EUR      34,73" alone on its line: the currency ends the key's column, the amount is the
+    next one."""
+    def draw(c: canvas.Canvas) -> None:
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, H - 50, "Feldmann Werkzeuge GmbH")
+        c.setFont("Helvetica", 9)
+        c.drawString(50, H - 64, "12 Example Road")
+        c.drawString(330, H - 110, "Rechnung-Nr.: DX-2025-0311")
+        c.drawString(330, H - 123, "Datum: 14/03/2025")
+        c.drawString(50, H - 200, "Wartung Mai 2025")
+        c.drawString(420, H - 300, total_key)
+        c.drawRightString(560, H - 300, "34,73")
+        c.drawString(50, H - 340, "Zahlungsform   Überweisung")
+    record, sources = extract_explained(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema)
+    assert record.values()["total_amount"] == Decimal("34.73")
+    assert sources["total_amount"].startswith("label")

@@ -106,6 +106,9 @@ def value_right(ctx: PairCtx, m: LabelMatch, line: Line) -> list[Hit]:
             vstart, colon = ext.end(), True
     if own is not None and vstart < own[1] and not gap and qualifier_only(text, vstart, line.end, colon):
         return hits  # "TOTAL INCL. GST @6%": the value is on the next line (value_below)
+    if own is not None and vstart < own[1] and not gap and qualifier_only(text, vstart, own[1], colon) \
+            and any(sg[0] >= own[1] for sg in segs):
+        vstart = own[1]  # "Total EUR   34,73": a currency sign ends the label's column, the amount is the next one
     if own is not None and vstart < own[1] and not gap and _label_next(ctx, line, vstart):
         return hits  # "Bill To: Ship To:" (OCR joins the columns): the next label, not a value
     if own is not None and vstart < own[1] and not gap:
