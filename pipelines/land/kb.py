@@ -51,6 +51,10 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BATCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEY_SEP = "\x1f"
 _WRITER = WriterProperties(compression="ZSTD")
+# Arrow's default allocator (mimalloc) keeps what each flush freed for its next use: over a
+# 10,000-document run the process's peak grew ~25 MB more than with the C allocator, which
+# hands it back. Landing allocates little, so nothing is measurably slower.
+pa.set_memory_pool(pa.system_memory_pool())
 # A commit that lost a race is retried on a fresh snapshot; with jitter, a few dozen
 # attempts cover many concurrent writers on one table.
 _MAX_ATTEMPTS = 60

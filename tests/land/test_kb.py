@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -297,3 +299,11 @@ def test_query_sandbox_blocks_files_outside_the_kb(tmp_path):
     with pytest.raises(QueryRefusedError, match="only SELECT"):
         run_query(kb.root, "SET enable_external_access = true")
     assert run_query(kb.root, f"SELECT * FROM read_csv('{secret}')", sandbox=False)["a"].tolist() == [1]
+
+
+def test_landing_allocates_through_the_c_allocator():
+    # Arrow's mimalloc pool kept each flush's freed memory: a 10,000-document run peaked ~25 MB higher.
+    out = subprocess.run([sys.executable, "-c", "import pyarrow as pa, pipelines.land.kb; "
+                          "print(pa.default_memory_pool().backend_name)"],
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "system"
