@@ -126,3 +126,32 @@ def test_a_currency_after_the_total_key(invoice_schema: Schema, total_key: str) 
     record, sources = extract_explained(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema)
     assert record.values()["total_amount"] == Decimal("34.73")
     assert sources["total_amount"].startswith("label")
+
+
+@pytest.mark.parametrize("net_key", ["Services excl. VAT", "Leistungen ohne MwSt.", "Prestations hors TVA"])
+def test_an_amount_without_the_tax_is_no_tax(invoice_schema: Schema, net_key: str) -> None:
+    text = (f"Tallis Joinery Ltd\n12 Example Road\nInvoice no: TJ-2291\nDate: 14/03/2025\n"
+            f"{net_key}      100.00\nVAT 20%      20.00\nTotal      120.00\n").encode()
+    got = extract_generic(parse_bytes(text, name="invoice.txt"), invoice_schema).values()
+    assert got.get("tax_amount") == Decimal("20.00")
+
+
+def test_a_price_column_headed_without_the_tax(invoice_schema: Schema) -> None:
+    """A column header of two rows, "Ohne" over "MwSt." (the price without VAT): its amounts are no tax."""
+    def draw(c: canvas.Canvas) -> None:
+        c.setFont("Helvetica-Bold", 15)
+        c.drawString(50, H - 50, "Feldmann Werkzeuge GmbH")
+        c.setFont("Helvetica", 9)
+        c.drawString(50, H - 64, "12 Example Road")
+        c.drawString(330, H - 100, "Rechnungsnr.: DX-2025-0311")
+        c.drawString(330, H - 113, "Datum: 14/03/2025")
+        for x, top, bottom in [(50, "Pos.", ""), (100, "Beschreibung", ""), (380, "Preis", "Ohne"), (480, "Betrag", "Ohne")]:
+            c.drawString(x, H - 180, top)
+            c.drawString(x, H - 192, bottom)
+        for x, t in [(380, "MwSt."), (480, "MwSt.")]:
+            c.drawString(x, H - 204, t)
+        for x, t in [(50, "1"), (100, "Wartung Mai 2025"), (380, "29,19"), (480, "29,19")]:
+            c.drawString(x, H - 222, t)
+        c.drawString(50, H - 350, "Zahlungsform   Überweisung")
+    got = extract_generic(parse_ok(make_pdf(draw), "rechnung.pdf"), invoice_schema).values()
+    assert got.get("tax_amount") != Decimal("29.19")

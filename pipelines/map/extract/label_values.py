@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 from pipelines.map.normalize import NormalizeError, normalize
 from pipelines.map.normalize.currency_data import KNOWN_CODES as CURRENCY_CODES, SYMBOLS
+from pipelines.model.document import Kind
 from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
 from pipelines.map.extract.context import Cand, Ctx, amount_tokens, date_in, fold_text, id_span, in_quoted, is_id_field, locale_for, norm_value, scalar_fields, scalar_type, strip_postcode
@@ -15,7 +16,7 @@ from pipelines.map.extract.finders import values_for_matches
 from pipelines.map.extract.labels import GAP, Hit, LabelMatch, fold_label, match_labels
 from pipelines.map.extract.types import iban_at
 from pipelines.map.extract.vocab import (AMOUNT_CUR, AMOUNT_LIKE, BANK_CUES, BILLING_BLOCK_LABELS, CUR, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DELIVERY_BLOCK_LABELS,
-                                         EMAIL_RE, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, NAME_WORDS, OTHER_DOCUMENT_WORDS, PHONE_RE,
+                                         EMAIL_RE, EXCLUDING, GROUPED_ID, IBAN_RE, ID_WORDS, ISSUER_CUES, LEGAL_FORM, NAME_WORDS, OTHER_DOCUMENT_WORDS, PHONE_RE,
                                          POSTCODE_RES, QUALIFIERS)
 from pipelines.map.extract.zones import role_fields
 
@@ -174,6 +175,8 @@ def label_candidates(ctx: Ctx) -> None:
         tail = _tail_words(ctx, m, hit)
         if any(w not in QUALIFIERS and w.upper() not in CURRENCY_CODES and w.upper() not in _SIGNS for w in tail):
             weight *= 0.75  # "N° de facture associée :": a longer key than the alias, maybe another one
+        if _excluded(ctx, m):
+            continue  # "Ohne MwSt.", "excl. VAT": what the amount leaves out, not its field
         before = _word_before(ctx, m)
         if OTHER_DOCUMENT_WORDS & set(tail) or before in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
@@ -271,6 +274,21 @@ def _near_bank(ctx: Ctx, m: LabelMatch) -> bool:
 
 _ID_BEFORE = re.compile(r"(?:^|\s)(?:n[°º]|no\.?|nr\.?|num(?:ero|éro)?\.?|number|nummer|#)\s*(?:de|du|of|des|del|di)?\s*$",
                         re.IGNORECASE)
+
+
+def _excluded(ctx: Ctx, m: LabelMatch) -> bool:
+    """An exclusion word before the label in its column, or ending the header cell above its cell
+    (a header of two rows: "Ohne" over "MwSt.")."""
+    if EXCLUDING.search(_column_before(ctx, m)):
+        return True
+    el = ctx.idx.element_at(m.start)
+    if el is None or el.kind is not Kind.TABLE or not el.cells:
+        return False
+    cell = next((c for c in el.cells if c.start <= m.start and m.end <= c.end), None)
+    if cell is None or ctx.doc.text[cell.start:m.start].strip():
+        return False
+    above = next((c for c in el.cells if c.row == cell.row - 1 and c.col == cell.col), None)
+    return above is not None and bool(EXCLUDING.search(" " + above.text.strip()))
 
 
 def _column_before(ctx: Ctx, m: LabelMatch) -> str:

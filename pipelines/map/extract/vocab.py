@@ -203,8 +203,14 @@ QUALIFIERS = frozenset({"#", "№", "no", "nr", "n°", "n", "°", "", "number", 
 
 # What a tax line may print before its label: "zzgl. 19 % MwSt.", "+ 20% VAT", "plus 7 % USt.", "dont
 # TVA": an operator word and the rate, so the label still opens the line's key.
-RATE_PREFIX = re.compile(r"\s*\+?\s*(?:(?:zzgl|zuzgl|inkl|incl|excl|exkl|plus|add|hors|dont|davon|incluido|inclusa|"
-                         r"compris|including|excluding)\.?\s*)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s*)?", re.IGNORECASE)
+RATE_PREFIX = re.compile(r"\s*\+?\s*(?:(?:zzgl|zuzgl|inkl|incl|plus|add|dont|davon|incluido|inclusa|"
+                         r"compris|including)\.?\s*)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s*)?", re.IGNORECASE)
+
+
+# A word saying what an amount leaves out, right before a label ("Ohne MwSt.", "excl. VAT", "hors TVA"):
+# the amount is not the label's (a price without the tax is no tax).
+EXCLUDING = re.compile(r"(?:^|\s)(?:ohne|excl|exkl|excluding|exclusive\s+of|without|hors|sans|exclusief|zonder|senza|sin|"
+                       r"net\s+of)\.?\s*(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s*)?$", re.IGNORECASE)
 
 
 AMOUNT_LIKE = re.compile(r"[-(]?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?")
