@@ -308,13 +308,19 @@ def _word_before(ctx: Ctx, m: LabelMatch) -> str:
     return fold_text(words[-1]) if words else ""
 
 
+_AMOUNT_AFTER = re.compile(r"[ .:]{0,3}[-+]?\d+(?:[.,]\d{2})(?!\d)")
+
+
 def _row_amounts(ctx: Ctx, name: str, spec: FieldSpec, m: LabelMatch, hit: Hit) -> None:
     """Amounts later on the label's line ("Total   257,59   59,24   316,83"): weaker candidates,
     and the material for the in-row arithmetic check."""
     line = ctx.idx.line_at(hit.start)
     if line is None or line.index < 0:
         return
-    rest = ctx.doc.text[hit.end:line.end]
+    # up to the next key on the line that has its own amount ("MwSt 7% Netto 4,39 MwSt 0,31")
+    end = min((k.start for k in ctx.matches if hit.end <= k.start < line.end and k.start != m.start
+               and _AMOUNT_AFTER.match(ctx.doc.text, k.end)), default=line.end)
+    rest = ctx.doc.text[hit.end:end]
     for a, b, raw, strong, _cur in amount_tokens(rest, hit.end):
         try:
             v = norm_value(ctx, spec, raw)

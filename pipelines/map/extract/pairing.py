@@ -71,6 +71,9 @@ class PairCtx:
         self.label_starts = {st.start for lst in self.stops_by_line.values() for st in lst}
 
 
+_AMOUNT_NEXT = re.compile(r"[ .]{0,3}[-+]?\d+(?:[.,]\d{2})(?!\d)")
+
+
 def _cut_at_labels(ctx: PairCtx, line: Line, vstart: int, vend: int) -> int:
     """End a value where the next label on the same line begins."""
     text = ctx.doc.text
@@ -81,6 +84,9 @@ def _cut_at_labels(ctx: PairCtx, line: Line, vstart: int, vend: int) -> int:
             after = text[m.end:m.end + 3]
             if after[:1] in (":", "#") or after.lstrip(" ")[:1] in (":", "#") or m.end >= vend:
                 vend = m.start
+                break
+            if any(c.isdigit() for c in text[vstart:m.start]) and _AMOUNT_NEXT.match(text, m.end):
+                vend = m.start  # "MwSt 7% Netto 4,39 MwSt 0,31": a key and its amount after the value's own
                 break
     m2 = INLINE_LABEL.search(text, vstart, vend)
     if m2 and m2.start() > vstart:

@@ -70,6 +70,11 @@ def complete_sums(ctx: Ctx) -> None:
                 if line is None or ends.get(line.index) is None or ends[line.index].start != anchor.start:
                     continue
                 for sol in _solutions(ends, ends[line.index], roles.index(anchor_name), tol):
+                    # a labelled role must keep a value its label reads: two item rows that add up to the
+                    # total are no subtotal and tax when the tax line says another amount
+                    if any(n not in missing and all(abs(e.value - c.value) > tol for c in labelled[n])
+                           for n, e in zip(roles, sol)):
+                        continue
                     found |= {(n, e) for n, e in zip(roles, sol) if n in missing}
         for name in missing:
             mine = {e for n, e in found if n == name}
