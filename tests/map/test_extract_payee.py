@@ -68,3 +68,48 @@ def _utility_bill(c: canvas.Canvas) -> None:
 def test_an_account_holder_without_bank_details_is_not_the_issuer(invoice_schema: Schema) -> None:
     got = extract_generic(parse_ok(make_pdf(_utility_bill), "bill.pdf"), invoice_schema).values()
     assert got["issuer_name"] == "Marlow Water Services Ltd"
+
+
+def _debit_invoice(debit_lines: list[str]) -> object:
+    """An invoice whose amount is collected by direct debit, the reader's account printed below."""
+    def draw(c: canvas.Canvas) -> None:
+        c.setFont("Helvetica-Bold", 18)
+        c.drawString(50, H - 50, "Thornbury Media Ltd")
+        c.setFont("Helvetica", 10)
+        c.drawString(50, H - 68, "7 Wharf Road, Leeds LS3 1AA")
+        c.drawString(50, H - 130, "Ashby Print Co Ltd")
+        c.drawString(50, H - 143, "12 Chapel Street, Hull HU1 3QP")
+        c.drawString(380, H - 130, "Invoice No: TM-4410")
+        c.drawString(380, H - 143, "Invoice Date: 03/05/2026")
+        for y, label, amount in [(220, "Subtotal", "500.00"), (233, "VAT 20%", "100.00"), (246, "Total", "600.00")]:
+            c.drawString(50, H - y, label)
+            c.drawRightString(530, H - y, amount)
+        for i, line in enumerate(debit_lines):
+            c.drawString(50, H - 290 - 13 * i, line)
+    return draw
+
+
+CUSTOMERS_IBAN = "GB33 BUKB 2020 1555 5555 55"
+
+
+@pytest.mark.parametrize("lines", [
+    ["This amount will be collected by Direct Debit from your account:", f"IBAN: {CUSTOMERS_IBAN}"],
+    ["Der Betrag wird per Lastschrift von Ihrem Konto eingezogen.", f"IBAN: {CUSTOMERS_IBAN}"],
+    ["Montant prélevé sur votre compte", CUSTOMERS_IBAN],
+    [f"Your IBAN: {CUSTOMERS_IBAN}"],
+])
+def test_the_account_a_direct_debit_takes_from_is_not_the_issuers(invoice_schema: Schema, lines: list[str]) -> None:
+    # the IBAN after 'your account' / 'Ihrem Konto' is the customer's, never the account to pay into
+    doc = parse_ok(make_pdf(_debit_invoice(lines)), "debit.pdf")
+    rec = extract_generic(doc, invoice_schema)
+    iban = rec.fields.get("iban")
+    assert iban is None or iban.confidence < invoice_schema.min_confidence, iban
+
+
+def test_the_issuers_bank_details_still_give_its_iban(invoice_schema: Schema) -> None:
+    # quoting the reader's account number does not make the issuer's bank account the reader's
+    doc = parse_ok(make_pdf(_debit_invoice(["Please pay by bank transfer quoting your account number.",
+                                            f"IBAN: {CUSTOMERS_IBAN}"])), "transfer.pdf")
+    rec = extract_generic(doc, invoice_schema)
+    assert rec.fields["iban"].value == CUSTOMERS_IBAN.replace(" ", "")
+    assert rec.fields["iban"].confidence >= invoice_schema.min_confidence

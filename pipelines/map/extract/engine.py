@@ -71,7 +71,7 @@ from pipelines.map.extract.sums import complete_sums, part_sums
 from pipelines.map.extract.types import type_candidates
 from pipelines.map.extract.vocab import CUSTOMER_CUES, ISSUER_CUES
 from pipelines.map.extract.scope import address_fields, letterhead_fields, scope
-from pipelines.map.extract.zones import role_fields
+from pipelines.map.extract.zones import readers_accounts, role_fields
 
 
 def _document_locale(doc: Document, base: Locale) -> Locale:
@@ -142,6 +142,7 @@ def extract_explained(doc: Document, schema: Schema, *, locale: Locale | None = 
         return record, {}
     column_runs(ctx)
     role_penalties(ctx)
+    readers_accounts(ctx)
     apply_claims(ctx)
     part_sums(ctx)
     complete_sums(ctx)

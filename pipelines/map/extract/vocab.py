@@ -42,8 +42,15 @@ CUSTOMER_BLOCK_LABELS = BILLING_BLOCK_LABELS + DELIVERY_BLOCK_LABELS + (
 # A label preceded by one of these belongs to the reader, the customer: "Your VAT number",
 # "Ihre USt-IdNr.", "Votre n° TVA", "Uw BTW nummer", "Su NIF", "Vostra P.IVA".
 CUSTOMER_POSSESSIVES = frozenset({
-    "your", "ihre", "ihr", "ihrer", "votre", "vos", "uw", "jouw", "su", "sus", "vuestro", "vuestra",
-    "vostro", "vostra", "vs",
+    "your", "ihre", "ihr", "ihrer", "ihrem", "ihren", "votre", "vos", "uw", "jouw", "su", "sus", "vuestro",
+    "vuestra", "vostro", "vostra", "vs",
+})
+
+# Nouns of a bank account: after a possessive ("from your account", "von Ihrem Konto", "sur votre
+# compte") the account is the reader's, the one a direct debit takes the amount from.
+ACCOUNT_NOUNS = frozenset({
+    "account", "bank account", "iban", "konto", "bankkonto", "bankverbindung", "compte", "compte bancaire",
+    "rekening", "bankrekening", "conto", "conto corrente", "cuenta", "cuenta bancaria",
 })
 
 

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from pipelines.model.document import Kind
 from pipelines.model.schema import Schema
-from pipelines.map.extract.context import Ctx, fold_text
+from pipelines.map.extract.context import Ctx, fold_text, scalar_type
 from pipelines.map.extract.labels import fold_label, match_labels
 from pipelines.map.extract.memo import per_schema
 from pipelines.map.extract.pairing import segments
-from pipelines.map.extract.vocab import CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DOC_TYPE_WORDS, OTHER_PARTY_BLOCK_LABELS
+from pipelines.map.extract.vocab import (ACCOUNT_NOUNS, CUSTOMER_BLOCK_LABELS, CUSTOMER_CUES, CUSTOMER_POSSESSIVES, DOC_TYPE_WORDS,
+                                         ID_WORDS, OTHER_PARTY_BLOCK_LABELS)
 
 
 def role_fields(schema: Schema, cues: frozenset[str]) -> list[str]:
@@ -136,3 +137,27 @@ def region_at(ctx: Ctx, regions: list[_Region], start: int, end: int) -> _Region
         elif r.x0 is None and r.start <= start < max(r.end, r.start + 1):
             return r
     return None
+
+
+_YOUR_ACCOUNT = re.compile(r"(?<!\w)(?:" + "|".join(sorted(CUSTOMER_POSSESSIVES, key=len, reverse=True)) + r")\s+(?:"
+                           + "|".join(re.escape(n).replace("\\ ", r"\s+") for n in sorted(ACCOUNT_NOUNS, key=len, reverse=True))
+                           + r")(?![\w-])(?!\.?\s*(?:" + "|".join(re.escape(w) for w in sorted(ID_WORDS, key=len, reverse=True))
+                           + r")(?!\w))", re.IGNORECASE)
+_READERS = 0.1  # what is left to an account the document says is the reader's
+
+
+def readers_accounts(ctx: Ctx) -> None:
+    """An IBAN printed after "your account" on its line or the line above ("collected by direct debit
+    from your account:", "Ihre IBAN", "von Ihrem Konto eingezogen") is the reader's, the customer's,
+    not the issuer's account to pay into: it keeps a tenth of its score. "Quoting your account
+    number" names the customer's number at the issuer, not whose the bank account below is."""
+    for name, spec in ctx.schema.fields.items():
+        if scalar_type(spec) != "iban":
+            continue
+        for c in ctx.cands.get(name, []):
+            line = ctx.idx.line_at(c.start)
+            if line is None:
+                continue
+            start = ctx.idx.lines[line.index - 1].start if line.index > 0 else line.start
+            if _YOUR_ACCOUNT.search(ctx.doc.text, start, c.start):
+                c.score *= _READERS
