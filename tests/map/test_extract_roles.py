@@ -323,3 +323,20 @@ def test_a_number_word_before_a_customer_label_names_an_identifier(invoice_schem
             f"Factuurdatum: 03-03-2025\n{key}: KL-4410\nTotaal: 121,00\n").encode()
     got = extract_generic(parse_bytes(text, name="factuur.txt"), invoice_schema).values()
     assert got.get("customer_name") != "KL-4410"
+
+
+@pytest.mark.parametrize("key", ["Your Reference", "Votre référence", "Uw referentie"])
+def test_the_readers_reference_is_not_the_invoice_number(tmp_path: Path, key: str) -> None:
+    """'Your Reference: PO-88120' is the customer's own reference (an order number): the invoice has
+    no number of its own printed, so the record waits for a person instead of landing the reader's."""
+    text = (f"Ashcombe Design Ltd\n14 Mill Road, Leeds LS2 7QT\nVAT Reg No: GB123456789\n\nINVOICE\n"
+            f"{key}: PO-88120\nInvoice Date: 03/02/2026\nCustomer: Fernhill Trading Ltd\n\n"
+            "Design work\nSubtotal: 500.00\nVAT 20%: 100.00\nTotal: 600.00\n")
+    mapper = Mapper.from_dirs(SCHEMAS, tmp_path)  # no rules: everything generic
+    (outcome,) = list(mapper.outcomes(parse_bytes(text.encode(), name="invoice.txt")))
+    (record,) = outcome.records
+    assert record.values().get("invoice_number") != "PO-88120" or outcome.outcome != LANDED
+    # the document's own key still reads it
+    text = text.replace(f"{key}: PO-88120", "Invoice No: AD-5521")
+    (outcome,) = list(mapper.outcomes(parse_bytes(text.encode(), name="invoice.txt")))
+    assert outcome.records[0].values()["invoice_number"] == "AD-5521"

@@ -190,6 +190,8 @@ def label_candidates(ctx: Ctx) -> None:
             if name not in fields:
                 continue  # "Your VAT number" is not the issuer's (nor read when there is no field for it)
             spec = fields[name]
+            if yours and sides and own_name not in sides and scalar_type(spec) not in ("amount", "decimal", "date"):
+                continue  # "Your reference", "Your IBAN": the reader's own, not this document's number or account
             if (tail and tail[-1] in ID_WORDS or numbered) and scalar_type(spec) == "string" and not is_id_field(spec):
                 continue  # "Customer code: P9466", "COMPANY NO: 123456-A" name an identifier, not the party
             if banked and is_id_field(spec) and name not in ctx.party_fields:
