@@ -230,3 +230,25 @@ def test_a_tax_summary_row_that_adds_up_to_the_total_backs_it(invoice_schema: Sc
     assert value2 == Decimal("15.00")
     assert "check" not in family2.split("+")
     assert conf > conf2
+
+
+def test_a_long_list_of_totals_is_read_in_time_linear_in_its_length(invoice_schema: Schema) -> None:
+    """Thousands of lines each with a tax rate, a tax and a 'TOTAL' (a long statement, or a crafted
+    file): the totals box's checks compared every reading with every other and every printed
+    amount, a minute for 4,000 lines and hours for a large file; one document must not hold up
+    the batch. Ten times the lines may take at most about ten times as long."""
+    import time
+
+    def lines(n: int) -> str:
+        return HEAD + "".join(f"ITEM {i}  GST 6%  {i % 97 + 1}.{i % 100:02d}  TOTAL {i % 89 + 2}.{i % 100:02d}\n"
+                              for i in range(n))
+
+    def seconds(n: int) -> float:
+        doc = parse_bytes(lines(n).encode(), name="statement.txt")
+        t = time.process_time()
+        extract_explained(doc, invoice_schema)
+        return time.process_time() - t
+
+    seconds(50)  # warm caches
+    small, large = seconds(400), seconds(4000)
+    assert large < 20 * small + 1.0, (small, large)

@@ -27,6 +27,7 @@ are the totals box's own arithmetic, and each alone is too rare on the fit half 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pipelines.map.extract.amounts import role_amounts
@@ -37,6 +38,7 @@ from pipelines.map.extract.vocab import PERCENT_RE, ROUNDING_WORDS
 
 _WINDOW = 12  # lines above the total: one totals box, also printed as a block of labels then amounts
 _BOOST = 0.5
+_MAX_READINGS = 200  # total readings of one totals box; the checks below compare readings pairwise
 _UNROUNDED = 0.5  # the weight left to an amount the printed rounding turns into another total reading
 _MAX_ROUNDING = Decimal("1")
 _NET = 0.5  # the weight left to a total reading that a printed tax amount turns into another one  # a rounding adjustment is cents, not an amount of its own
@@ -51,8 +53,8 @@ def _tag(c: Cand, tag: str) -> None:
 def corroborate_total(ctx: Ctx, total_field: str) -> None:
     """Tag (and raise) total candidates the rounding line or the box's sum backs."""
     cands = [c for c in ctx.cands.get(total_field, []) if isinstance(c.value, Decimal) and c.value != 0]
-    if not cands:
-        return
+    if not cands or len(cands) > _MAX_READINGS:
+        return  # hundreds of readings are a long list's column, not one totals box: its arithmetic is no evidence
     lines = {c.start: ctx.idx.line_at(c.start) for c in cands}
     # only the lines of the boxes above the readings: the amounts of every line cost a tenth of the run
     ends = line_end_amounts(ctx, {i for line in lines.values() if line is not None
@@ -98,7 +100,9 @@ def corroborate_total(ctx: Ctx, total_field: str) -> None:
     if rates:
         printed = {v for _a, _b, raw, strong, _cur in amount_tokens(ctx.doc.text, 0) if strong
                    for v in [amount_value(ctx, raw)] if v is not None and v > 0}
-        held = [c for c in rest if any(_share(c.value, r) in printed or _net_and_tax(c.value, r, printed) for r in rates)]
+        ordered = sorted(printed)
+        held = [c for c in rest if any(_share(c.value, r) in printed or _net_and_tax(c.value, r, printed, ordered)
+                                       for r in rates)]
         # the rounded and the unrounded total often hold the same tax: then it says neither is the total
         if len({c.value for c in held}) == 1:
             for c in held:
@@ -122,11 +126,15 @@ def _rates(text: str) -> set[Decimal]:
     return out
 
 
-def _net_and_tax(total: Decimal, rate: Decimal, printed: set[Decimal]) -> bool:
+def _net_and_tax(total: Decimal, rate: Decimal, printed: set[Decimal], ordered: list[Decimal]) -> bool:
     """A net amount and its tax at the rate (to a cent: a till rounds the tax per line) are printed
-    that add up to the total: a tax summary's row ("SR @ 6%  14.16  0.84" for a total of 15.00)."""
+    that add up to the total: a tax summary's row ("SR @ 6%  14.16  0.84" for a total of 15.00).
+    Such a tax lies within a cent of the total's share at the rate, so only the printed amounts
+    (`ordered`, sorted) there are tried: a long document prints thousands."""
+    share = total * rate / (100 + rate)
+    near = ordered[bisect_left(ordered, share - _CENT):bisect_right(ordered, share + _CENT)]
     return any(tax < total and total - tax in printed and abs((total - tax) * rate / 100 - tax) <= _CENT
-               for tax in printed)
+               for tax in near)
 
 
 def _share(total: Decimal, rate: Decimal) -> Decimal:

@@ -116,15 +116,19 @@ def part_sums(ctx: Ctx) -> None:
                 by_span.setdefault((c.start, c.end), c)
         if len(by_span) < 3:
             continue
+        last = max(start for start, _end in by_span)
         for span, total in by_span.items():
+            if span[0] != last:
+                continue  # the parts are printed above their sum: only a reading that starts last can be it
             parts = [c for s, c in by_span.items() if s != span]
             if total.value == 0 or any(c.start > total.start or c.value == 0 for c in parts):
                 continue
             if abs(sum(c.value for c in parts) - total.value) > Decimal("0.01"):
                 continue
+            pieces = {(p.start, p.end) for p in parts}
             for c in ctx.cands[name]:
                 if (c.start, c.end) == span:
                     c.score = 1 - (1 - c.score) * 0.5
-                elif any((c.start, c.end) == (p.start, p.end) for p in parts):
+                elif (c.start, c.end) in pieces:
                     c.score *= 0.5
             break
