@@ -40,6 +40,7 @@ class Ctx:
     idx: DocIndex
     cands: dict[str, list[Cand]] = field(default_factory=lambda: defaultdict(list))
     matches: list[LabelMatch] = field(default_factory=list)
+    match_starts: list[tuple[int, int]] = field(default_factory=list)  # (start, index in matches), sorted
     field_of: dict[str, list[str]] = field(default_factory=dict)  # alias -> fields
     party_fields: frozenset[str] = frozenset()  # issuer/customer-role fields (names of parties)
     address_fields: frozenset[str] = frozenset()  # string fields labelled "... Address"

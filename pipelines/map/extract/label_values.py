@@ -4,6 +4,7 @@ sit next to them, cut to the field's type (an id, an amount, a date, a name).
 
 from __future__ import annotations
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from typing import Any
 from pipelines.map.normalize import NormalizeError, normalize
@@ -167,6 +168,7 @@ def label_candidates(ctx: Ctx) -> None:
                 all_labels.extend(a for a in sub.aliases if a not in field_of)
     matches = match_labels(ctx.doc, all_labels)
     ctx.matches = matches
+    ctx.match_starts = sorted((k.start, i) for i, k in enumerate(matches))
     own = [m for m in matches if m.label in field_of]
     sides = _sides(ctx)
     issuers = set(role_fields(ctx.schema, ISSUER_CUES))
@@ -320,8 +322,14 @@ def _row_amounts(ctx: Ctx, name: str, spec: FieldSpec, m: LabelMatch, hit: Hit) 
     if line is None or line.index < 0:
         return
     # up to the next key on the line that has its own amount ("MwSt 7% Netto 4,39 MwSt 0,31")
-    end = min((k.start for k in ctx.matches if hit.end <= k.start < line.end and k.start != m.start
-               and _AMOUNT_AFTER.match(ctx.doc.text, k.end)), default=line.end)
+    end = line.end
+    # the keys from the value on, in text order (a scan of every key per label was quadratic on long files)
+    for start, i in ctx.match_starts[bisect_left(ctx.match_starts, (hit.end, -1)):]:
+        if start >= line.end:
+            break
+        if start != m.start and _AMOUNT_AFTER.match(ctx.doc.text, ctx.matches[i].end):
+            end = start
+            break
     rest = ctx.doc.text[hit.end:end]
     for a, b, raw, strong, _cur in amount_tokens(rest, hit.end):
         try:
