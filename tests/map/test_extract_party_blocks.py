@@ -5,6 +5,8 @@
 * A letterhead whose name carries a line saying what the firm does, then its address; the
   addressee's block in the window opens with a person's name, the company under it: the
   company is the addressee's, not the issuer.
+* A "VAT No:" line right under the window's city line is the addressee's tax id, not the issuer's;
+  the same line under the letterhead stays the issuer's.
 """
 
 from __future__ import annotations
@@ -75,3 +77,31 @@ def test_the_company_in_the_window_is_the_addressee(invoice_schema: Schema) -> N
     got = extract_generic(parse_ok(make_pdf(_firm_letter), "note.pdf"), invoice_schema).values()
     assert got["issuer_name"] == "Cabinet Ravelle"
     assert got["issuer_address"] == "12 boulevard Voltaire, 75011 Paris"
+
+
+def _window_vat(c: canvas.Canvas, under_window: bool) -> None:
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(50, H - 50, "Larkspur Consulting Ltd")
+    c.setFont("Helvetica", 10)
+    c.drawString(50, H - 66, "3 Bank Street, Leeds LS1 5AT")
+    if not under_window:
+        c.drawString(50, H - 79, "VAT No: GB246813579")
+    for i, line in enumerate(["Fernhill Trading Ltd", "12 Chapel Street", "Hull HU1 3QP"]
+                             + (["VAT No: GB246813579"] if under_window else [])):
+        c.drawString(50, H - 130 - 13 * i, line)
+    c.drawString(380, H - 130, "Invoice No: LC-3320")
+    c.drawString(380, H - 143, "Invoice Date: 04/03/2026")
+    _totals(c, [("Subtotal", "1,000.00"), ("VAT 20%", "200.00"), ("Total", "1,200.00")], H - 250)
+
+
+@pytest.mark.parametrize("under_window", [True, False])
+def test_a_vat_number_under_the_window_is_the_addressees(invoice_schema: Schema, under_window: bool) -> None:
+    doc = parse_ok(make_pdf(lambda c: _window_vat(c, under_window)), "invoice.pdf")
+    rec = extract_generic(doc, invoice_schema)
+    issuer_id = rec.fields.get("issuer_tax_id")
+    if under_window:
+        assert issuer_id is None or issuer_id.confidence < invoice_schema.min_confidence, issuer_id
+        assert rec.values().get("customer_tax_id") == "GB246813579"
+    else:
+        assert rec.values()["issuer_tax_id"] == "GB246813579"
+        assert issuer_id.confidence >= invoice_schema.min_confidence

@@ -18,7 +18,7 @@ from pipelines.map.extract.context import Cand, Ctx, fold_text
 from pipelines.map.extract.labels import fold_label
 from pipelines.map.extract.pairing import segments
 from pipelines.map.extract.vocab import CUSTOMER_CUES, DOC_TYPE_WORDS, ISSUER_CUES, LEGAL_FORM, SALUTATIONS
-from pipelines.map.extract.zones import role_fields
+from pipelines.map.extract.zones import add_customer_block, role_fields
 from pipelines.model.layout import Line
 
 # A city line: "79098 Freiburg", "F-75001 Paris", "3542 AD Utrecht", "Am Hafen 3, 53111 Bonn" (the
@@ -128,6 +128,8 @@ def recipient_candidates(ctx: Ctx) -> None:
         for name in targets:
             ctx.cands[name].append(Cand(ctx.doc.text[a:b], a, b, ctx.idx.page_at(a), 0.55 if returned else 0.3,
                                         "zone:recipient", ctx.doc.text[a:b]))
+        tail = _tail(ctx, block)
+        add_customer_block(ctx, a, (tail or block)[-1][1])
         for name in issuers:  # the addressee's name is not the sender's ("... Ltd" of the customer), nor is
             # a company on another line of its block (a person's name first, then the company's)
             for c in ctx.cands.get(name, []):
@@ -144,6 +146,26 @@ def recipient_candidates(ctx: Ctx) -> None:
             for name in issuers:
                 ctx.cands[name].append(Cand(ctx.doc.text[sender[0]:sender[1]], sender[0], sender[1],
                                             ctx.idx.page_at(sender[0]), 0.5, "zone:return", ctx.doc.text[sender[0]:sender[1]]))
+
+
+def _tail(ctx: Ctx, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Up to two lines right under a block's city line, in its column with no blank band between:
+    the addressee's "VAT No:" or customer number line, part of the window."""
+    last = ctx.idx.line_at(block[-1][0])
+    col = _first_column(ctx, last) if last is not None else None
+    if last is None or col is None:
+        return []
+    out: list[tuple[int, int]] = []
+    prev = _vertical(last)
+    for ln in ctx.idx.lines[last.index + 1:last.index + 3]:
+        nxt, ys = _first_column(ctx, ln), _vertical(ln)
+        if nxt is None or ln.page != last.page or abs((nxt[2] or 0.0) - (col[2] or 0.0)) > 4.0:
+            break
+        if ys is not None and prev is not None and ys[0] - prev[1] > 1.2 * max(prev[1] - prev[0], 4.0):
+            break
+        out.append((nxt[0], nxt[1]))
+        prev = ys or prev
+    return out
 
 
 def _sender(ctx: Ctx, span: tuple[int, int]) -> tuple[int, int] | None:

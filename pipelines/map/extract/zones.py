@@ -50,6 +50,12 @@ def customer_regions(ctx: Ctx) -> list[_Region]:
     return cached
 
 
+def add_customer_block(ctx: Ctx, start: int, end: int) -> None:
+    """A customer block found without a label (the recipient finder's address window), for the
+    steps after it (joint.issuer_zone: its "VAT No:" line is the customer's)."""
+    customer_regions(ctx).append(_Region(None, None, None, None, None, start, end))
+
+
 def _customer_regions(ctx: Ctx) -> list[_Region]:
     """Blocks opened by a customer label, another party's label (a tax representative) or a short
     heading addressed to the reader ("Your details", "Vos coordonnées", "Ihre Angaben")."""
