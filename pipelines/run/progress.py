@@ -38,6 +38,7 @@ class Progress:
         self.started = clock()
         self._first: dict[str, float] = {}
         self._shown_at = 0.0
+        self._shown_counts: dict[str, int] = {}
         self._drawn = False
 
     def add(self, stage: str, n: int = 1) -> None:
@@ -81,6 +82,7 @@ class Progress:
         if not force and (now - self.started < self.delay or now - self._shown_at < (0.2 if self.tty else self.log_every)):
             return
         self._shown_at = now
+        self._shown_counts = dict(self.counts)
         if self.tty:
             self.stream.write("\r\x1b[2K" + self.line())
             self._drawn = True
@@ -89,8 +91,9 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        """The last state, if anything was shown, and a newline after a redrawn line."""
-        if self.enabled and (self._drawn or (not self.tty and self._shown_at)):
+        """The last state, if anything was shown, and a newline after a redrawn line. A log that
+        already ends with the last counts gets no second copy of that line."""
+        if self.enabled and (self._drawn or (not self.tty and self._shown_at and self._shown_counts != self.counts)):
             self.show(force=True)
         if self._drawn:
             self.stream.write("\n")
