@@ -340,3 +340,25 @@ def test_the_readers_reference_is_not_the_invoice_number(tmp_path: Path, key: st
     text = text.replace(f"{key}: PO-88120", "Invoice No: AD-5521")
     (outcome,) = list(mapper.outcomes(parse_bytes(text.encode(), name="invoice.txt")))
     assert outcome.records[0].values()["invoice_number"] == "AD-5521"
+
+
+@pytest.mark.parametrize("lines", [
+    ["Payment details", "Beneficiary: Marston & Reid Joinery", "Account No: 40 1234 5678", "Routing: 102000021"],
+    ["Payee: Marston & Reid Joinery", "Account Number: 4012345678"],
+])
+def test_the_payees_account_is_not_the_customer_account(invoice_schema: Schema, lines: list[str]) -> None:
+    """An account number under the payee's name or beside a routing number is the account to pay
+    into (the issuer's), not the customer's account at the issuer; the customer's own stays."""
+    body = _keyed(["Marston & Reid Joinery", "Unit 2, Fenn Yard", "Norwich NR3 1AB"],
+                  [("Invoice no.", "MRJ/25/312"), ("Tax point", "15 Feb 2025"), ("Account", "WEST07")],
+                  ["Invoice to:", "Westgate Lettings Ltd", "8 Castle Meadow", "Norwich NR1 3DE"],
+                  [("Net", "£1,550.00"), ("VAT at 20%", "£310.00"), ("Invoice total", "£1,860.00")])
+
+    def draw(c: canvas.Canvas) -> None:
+        body(c)
+        c.setFont("Helvetica", 8)
+        for i, line in enumerate(lines):
+            c.drawString(50, 110 - 11 * i, line)
+
+    got = extract_generic(parse_ok(make_pdf(draw), "invoice.pdf"), invoice_schema).values()
+    assert got.get("customer_account") == "WEST07"

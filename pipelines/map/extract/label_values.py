@@ -183,7 +183,7 @@ def label_candidates(ctx: Ctx) -> None:
         if OTHER_DOCUMENT_WORDS & set(tail) or before in OTHER_DOCUMENT_WORDS:
             weight *= 0.4  # "Against invoice:", "Date de commande :": another document's or event's
         account = bool(_ACCOUNT_WORDS & set(fold_label(m.label).split()))
-        banked = account and _after_bank_words(ctx, m)
+        banked = account and (_after_bank_words(ctx, m) or _near_bank(ctx, m) or _under_payee(ctx, m, issuers))
         yours = before in CUSTOMER_POSSESSIVES  # "Your VAT No.", "Ihre USt-IdNr.", "Uw BTW nummer"
         # "Customer No.", and "N° de client", "Nr. Kunde": a number word after or before the label
         numbered = _ID_AFTER.match(ctx.doc.text, m.end) is not None or _ID_BEFORE.search(_column_before(ctx, m)) is not None
@@ -274,6 +274,21 @@ def _near_bank(ctx: Ctx, m: LabelMatch) -> bool:
         return False
     lines = ctx.idx.lines[max(0, line.index - 2):line.index + 3]
     return any(BANK_CUES.search(ctx.doc.text[ln.start:ln.end]) for ln in lines)
+
+
+def _under_payee(ctx: Ctx, m: LabelMatch, issuers: set[str]) -> bool:
+    """A key of the issuer's name ("Payee:", "Beneficiary:") on the line above the label or before
+    it on its line: "Account No:" there is the payee's account to pay into, not the customer's."""
+    line = ctx.idx.line_at(m.start)
+    if line is None:
+        return False
+    start = ctx.idx.lines[line.index - 1].start if line.index > 0 else line.start
+    for at, i in ctx.match_starts[bisect_left(ctx.match_starts, (start, -1)):]:
+        if at >= m.start:
+            return False
+        if issuers & set(ctx.field_of.get(ctx.matches[i].label, ())):
+            return True
+    return False
 
 
 _ID_BEFORE = re.compile(r"(?:^|\s)(?:n[°º]|no\.?|nr\.?|num(?:ero|éro)?\.?|number|nummer|#)\s*(?:de|du|of|des|del|di)?\s*$",
