@@ -257,6 +257,20 @@ def _row(n: int, name: str, r: dict) -> str:
             f"{r['seconds']:6.0f}s  reconciles={r['reconciles']} {r['outcomes']}")
 
 
+def _warn_shared_cpu() -> None:
+    """Linux's autogroup scheduler gives each login session an equal share of the CPUs whatever
+    its `nice`: another session's niced job halved a 2-worker run here (both workers runnable at
+    ~50% each). The numbers are only comparable on an otherwise idle machine."""
+    try:
+        autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        autogroup = False
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.1f} before the first run: other work shares the CPUs"
+              + ("; with autogroup on, `nice` does not protect these runs from other sessions" if autogroup else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -269,6 +283,7 @@ def main() -> None:
         _child(*args.child)
         return
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    _warn_shared_cpu()
     # An installed package runs from bytecode; with PYTHONDONTWRITEBYTECODE set and no .pyc yet,
     # every process (main, forkserver, workers) would compile the sources again on each run.
     compileall.compile_dir(ROOT / "pipelines", quiet=1)
