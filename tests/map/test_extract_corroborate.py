@@ -252,3 +252,17 @@ def test_a_long_list_of_totals_is_read_in_time_linear_in_its_length(invoice_sche
     seconds(50)  # warm caches
     small, large = seconds(400), seconds(4000)
     assert large < 20 * small + 1.0, (small, large)
+
+
+def test_a_file_run_into_one_line_is_read_in_time(invoice_schema: Schema) -> None:
+    """A text whose line breaks are lost (one line of a few hundred tax and total readings): the
+    in-row sum check tried every triple of the line's amounts, cubic (40 s for 1,000 amounts, hours
+    for a large file). A totals row has a dozen amounts; a line of hundreds is none."""
+    import time
+
+    text = "INVOICE Invoice No: X-1 Invoice Date: 03/04/2026 " + " ".join(
+        f"GST 6% {i % 97 + 1}.{i % 100:02d} TOTAL {i % 89 + 2}.{i % 100:02d}" for i in range(500))
+    doc = parse_bytes(text.encode(), name="oneline.txt")
+    t = time.process_time()
+    extract_explained(doc, invoice_schema)
+    assert time.process_time() - t < 10.0

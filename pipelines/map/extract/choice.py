@@ -77,6 +77,9 @@ def sum_checks(schema: Schema) -> list[tuple[str, str, str, Decimal]]:
     return out
 
 
+_MAX_ROW_AMOUNTS = 40  # amounts of one totals row (net, rates, taxes, total: a wide table's row has a dozen)
+
+
 def arithmetic(ctx: Ctx) -> None:
     for a_name, b_name, c_name, tol in sum_checks(ctx.schema):
         if not (ctx.wants(a_name) and ctx.wants(b_name) and ctx.wants(c_name)):
@@ -99,6 +102,8 @@ def arithmetic(ctx: Ctx) -> None:
                 except NormalizeError:
                     continue
             toks = [t for t in toks if t[2] is not None]
+            if len(toks) > _MAX_ROW_AMOUNTS:
+                continue  # no totals row: a file run into one line (every triple of its amounts is hours)
             triple = None
             for i in range(len(toks)):
                 for j in range(i + 1, len(toks)):
