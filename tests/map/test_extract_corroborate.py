@@ -266,3 +266,22 @@ def test_a_file_run_into_one_line_is_read_in_time(invoice_schema: Schema) -> Non
     t = time.process_time()
     extract_explained(doc, invoice_schema)
     assert time.process_time() - t < 10.0
+
+
+def test_the_amounts_of_one_long_line_are_weighed_in_time_linear_in_it(invoice_schema: Schema) -> None:
+    """A text whose line breaks are lost, with thousands of amounts on its one line: each amount's
+    role was judged by reading the whole line again (60,000 amounts: minutes). Twenty times the
+    amounts may take at most about twenty times as long."""
+    import time
+
+    def seconds(n: int) -> float:
+        text = "Invoice No: A-1 Date: 2026-01-05 Total: 12.50 " + " ".join(
+            f"item{i} {i % 997 + 1}.{i % 89 + 10}" for i in range(n))
+        doc = parse_bytes(text.encode(), name="oneline.txt")
+        t = time.process_time()
+        extract_explained(doc, invoice_schema)
+        return time.process_time() - t
+
+    seconds(50)  # warm caches
+    small, large = seconds(300), seconds(6000)
+    assert large < 20 * small + 0.5, (small, large)

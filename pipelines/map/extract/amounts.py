@@ -40,6 +40,7 @@ def _line_words(ctx: Ctx, line: Line) -> set[str]:
 def role_penalties(ctx: Ctx) -> None:
     """Lower label candidates of amount fields whose label line names another role."""
     fields = amount_fields(ctx)
+    cues: dict[int, set[str]] = {}  # a line's payment words, read once: a long line holds many candidates
     for name in fields:
         own = {w for a in ctx.schema.fields[name].aliases for w in fold_label(a).split()}
         for c in ctx.cands.get(name, []):
@@ -48,7 +49,9 @@ def role_penalties(ctx: Ctx) -> None:
             line = ctx.idx.line_at(c.match[0])
             if line is None:
                 continue
-            if (_line_words(ctx, line) & PAYMENT_CUES) - own:
+            if line.index not in cues:
+                cues[line.index] = _line_words(ctx, line) & PAYMENT_CUES
+            if cues[line.index] - own:
                 c.score *= _ROLE_PENALTY
 
 
