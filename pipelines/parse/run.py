@@ -116,12 +116,14 @@ def parse_files(
     store: RawStore | None = None,
     task: Task | None = None,
     setup: tuple[Callable[..., None], tuple[Any, ...]] | None = None,
+    step: str = "parsing",
 ) -> Iterator[Any]:
     """Yield one Document per path, in input order. `workers=0` parses in this process.
 
     `task(path, limits, store_root)` replaces the parse in the workers (module-level, so it
     pickles), with `setup(*args)` run once per worker first; its result is yielded instead,
-    except for a worker that timed out or died: its path is still a quarantined Document."""
+    except for a worker that timed out or died: its path is still a quarantined Document, whose
+    reason names the `step` the task does ("parsing and mapping")."""
     if workers <= 0:
         for path in paths:
             yield parse_file(path, limits, store)
@@ -146,7 +148,7 @@ def parse_files(
             if not pending:
                 break
             path, future = pending.popleft()
-            yield _collect(path, future, limits)
+            yield _collect(path, future, limits, step)
 
 
 def _context(work: Callable[..., Any]) -> Any:
@@ -160,17 +162,17 @@ def _context(work: Callable[..., Any]) -> Any:
     return ctx
 
 
-def _collect(path: str, future, limits: Limits) -> Any:  # type: ignore[no-untyped-def]
+def _collect(path: str, future, limits: Limits, step: str = "parsing") -> Any:  # type: ignore[no-untyped-def]
     try:
         return future.result()
     except FutureTimeout:
-        return _failed(path, Reason.TIMEOUT, f"parsing took longer than {limits.timeout_s:.0f} s; worker stopped")
+        return _failed(path, Reason.TIMEOUT, f"{step} took longer than {limits.timeout_s:.0f} s; worker stopped")
     except ProcessExpired as exc:
         # SIGKILL is what the kernel sends a process over its memory; anything else is a crash.
         return _failed(path, Reason.MEMORY if exc.exitcode == -signal.SIGKILL else Reason.INTERNAL,
-                       f"parse worker died (exit code {exc.exitcode}) on this document")
+                       f"worker died (exit code {exc.exitcode}) {step} this document")
     except MemoryError:
-        return _failed(path, Reason.MEMORY, f"parsing exceeded the {limits.memory_mb} MB memory limit")
+        return _failed(path, Reason.MEMORY, f"{step} exceeded the {limits.memory_mb} MB memory limit")
     except Exception as exc:  # pickling or pool errors: still one outcome per input
         return _failed(path, Reason.INTERNAL, f"parse worker error ({type(exc).__name__}): {exc}"[:500])
 

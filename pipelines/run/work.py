@@ -85,7 +85,7 @@ def judge_in_workers(files: Iterable[str | Path], settings: Settings, store: Raw
     """Each input file's outcomes, decided in the workers and counted here; a file whose worker
     timed out or died comes back as a quarantined Document and is judged here."""
     results = parse_files([str(f) for f in files], workers=settings.workers, limits=settings.limits, store=store,
-                          task=parse_and_judge, setup=(setup, (settings,)))
+                          task=parse_and_judge, setup=(setup, (settings,)), step="parsing and mapping")
     for item in results:
         if isinstance(item, Judged):
             outcomes = item.outcomes

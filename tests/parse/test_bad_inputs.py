@@ -116,3 +116,10 @@ def test_a_worker_that_dies_costs_only_its_own_document(tmp_path):
     assert crashed.status is Status.QUARANTINED and crashed.reason is Reason.INTERNAL
     assert "worker died" in crashed.reason_text
     assert all(d.status is Status.PARSED for d in docs[:2])
+
+
+def test_a_dead_worker_names_the_step_it_was_doing(tmp_path):
+    # the mapping workers parse and map: a document that stopped one is not said to have failed parsing
+    (tmp_path / "crash.txt").write_text("Account: 1\n")
+    [doc] = parse_files([tmp_path / "crash.txt"], workers=1, task=_crashing, step="parsing and mapping")
+    assert doc.reason is Reason.INTERNAL and "worker died (exit code 3) parsing and mapping this document" in doc.reason_text
