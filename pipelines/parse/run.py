@@ -6,15 +6,12 @@ a worker that dies takes only its own document with it, which is quarantined wit
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import resource
 import signal
-import threading
 
 from collections import deque
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -25,6 +22,7 @@ from pebble import ProcessExpired, ProcessPool
 from pipelines.model.document import Document, Reason, content_id
 from pipelines.ingest.raw_store import RawStore
 from pipelines.parse.dispatch import PARSER_MODULES, parse_bytes
+from pipelines.parse.heap import settle_heap
 from pipelines.parse.limits import DEFAULT_LIMITS, Limits
 
 
@@ -49,45 +47,6 @@ def _init_worker(memory_mb: int, setup: tuple[Callable[..., None], tuple[Any, ..
     if setup is not None:
         setup[0](*setup[1])
     settle_heap()
-
-
-def settle_heap(freeze: bool = True) -> None:
-    """For a process about to handle many documents: what is loaded now (modules, schemas,
-    rules, compiled patterns) stays, so the cyclic collector stops re-scanning it (its full
-    collections cost ~0.5 ms per document), and young objects are collected in larger batches
-    (one document allocates tens of thousands)."""
-    if freeze:
-        gc.collect()
-        gc.freeze()
-    gc.set_threshold(5000, 20, 20)
-
-
-_SETTLED = threading.Lock()
-_settled_batches = 0  # batches of this process inside `settled_heap` now
-_before: tuple[tuple[int, int, int], bool] = ((700, 10, 10), False)  # the collector's threshold, frozen by its owner
-
-
-@contextmanager
-def settled_heap() -> Iterator[None]:
-    """`settle_heap` for the length of a batch in a process that lives on (tests, servers). Batches
-    may overlap (threads): the first one in settles, the last one out gives the collector back; a
-    heap the process froze itself stays as it was (frozen, and nothing more)."""
-    global _settled_batches, _before
-    with _SETTLED:
-        if _settled_batches == 0:
-            th = gc.get_threshold()
-            _before = ((th[0], th[1], th[2]), gc.get_freeze_count() > 0)
-            settle_heap(freeze=not _before[1])  # unfreezing after would thaw what the owner froze
-        _settled_batches += 1
-    try:
-        yield
-    finally:
-        with _SETTLED:
-            _settled_batches -= 1
-            if _settled_batches == 0:
-                gc.set_threshold(*_before[0])
-                if not _before[1]:
-                    gc.unfreeze()
 
 
 def _worker(path: str, limits: Limits, store_root: str | None) -> Document:

@@ -23,7 +23,7 @@ from pipelines.run.outcome import Summary
 from pipelines.run.progress import Progress
 from pipelines.run.stages import judge_files, land_files, map_documents, parse_documents, store_inputs
 from pipelines.run.work import judge_in_workers
-from pipelines.parse.run import settled_heap
+from pipelines.parse.heap import settled_heap
 from pipelines.land.writer import BatchWriter
 
 
