@@ -33,10 +33,33 @@ def map_document(doc: Document, schemas: dict[str, Schema], book: RuleBook, pare
         # The PDF's record carries this XML's values; the XML adds none of its own.
         return MapResult(doc, Classification(inner.classification.schema, "one", "einvoice:embedded_in_parent"), [])
     result = _map_one(doc, schemas, book, parent)
+    cover = _cover_of(doc, result, schemas, book)
+    if cover is not None:
+        return cover
     if doc.metadata.get("einvoice"):
         for rec in result.records:
             rec.issues.extend(einvoice.xsd_issues(doc))
     return result
+
+
+def _cover_of(doc: Document, result: MapResult, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:
+    """A message that only sends a document along ("please find attached our invoice"): no rule set
+    reads it, its own record lacks required values, and an attachment of the same schema states
+    more of them. The attachment's record is the document; the message lands in the catalog
+    without a record of its own, instead of asking a person for values the attachment holds."""
+    c = result.classification
+    if c is None or c.rule_set is not None or c.records != "one" or len(result.records) != 1 or not doc.children:
+        return None
+    required = schemas[c.schema].required_fields()
+    own = sum(n in result.records[0].fields for n in required)
+    if own == len(required):
+        return None  # the message states the whole document itself
+    for child in doc.children:
+        inner = _map_one(child, schemas, book, doc)
+        if (inner.classification is not None and inner.classification.schema == c.schema and len(inner.records) == 1
+                and sum(n in inner.records[0].fields for n in required) > own):
+            return MapResult(doc, Classification(c.schema, "one", f"cover_of_attachment:{child.id[:12]}"), [])
+    return None
 
 
 def _map_hybrid(pdf: Document, xml: Document, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:
