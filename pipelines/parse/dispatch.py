@@ -35,7 +35,7 @@ PARSER_MODULES: dict[str, str] = {
     mt.TEXT: "pipelines.parse.text",
     mt.MARKDOWN: "pipelines.parse.text",
     mt.CSV: "pipelines.parse.tabular",
-    mt.JSON: "pipelines.parse.tabular",
+    mt.JSON: "pipelines.parse.json_data",
     mt.PPTX: "pipelines.parse.slides",
     mt.ODT: "pipelines.parse.odt",
     mt.EPUB: "pipelines.parse.epub",
