@@ -60,7 +60,7 @@ from pipelines.map.extract.corroborate import corroborate_total
 from pipelines.map.extract.companies import company_candidates, title_candidates
 from pipelines.map.extract.contracts import contract_fields
 from pipelines.map.extract.context import Ctx
-from pipelines.map.extract.headers import header_candidates
+from pipelines.map.extract.headers import demote_header_dates, header_candidates
 from pipelines.model.layout import doc_index
 from pipelines.map.extract.label_values import label_candidates
 from pipelines.map.extract.joint import date_order, distinct_parties, issuer_zone
@@ -114,6 +114,7 @@ def candidate_context(doc: Document, schema: Schema, *, locale: Locale | None = 
     label_candidates(ctx)
     header_candidates(ctx)
     type_candidates(ctx)
+    demote_header_dates(ctx)
     company_candidates(ctx)
     recipient_candidates(ctx)
     title_candidates(ctx)

@@ -4,14 +4,18 @@ the name sibling of an e-mail field, company names from the sender's signature.
 
 from __future__ import annotations
 import re
+from dataclasses import replace
 from typing import Any
 from pipelines.model.document import Element, Kind
 from pipelines.map.normalize import NormalizeError
 from pipelines.model.schema import FieldSpec
 from pipelines.map.extract.companies import name_back
 from pipelines.map.extract.context import Cand, Ctx, norm_value, scalar_fields, scalar_type
-from pipelines.map.extract.labels import fold_label
+from pipelines.map.extract.labels import fold_label, specificity
 from pipelines.map.extract.vocab import EMAIL_RE, LEGAL_FORM
+
+
+_FALLBACK = 0.25  # the sent date of a mail whose body prints none: a guess, never landed
 
 
 def header_candidates(ctx: Ctx) -> None:
@@ -33,6 +37,32 @@ def header_candidates(ctx: Ctx) -> None:
                 ctx.cands[name].append(Cand(value, a, b, el.page, 0.92 * fit, "header", ctx.doc.text[a:b], el.attrs.get("name")))
                 if scalar_type(spec) == "email":
                     _name_sibling(ctx, name, el, raw_value, vstart)
+
+
+def demote_header_dates(ctx: Ctx) -> None:
+    """A date header says when the mail was sent. A date field with labels more specific than
+    the header's name ("Invoice Date", "Effective Date" against "Date") is about a date the
+    document prints: the header's date is only a weak fallback for it (a forwarded invoice
+    prints its own date), and its echoes go (the label finder reading "Date:" on the header
+    line, the first-date type finder). A field named by no more than a header ("Date", "Sent",
+    "Received": when a message arrived) keeps the header's date at full strength."""
+    headers = [el for el in ctx.doc.elements if el.kind is Kind.EMAIL_HEADER and "iso" in el.attrs]
+    fields = scalar_fields(ctx.schema)
+    for el in headers:
+        bar = specificity(str(el.attrs.get("name", ""))) + 0.1
+        for name, cands in ctx.cands.items():
+            spec = fields.get(name)
+            if spec is None or not any(specificity(a) >= bar for a in spec.aliases):
+                continue
+            if not any(c.source == "header" and el.start <= c.start <= el.end for c in cands):
+                continue
+            kept: list[Cand] = []
+            for c in cands:
+                if not el.start <= c.start <= el.end:
+                    kept.append(c)
+                elif c.source == "header":
+                    kept.append(replace(c, score=min(c.score, _FALLBACK)))
+            ctx.cands[name] = kept
 
 
 def _header_values(ctx: Ctx, spec: FieldSpec, el: Element, raw: str, vstart: int) -> list[tuple[Any, int, int, float]]:
