@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from pipelines.model.document import Kind, Reason
+from pipelines.model.document import Kind
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.code_literals import CONTAINERS, LiteralReader, dotted, records_of
-from pipelines.parse.errors import BadInput
-from pipelines.ingest.text_decode import decode_text
+from pipelines.parse.errors import decoded
 
 _COMPOUND_SCOPES = (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.AsyncWith, ast.AsyncFor)
 _TRY_STAR = getattr(ast, "TryStar", None)
@@ -345,10 +344,7 @@ def _emit_unparsed(text: str, builder: TextBuilder, error: str, ctx: Any) -> Non
 
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
-    try:
-        text = decode_text(data)
-    except UnicodeError as exc:
-        raise BadInput(Reason.UNDECODABLE, f"Python source could not be decoded: {exc}") from exc
+    text = decoded(data, "Python source")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     module = PurePath(builder.doc.name or "module").stem or "module"
     add_python(text, builder, module=module, ctx=ctx)

@@ -26,13 +26,12 @@ from typing import Any
 
 from sqlglot import exp
 
-from pipelines.model.document import Kind, Reason
+from pipelines.model.document import Kind
 from pipelines.parse.builder import TextBuilder
-from pipelines.parse.errors import BadInput
+from pipelines.parse.errors import decoded
 from pipelines.parse.sql_inserts import INSERT_HEAD, HeadCache, add_copy_rows, add_insert, add_insert_by_rows, add_literal_insert
 from pipelines.parse.sql_scan import scan, uses_backslash_escapes
 from pipelines.parse.sql_statements import StatementParser, create_columns, table_name
-from pipelines.ingest.text_decode import decode_text
 
 MAX_PARSE_CHARS = 5_000_000  # a single statement longer than this is kept as text, not parsed
 
@@ -49,10 +48,7 @@ def _line_of(text: str, offset: int, cache: dict[str, int]) -> int:
 
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
-    try:
-        text = decode_text(data)
-    except UnicodeError as exc:
-        raise BadInput(Reason.UNDECODABLE, f"SQL text could not be decoded: {exc}") from exc
+    text = decoded(data, "SQL text")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     add_sql(text, builder, ctx)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipelines.ingest.text_decode import decode_text
 from pipelines.model.document import Reason
 
 
@@ -12,3 +13,12 @@ class BadInput(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+def decoded(data: bytes, what: str = "text") -> str:
+    """The bytes as text (pipelines/ingest/text_decode.py); text that decodes in no encoding is
+    bad input (`what` names it in the message: "SQL text", "Python source")."""
+    try:
+        return decode_text(data)
+    except UnicodeError as exc:
+        raise BadInput(Reason.UNDECODABLE, f"{what} could not be decoded: {exc}") from exc

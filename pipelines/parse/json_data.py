@@ -15,20 +15,15 @@ import json
 import re
 from typing import Any
 
-from pipelines.ingest.text_decode import decode_text
 from pipelines.model.document import Kind, Reason
 from pipelines.parse.builder import TextBuilder
-from pipelines.parse.errors import BadInput
+from pipelines.parse.errors import BadInput, decoded
 from pipelines.parse.tabular import blank_row, header_names
 
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
-    try:
-        text = decode_text(data)
-    except UnicodeError as exc:
-        raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decoded(data)
+    text = text.removeprefix("\ufeff")
     add_json(text, builder, ctx)
 
 

@@ -19,8 +19,7 @@ from typing import Any
 
 from pipelines.model.document import Reason
 from pipelines.parse.builder import TextBuilder
-from pipelines.parse.errors import BadInput
-from pipelines.ingest.text_decode import decode_text
+from pipelines.parse.errors import BadInput, decoded
 
 CSV_CHUNK_ROWS = 500
 # The csv module refuses fields over 128 KiB by default; real exports carry long notes/blobs.
@@ -31,12 +30,8 @@ _DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
-    try:
-        text = decode_text(data)
-    except UnicodeError as exc:
-        raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decoded(data)
+    text = text.removeprefix("\ufeff")
     name = (builder.doc.name or "").lower()
     add_csv(text, builder, ctx, delimiter="\t" if name.endswith((".tsv", ".tab")) else None)
 

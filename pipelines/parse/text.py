@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines.model.document import Kind, Reason
+from pipelines.model.document import Kind
 from pipelines.parse.builder import TextBuilder
-from pipelines.parse.errors import BadInput
-from pipelines.ingest.text_decode import decode_text
+from pipelines.parse.errors import decoded
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _LIST = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+\S")
@@ -82,10 +81,7 @@ def _add_markdown(text: str, builder: TextBuilder) -> None:
 
 
 def parse(data: bytes, builder: TextBuilder, ctx) -> None:  # type: ignore[no-untyped-def]
-    try:
-        text = decode_text(data)
-    except UnicodeError as exc:
-        raise BadInput(Reason.UNDECODABLE, f"text could not be decoded: {exc}") from exc
+    text = decoded(data)
     text = text.replace("\r\n", "\n")
     if builder.doc.media_type == "text/markdown":
         _add_markdown(text, builder)

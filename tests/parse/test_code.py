@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.model.document import Document, Kind, Status
+from pipelines.model.document import Document, Kind
 from pipelines.parse.dispatch import parse_bytes
 
-
-def _check_spans(doc: Document) -> None:
-    assert doc.status is Status.PARSED, doc.reason_text
-    for e in doc.elements:
-        assert doc.text[e.start : e.end] == e.text
-        for c in e.cells or []:
-            assert doc.text[c.start : c.end] == c.text
+from .spans import check_spans
 
 
 def _by_kind(doc: Document, kind: Kind) -> list:
@@ -91,7 +85,7 @@ def billing(tmp_path: Path) -> tuple[Document, Path]:
 
 def test_python_module_is_never_imported(billing: tuple[Document, Path]) -> None:
     doc, marker = billing
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "text/x-python"
     assert not marker.exists()
     assert not doc.warnings
@@ -169,7 +163,7 @@ def test_python_comments_become_paragraphs(billing: tuple[Document, Path]) -> No
 def test_python_non_literals_kept_as_source() -> None:
     src = 'RATES = [{"plan": "x", "price": BASE * 2, "fn": compute}]\n'
     doc = parse_bytes(src.encode(), name="rates.py")
-    _check_spans(doc)
+    check_spans(doc)
     (el,) = _by_kind(doc, Kind.CODE_DATA)
     assert el.attrs["records"] == [{"plan": "x", "price": "BASE * 2", "fn": "compute"}]
     assert el.attrs["expressions"] == ["[0].price", "[0].fn"]
@@ -178,7 +172,7 @@ def test_python_non_literals_kept_as_source() -> None:
 def test_python2_or_broken_source_is_kept_and_marked() -> None:
     src = b'"""Legacy export script."""\nimport sys\n\ndef main():\n    print "hello"\n\nclass Job:\n    pass\n'
     doc = parse_bytes(src, name="legacy.py")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "text/x-python"
     assert doc.metadata["python"]["syntax_error"].startswith("Missing parentheses")
     assert any("does not parse" in w for w in doc.warnings)
@@ -191,7 +185,7 @@ def test_python2_or_broken_source_is_kept_and_marked() -> None:
 def test_python_non_ascii_columns_map_to_characters() -> None:
     src = 'NAMES = {"ä": "Ünïcödé", "b": "ok"}  # ß\nTAIL = ["x"]\n'
     doc = parse_bytes(src.encode(), name="n.py")
-    _check_spans(doc)
+    check_spans(doc)
     names = [e for e in doc.elements if e.kind is Kind.CODE_DATA]
     assert [e.text for e in names] == ['NAMES = {"ä": "Ünïcödé", "b": "ok"}', 'TAIL = ["x"]']
 
@@ -239,7 +233,7 @@ def sql_doc() -> Document:
 
 
 def test_sql_create_table(sql_doc: Document) -> None:
-    _check_spans(sql_doc)
+    check_spans(sql_doc)
     tables = {e.attrs["table"]: e for e in _by_kind(sql_doc, Kind.CODE_SYMBOL)}
     assert set(tables) == {"customers", "dbo.Orders"}
     cols = tables["customers"].attrs["columns"]
@@ -306,7 +300,7 @@ def test_sql_mysql_dump_with_backslash_escapes() -> None:
     t0 = time.monotonic()
     doc = parse_bytes(sql.encode(), name="backup.sql")
     assert time.monotonic() - t0 < 30
-    _check_spans(doc)
+    check_spans(doc)
     data = _by_kind(doc, Kind.CODE_DATA)
     assert len(data) == 3000
     assert data[0].attrs["record"] == {"id": 0, "name": "Name 0 O'Brien", "path": "C:\\data", "score": 0.0, "x": None}
@@ -318,7 +312,7 @@ def test_sql_mysql_dump_with_backslash_escapes() -> None:
 
 def test_sql_txt_sniffed_and_parsed_as_sql() -> None:
     doc = parse_bytes(b"-- notes\nCREATE TABLE t (a INT, b TEXT);\nINSERT INTO t VALUES (1, 'x');\n", name="export.txt")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "application/sql"
     assert [e.attrs["record"] for e in _by_kind(doc, Kind.CODE_DATA)] == [{"a": 1, "b": "x"}]
 
@@ -326,7 +320,7 @@ def test_sql_txt_sniffed_and_parsed_as_sql() -> None:
 def test_sql_insert_with_one_bad_row_keeps_the_others() -> None:
     sql = b"CREATE TABLE t (a INT, b TEXT);\nINSERT INTO t (a, b) VALUES (1, 'x'),\n (2, ???bad),\n (3, 'z');\nSELECT 1;\n"
     doc = parse_bytes(sql, name="partial.sql")
-    _check_spans(doc)
+    check_spans(doc)
     rows = _by_kind(doc, Kind.CODE_DATA)
     assert [(e.text, e.attrs["record"], e.attrs["line"]) for e in rows] == [
         ("(1, 'x')", {"a": 1, "b": "x"}, 2),

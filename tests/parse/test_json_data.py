@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 
-from pipelines.model.document import Document, Kind, Reason, Status
+from pipelines.model.document import Kind, Reason, Status
 from pipelines.parse.dispatch import parse_bytes
 
-
-def _check_spans(doc: Document) -> None:
-    assert doc.status is Status.PARSED, doc.reason_text
-    for e in doc.elements:
-        assert doc.text[e.start : e.end] == e.text
-        for c in e.cells or []:
-            assert doc.text[c.start : c.end] == c.text
+from .spans import check_spans
 
 
 def test_json_list_of_objects_has_source_spans() -> None:
     src = '[\n  {"id": 1, "name": "O\'Brien", "tags": ["a"]},\n  {"id": 2, "name": "M\\u00fcller", "contact": {"email": "m@x.de"}}\n]\n'
     doc = parse_bytes(src.encode(), name="customers.json")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "application/json"
     rows = [e for e in doc.elements if e.kind is Kind.CODE_DATA]
     assert [e.attrs["record"] for e in rows] == [
@@ -43,7 +37,7 @@ def test_json_nested_object() -> None:
   "nothing": null
 }"""
     doc = parse_bytes(src.encode(), name="export.txt")  # sniffed as JSON by content
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "application/json"
     kv = {e.attrs["key"]: e for e in doc.elements if e.kind is Kind.KEY_VALUE}
     assert {k: e.attrs["value"] for k, e in kv.items()} == {
@@ -71,7 +65,7 @@ def test_invalid_json_is_corrupt_with_position() -> None:
 
 def test_json_lines() -> None:
     doc = parse_bytes(b'{"id": 1, "v": "a"}\n{"id": 2, "v": "b"}\n', name="events.jsonl")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "application/json"
     assert [e.attrs["record"] for e in doc.elements] == [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]
     assert [e.attrs["line"] for e in doc.elements] == [1, 2]

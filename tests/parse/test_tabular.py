@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.model.document import Document, Kind, Reason, Status
+from pipelines.model.document import Document, Kind, Reason
 from pipelines.parse.builder import TextBuilder
 from pipelines.parse.dispatch import parse_bytes
 from pipelines.parse.errors import BadInput
 from pipelines.parse import tabular
 
-
-def _check_spans(doc: Document) -> None:
-    assert doc.status is Status.PARSED, doc.reason_text
-    for e in doc.elements:
-        assert doc.text[e.start : e.end] == e.text
-        for c in e.cells or []:
-            assert doc.text[c.start : c.end] == c.text
+from .spans import check_spans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -34,7 +28,7 @@ GERMAN_CSV = (
 
 def test_csv_semicolons_bom_and_quotes() -> None:
     doc = parse_bytes(GERMAN_CSV, name="kunden.csv")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "text/csv"
     assert doc.metadata["csv"]["delimiter"] == ";"
     (table,) = doc.elements
@@ -55,17 +49,17 @@ def test_csv_semicolons_bom_and_quotes() -> None:
 
 def test_csv_sniffed_without_extension_and_tsv() -> None:
     doc = parse_bytes(b"id,name,amount\n1,Acme,10.5\n2,Globex,7\n", name="export.txt")
-    _check_spans(doc)
+    check_spans(doc)
     assert doc.media_type == "text/csv"
     assert doc.elements[0].attrs["records"][1] == {"id": "2", "name": "Globex", "amount": "7"}
     tsv = parse_bytes(b"sku\tqty\nA-1\t3\nB-2\t4\n", name="stock.tsv")
-    _check_spans(tsv)
+    check_spans(tsv)
     assert tsv.elements[0].attrs["records"] == [{"sku": "A-1", "qty": "3"}, {"sku": "B-2", "qty": "4"}]
 
 
 def test_csv_without_header() -> None:
     doc = parse_bytes(b"1001,Acme,10.5\n1002,Globex,7.25\n1003,Initech,3\n", name="rows.csv")
-    _check_spans(doc)
+    check_spans(doc)
     table = doc.elements[0]
     assert not doc.metadata["csv"]["header_detected"]
     assert table.attrs["records"][0] == {"column_1": "1001", "column_2": "Acme", "column_3": "10.5"}
@@ -75,7 +69,7 @@ def test_csv_without_header() -> None:
 def test_csv_big_file_is_chunked_with_header_repeated() -> None:
     lines = ["id,name,amount"] + [f"{i},Customer {i},{i * 2}.00" for i in range(1, 1201)]
     doc = parse_bytes("\n".join(lines).encode(), name="big.csv")
-    _check_spans(doc)
+    check_spans(doc)
     tables = [e for e in doc.elements if e.kind is Kind.TABLE]
     assert len(tables) == 3
     assert [t.attrs["row_offset"] for t in tables] == [0, 500, 1000]
