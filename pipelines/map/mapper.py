@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.model.document import Document
+from pipelines.model.document import Document, Kind
 from pipelines.map import einvoice
 from pipelines.map.classify import Classification, classify
-from pipelines.model.records import Issue, Record
+from pipelines.model.records import FieldValue, Issue, Record
 from pipelines.map.extract import extract_generic
 from pipelines.map.rows import extract_rows
 from pipelines.map.rule_engine import apply_rule_set, key_map
@@ -54,12 +54,25 @@ def _cover_of(doc: Document, result: MapResult, schemas: dict[str, Schema], book
     own = sum(n in result.records[0].fields for n in required)
     if own == len(required):
         return None  # the message states the whole document itself
+    # A required value the message's body states itself (not its headers) must be the attachment's
+    # too: a body naming another number or date is a second document, which keeps its record.
+    stated = {n: v.value for n, v in result.records[0].fields.items() if n in required and not _in_header(doc, v)}
     for child in doc.children:
         inner = _map_one(child, schemas, book, doc)
         if (inner.classification is not None and inner.classification.schema == c.schema and len(inner.records) == 1
-                and sum(n in inner.records[0].fields for n in required) > own):
+                and sum(n in inner.records[0].fields for n in required) > own
+                and all(n in inner.records[0].fields and inner.records[0].fields[n].value == v
+                        for n, v in stated.items())):
             return MapResult(doc, Classification(c.schema, "one", f"cover_of_attachment:{child.id[:12]}"), [])
     return None
+
+
+def _in_header(doc: Document, value: FieldValue) -> bool:
+    """Whether a value was read from an e-mail header line (From, Date ...), not from the body."""
+    ev = value.evidence
+    if ev is None or ev.start is None or ev.document_id != doc.id:
+        return False
+    return any(e.kind == Kind.EMAIL_HEADER and e.start <= ev.start < e.end for e in doc.elements)
 
 
 def _map_hybrid(pdf: Document, xml: Document, schemas: dict[str, Schema], book: RuleBook) -> MapResult | None:

@@ -49,3 +49,13 @@ def test_a_message_that_states_the_whole_invoice_keeps_its_record(tmp_path):
     (msg, msg_map, _), _ = _outcomes(_message(body), tmp_path)
     assert not msg_map.classification.decided_by.startswith("cover_of_attachment")
     assert len(msg_map.records) == 1
+
+
+def test_a_body_stating_another_invoice_keeps_its_record_though_it_lacks_a_value(tmp_path):
+    # The body names its own number and date but no total; the attachment states more values, yet
+    # of another invoice: dropping the body's record would lose that invoice without a trace.
+    body = "Supplier: Kestrel Tools Ltd\nInvoice No: KT-5521\nInvoice Date: 04/03/2026\n\nThe attached one is due too.\n"
+    (msg, msg_map, msg_out), (_, _, att_out) = _outcomes(_message(body), tmp_path)
+    assert not msg_map.classification.decided_by.startswith("cover_of_attachment")
+    assert len(msg_out.records) == 1 and msg_out.records[0].fields["invoice_number"].value == "KT-5521"
+    assert len(att_out.records) == 1
