@@ -55,8 +55,10 @@ def _cover_of(doc: Document, result: MapResult, schemas: dict[str, Schema], book
     if own == len(required):
         return None  # the message states the whole document itself
     # A required value the message's body states itself (not its headers) must be the attachment's
-    # too: a body naming another number or date is a second document, which keeps its record.
-    stated = {n: v.value for n, v in result.records[0].fields.items() if n in required and not _in_header(doc, v)}
+    # too: a body naming another number or date is a second document, which keeps its record. A
+    # value more likely wrong than right (a greeting read as an issuer) states nothing.
+    stated = {n: v.value for n, v in result.records[0].fields.items()
+              if n in required and v.confidence >= 0.5 and not _in_header(doc, v)}
     for child in doc.children:
         inner = _map_one(child, schemas, book, doc)
         if (inner.classification is not None and inner.classification.schema == c.schema and len(inner.records) == 1

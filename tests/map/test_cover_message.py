@@ -16,9 +16,9 @@ from .pdf_fixtures import H, draw_header_row_invoice, make_pdf
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
-def _message(body: str) -> bytes:
+def _message(body: str, sender: str = "Accounts <accounts@supplier.example>") -> bytes:
     m = EmailMessage()
-    m["From"] = "Accounts <accounts@supplier.example>"
+    m["From"] = sender
     m["To"] = "payables@buyer.example"
     m["Subject"] = "Invoice"
     m["Date"] = "Tue, 03 Mar 2026 09:12:00 +0000"
@@ -59,3 +59,9 @@ def test_a_body_stating_another_invoice_keeps_its_record_though_it_lacks_a_value
     assert not msg_map.classification.decided_by.startswith("cover_of_attachment")
     assert len(msg_out.records) == 1 and msg_out.records[0].fields["invoice_number"].value == "KT-5521"
     assert len(att_out.records) == 1
+
+
+def test_a_cover_from_a_bare_address_is_still_a_cover(tmp_path):
+    # No display name: the body's first words are a weak issuer guess, which names no other document.
+    (msg, msg_map, msg_out), _ = _outcomes(_message("Please find attached our invoice.\n", "ap@supplier.example"), tmp_path)
+    assert msg_map.classification.decided_by.startswith("cover_of_attachment") and msg_out.records == []
